@@ -1,0 +1,44 @@
+//! Project automation: `cargo xtask <command>`.
+
+mod asterisk;
+mod regenerate;
+
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "xtask", about = "Project automation for the ARI toolkit")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Manage the real Asterisk used by tests and `regenerate --url`.
+    Asterisk(asterisk::AsteriskArgs),
+    /// Regenerate the committed bindings in `ari-generated` from api-docs.
+    Regenerate(regenerate::RegenerateArgs),
+}
+
+fn main() -> std::process::ExitCode {
+    let cli = Cli::parse();
+    let result = match cli.command {
+        Command::Asterisk(args) => asterisk::run(args),
+        Command::Regenerate(args) => regenerate::run(args),
+    };
+    match result {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}
+
+/// The workspace root, whatever directory cargo was started from.
+pub fn workspace_root() -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(std::path::Path::to_path_buf)
+        .unwrap_or_else(|| std::path::PathBuf::from("."))
+}
