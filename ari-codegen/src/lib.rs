@@ -1,1 +1,65 @@
-//! ARI code generator.
+//! Generates Rust bindings for the Asterisk REST Interface from the Swagger
+//! 1.1/1.2 api-docs that Asterisk serves.
+//!
+//! The pipeline is one module per stage: [`load`] (folder or HTTP) →
+//! [`spec`] (the dialect as written) → [`normalize`] (validated [`ir`]) →
+//! [`naming`] → [`emit`] (quote → syn → prettyplease) → [`write`] (atomic).
+//! [`generate`] is pure; writing is left to the caller.
+
+pub mod emit;
+pub mod error;
+pub mod ir;
+pub mod load;
+pub mod naming;
+pub mod normalize;
+pub mod spec;
+pub mod write;
+
+pub use emit::GeneratedFile;
+pub use error::{Error, Result};
+pub use load::{ApiDocs, Credentials};
+
+/// api-docs in, generated files out (paths relative to the `generated/` module).
+pub fn generate(docs: &ApiDocs) -> Result<Vec<GeneratedFile>> {
+    let api = normalize::normalize(docs)?;
+    emit::emit(&api)
+}
+
+/// Counts for the one-line summary the CLI and xtask print.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Summary {
+    pub resources: usize,
+    pub operations: usize,
+    pub models: usize,
+    /// Concrete message types: events plus the other `Message` subtypes.
+    pub messages: usize,
+}
+
+impl Summary {
+    pub fn of(api: &ir::Api) -> Self {
+        let messages = api
+            .models
+            .values()
+            .filter_map(|m| match &m.kind {
+                ir::ModelKind::Polymorphic(p) => Some(p.leaves.len()),
+                ir::ModelKind::Struct => None,
+            })
+            .max()
+            .unwrap_or(0);
+        Summary {
+            resources: api.resources.len(),
+            operations: api.resources.values().map(|r| r.operations.len()).sum(),
+            models: api.models.len(),
+            messages,
+        }
+    }
+}
+
+/// Writes generated files into `dir`, replacing what was there, atomically.
+pub fn write_files(dir: &std::path::Path, files: &[GeneratedFile]) -> Result<()> {
+    let files: Vec<(std::path::PathBuf, String)> = files
+        .iter()
+        .map(|f| (std::path::PathBuf::from(&f.path), f.contents.clone()))
+        .collect();
+    write::replace_dir(dir, &files)
+}

@@ -1,0 +1,199 @@
+//! Reading api-docs from a folder or from a live Asterisk.
+
+use crate::error::{Error, Result};
+use crate::spec;
+use base64::Engine as _;
+use std::path::{Path, PathBuf};
+
+/// Name of the file, next to captured api-docs, that records which Asterisk served them.
+pub const VERSION_FILE: &str = "ASTERISK_VERSION";
+pub const LISTING_FILE: &str = "resources.json";
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SourceFile {
+    /// File name as listed, e.g. `channels.json`.
+    pub name: String,
+    pub text: String,
+}
+
+/// The raw input: `resources.json` and every file it lists.
+#[derive(Debug, Clone)]
+pub struct ApiDocs {
+    /// Folder or URL, for messages.
+    pub origin: String,
+    pub listing: SourceFile,
+    pub resources: Vec<SourceFile>,
+    pub asterisk_version: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Credentials {
+    pub user: String,
+    pub password: String,
+}
+
+impl ApiDocs {
+    /// A folder, or an `http://` URL of `resources.json` (or of the ARI base).
+    pub fn load(source: &str, credentials: Option<&Credentials>) -> Result<Self> {
+        if source.starts_with("http://") || source.starts_with("https://") {
+            Self::from_url(source, credentials)
+        } else {
+            Self::from_dir(Path::new(source))
+        }
+    }
+
+    pub fn from_dir(dir: &Path) -> Result<Self> {
+        let read = |name: &str| -> Result<String> {
+            let path = dir.join(name);
+            std::fs::read_to_string(&path).map_err(|e| Error::io(path.display().to_string(), e))
+        };
+        let listing_text = read(LISTING_FILE)?;
+        let names = listed_files(&listing_text)?;
+        let resources = names
+            .into_iter()
+            .map(|name| {
+                let text = read(&name)?;
+                Ok(SourceFile { name, text })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let version_path = dir.join(VERSION_FILE);
+        let asterisk_version = match std::fs::read_to_string(&version_path) {
+            Ok(text) => Some(text.trim().to_owned()).filter(|v| !v.is_empty()),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => None,
+            Err(e) => return Err(Error::io(version_path.display().to_string(), e)),
+        };
+        Ok(ApiDocs {
+            origin: dir.display().to_string(),
+            listing: SourceFile {
+                name: LISTING_FILE.to_owned(),
+                text: listing_text,
+            },
+            resources,
+            asterisk_version,
+        })
+    }
+
+    /// Captures from a live Asterisk. `url` is either `…/ari/api-docs/resources.json`
+    /// or the ARI base `http://host:port/ari`.
+    pub fn from_url(url: &str, credentials: Option<&Credentials>) -> Result<Self> {
+        let ari_base = url
+            .trim_end_matches('/')
+            .trim_end_matches("/resources.json")
+            .trim_end_matches("/api-docs")
+            .to_owned();
+        let docs_base = format!("{ari_base}/api-docs");
+        let listing_text = http_get(&format!("{docs_base}/{LISTING_FILE}"), credentials)?;
+        let names = listed_files(&listing_text)?;
+        let resources = names
+            .into_iter()
+            .map(|name| {
+                let text = http_get(&format!("{docs_base}/{name}"), credentials)?;
+                Ok(SourceFile { name, text })
+            })
+            .collect::<Result<Vec<_>>>()?;
+        let info_url = format!("{ari_base}/asterisk/info");
+        let info = http_get(&info_url, credentials)?;
+        let asterisk_version = serde_json::from_str::<serde_json::Value>(&info)
+            .ok()
+            .and_then(|v| v["system"]["version"].as_str().map(str::to_owned));
+        Ok(ApiDocs {
+            origin: url.to_owned(),
+            listing: SourceFile {
+                name: LISTING_FILE.to_owned(),
+                text: listing_text,
+            },
+            resources,
+            asterisk_version,
+        })
+    }
+
+    /// Writes the files exactly as loaded, plus the version record, so that a
+    /// capture can be committed and regenerated from later.
+    pub fn save(&self, dir: &Path) -> Result<()> {
+        let mut files: Vec<(PathBuf, String)> =
+            vec![(PathBuf::from(LISTING_FILE), self.listing.text.clone())];
+        files.extend(
+            self.resources
+                .iter()
+                .map(|f| (PathBuf::from(&f.name), f.text.clone())),
+        );
+        if let Some(version) = &self.asterisk_version {
+            files.push((PathBuf::from(VERSION_FILE), format!("{version}\n")));
+        }
+        crate::write::replace_dir(dir, &files)
+    }
+}
+
+/// The resource files `resources.json` lists, as file names.
+fn listed_files(listing_text: &str) -> Result<Vec<String>> {
+    let listing: spec::ResourceListing = crate::normalize::parse_json(LISTING_FILE, listing_text)?;
+    listing
+        .apis
+        .iter()
+        .enumerate()
+        .map(|(index, entry)| {
+            resource_file_name(&entry.path).ok_or_else(|| {
+                Error::spec(
+                    LISTING_FILE,
+                    format!("$.apis[{index}].path"),
+                    format!("`{}` does not name a resource file", entry.path),
+                )
+            })
+        })
+        .collect()
+}
+
+/// `/api-docs/channels.{format}` → `channels.json`.
+pub fn resource_file_name(listed_path: &str) -> Option<String> {
+    let last = listed_path.rsplit('/').next()?;
+    let name = last.replace("{format}", "json");
+    let plain = !name.is_empty()
+        && name != ".."
+        && name.ends_with(".json")
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
+    plain.then_some(name)
+}
+
+fn http_get(url: &str, credentials: Option<&Credentials>) -> Result<String> {
+    let http_error = |message: String| Error::Http {
+        url: url.to_owned(),
+        message,
+    };
+    if url.starts_with("https://") {
+        return Err(http_error(
+            "https is not supported for capturing api-docs; use the plain-http ARI address".into(),
+        ));
+    }
+    let mut request = ureq::get(url);
+    if let Some(c) = credentials {
+        let token =
+            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.user, c.password));
+        request = request.header("Authorization", &format!("Basic {token}"));
+    }
+    let mut response = request.call().map_err(|e| http_error(e.to_string()))?;
+    response
+        .body_mut()
+        .read_to_string()
+        .map_err(|e| http_error(e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn listed_paths_become_file_names() {
+        assert_eq!(
+            resource_file_name("/api-docs/channels.{format}").as_deref(),
+            Some("channels.json")
+        );
+        assert_eq!(
+            resource_file_name("/api-docs/deviceStates.json").as_deref(),
+            Some("deviceStates.json")
+        );
+        assert_eq!(resource_file_name("/api-docs/../../etc/passwd"), None);
+        assert_eq!(resource_file_name("/api-docs/"), None);
+    }
+}

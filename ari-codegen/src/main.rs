@@ -1,0 +1,81 @@
+use ari_codegen::{ApiDocs, Credentials, Summary};
+use clap::{Parser, Subcommand};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "ari-codegen",
+    version,
+    about = "Rust bindings from Asterisk ARI api-docs"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the bindings module from api-docs.
+    Generate {
+        /// A folder holding resources.json and the files it lists, or a live
+        /// `http://HOST:PORT/ari/api-docs/resources.json`.
+        #[arg(long)]
+        api_docs: String,
+        /// Folder to write the generated module into (replaced atomically).
+        #[arg(long)]
+        out: PathBuf,
+        #[arg(long, requires = "password")]
+        user: Option<String>,
+        #[arg(long, requires = "user")]
+        password: Option<String>,
+        /// The Asterisk version to record when the api-docs do not say.
+        #[arg(long)]
+        asterisk_version: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let Command::Generate {
+        api_docs,
+        out,
+        user,
+        password,
+        asterisk_version,
+    } = Cli::parse().command;
+    let credentials = user
+        .zip(password)
+        .map(|(user, password)| Credentials { user, password });
+    let started = std::time::Instant::now();
+    let result = ApiDocs::load(&api_docs, credentials.as_ref()).and_then(|mut docs| {
+        if docs.asterisk_version.is_none() {
+            docs.asterisk_version = asterisk_version;
+        }
+        let api = ari_codegen::normalize::normalize(&docs)?;
+        let files = ari_codegen::emit::emit(&api)?;
+        ari_codegen::write_files(&out, &files)?;
+        Ok((api, files.len()))
+    });
+    match result {
+        Ok((api, written)) => {
+            let s = Summary::of(&api);
+            println!(
+                "Asterisk {} (apiVersion {}): {} resources, {} operations, {} models, {} message types; {} files written to {} in {:.0?}",
+                api.meta.asterisk_version.as_deref().unwrap_or("?"),
+                api.meta.api_version.as_deref().unwrap_or("?"),
+                s.resources,
+                s.operations,
+                s.models,
+                s.messages,
+                written,
+                out.display(),
+                started.elapsed()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
