@@ -13,6 +13,9 @@
 
 pub mod runtime;
 
+// Formatted by the generator (prettyplease), so that freshness never depends
+// on the local rustfmt.
+#[rustfmt::skip]
 mod generated;
 
 pub use generated::*;

@@ -105,11 +105,7 @@ impl ListRequest {
             "/applications",
             "/applications".to_owned(),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(ListError::Transport)?;
+        let response = self.client.execute(request).await.map_err(ListError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListError::Transport),
             _ => Err(ListError::UnexpectedStatus(response.into_error())),
@@ -152,17 +148,11 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/applications/{applicationName}",
             format!(
-                "/applications/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.application_name
-                ))
+                "/applications/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.application_name))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             404 => Err(GetError::NotFound(response.into_error())),
@@ -211,10 +201,8 @@ impl SubscribeRequest {
             crate::runtime::Method::POST,
             "/applications/{applicationName}/subscription",
             format!(
-                "/applications/{}/subscription",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.application_name
-                ))
+                "/applications/{}/subscription", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.application_name))
             ),
         );
         {
@@ -284,10 +272,8 @@ impl UnsubscribeRequest {
             crate::runtime::Method::DELETE,
             "/applications/{applicationName}/subscription",
             format!(
-                "/applications/{}/subscription",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.application_name
-                ))
+                "/applications/{}/subscription", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.application_name))
             ),
         );
         {
@@ -369,10 +355,8 @@ impl FilterRequest {
             crate::runtime::Method::PUT,
             "/applications/{applicationName}/eventFilter",
             format!(
-                "/applications/{}/eventFilter",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.application_name
-                ))
+                "/applications/{}/eventFilter", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.application_name))
             ),
         );
         if let Some(value) = &self.filter {

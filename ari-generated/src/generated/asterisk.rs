@@ -231,14 +231,11 @@ impl GetObjectRequest {
             crate::runtime::Method::GET,
             "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
             format!(
-                "/asterisk/config/dynamic/{}/{}/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.config_class
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.object_type
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.id))
+                "/asterisk/config/dynamic/{}/{}/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.config_class)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .object_type)), crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.id))
             ),
         );
         let response = self
@@ -298,19 +295,18 @@ impl UpdateObjectRequest {
         self
     }
     /// Sends the request.
-    pub async fn send(self) -> Result<Vec<super::models::ConfigTuple>, UpdateObjectError> {
+    pub async fn send(
+        self,
+    ) -> Result<Vec<super::models::ConfigTuple>, UpdateObjectError> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::PUT,
             "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
             format!(
-                "/asterisk/config/dynamic/{}/{}/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.config_class
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.object_type
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.id))
+                "/asterisk/config/dynamic/{}/{}/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.config_class)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .object_type)), crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.id))
             ),
         );
         if let Some(value) = &self.fields {
@@ -380,14 +376,11 @@ impl DeleteObjectRequest {
             crate::runtime::Method::DELETE,
             "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
             format!(
-                "/asterisk/config/dynamic/{}/{}/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.config_class
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.object_type
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.id))
+                "/asterisk/config/dynamic/{}/{}/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.config_class)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .object_type)), crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.id))
             ),
         );
         let response = self
@@ -505,11 +498,7 @@ impl PingRequest {
             "/asterisk/ping",
             "/asterisk/ping".to_owned(),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(PingError::Transport)?;
+        let response = self.client.execute(request).await.map_err(PingError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(PingError::Transport),
             _ => Err(PingError::UnexpectedStatus(response.into_error())),
@@ -599,10 +588,8 @@ impl GetModuleRequest {
             crate::runtime::Method::GET,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.module_name
-                ))
+                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -662,10 +649,8 @@ impl LoadModuleRequest {
             crate::runtime::Method::POST,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.module_name
-                ))
+                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -720,10 +705,8 @@ impl UnloadModuleRequest {
             crate::runtime::Method::DELETE,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.module_name
-                ))
+                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -783,10 +766,8 @@ impl ReloadModuleRequest {
             crate::runtime::Method::PUT,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.module_name
-                ))
+                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -840,7 +821,9 @@ pub struct ListLogChannelsRequest {
 }
 impl ListLogChannelsRequest {
     /// Sends the request.
-    pub async fn send(self) -> Result<Vec<super::models::LogChannel>, ListLogChannelsError> {
+    pub async fn send(
+        self,
+    ) -> Result<Vec<super::models::LogChannel>, ListLogChannelsError> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "/asterisk/logging",
@@ -853,9 +836,7 @@ impl ListLogChannelsRequest {
             .map_err(ListLogChannelsError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListLogChannelsError::Transport),
-            _ => Err(ListLogChannelsError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            _ => Err(ListLogChannelsError::UnexpectedStatus(response.into_error())),
         }
     }
 }
@@ -896,10 +877,8 @@ impl AddLogRequest {
             crate::runtime::Method::POST,
             "/asterisk/logging/{logChannelName}",
             format!(
-                "/asterisk/logging/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.log_channel_name
-                ))
+                "/asterisk/logging/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.log_channel_name))
             ),
         );
         {
@@ -963,10 +942,8 @@ impl DeleteLogRequest {
             crate::runtime::Method::DELETE,
             "/asterisk/logging/{logChannelName}",
             format!(
-                "/asterisk/logging/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.log_channel_name
-                ))
+                "/asterisk/logging/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.log_channel_name))
             ),
         );
         let response = self
@@ -1021,10 +998,8 @@ impl RotateLogRequest {
             crate::runtime::Method::PUT,
             "/asterisk/logging/{logChannelName}/rotate",
             format!(
-                "/asterisk/logging/{}/rotate",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.log_channel_name
-                ))
+                "/asterisk/logging/{}/rotate", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.log_channel_name))
             ),
         );
         let response = self

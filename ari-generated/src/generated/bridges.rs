@@ -211,7 +211,10 @@ impl Bridges {
     /// `DELETE /bridges/{bridgeId}/videoSource` (`clearVideoSource`)
     ///
     /// Since Asterisk 13.13.0, 14.2.0.
-    pub fn clear_video_source(&self, bridge_id: impl Into<String>) -> ClearVideoSourceRequest {
+    pub fn clear_video_source(
+        &self,
+        bridge_id: impl Into<String>,
+    ) -> ClearVideoSourceRequest {
         ClearVideoSourceRequest {
             client: self.client.clone(),
             bridge_id: bridge_id.into(),
@@ -249,14 +252,15 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/play` (`play`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn play(&self, bridge_id: impl Into<String>, media: &[impl AsRef<str>]) -> PlayRequest {
+    pub fn play(
+        &self,
+        bridge_id: impl Into<String>,
+        media: &[impl AsRef<str>],
+    ) -> PlayRequest {
         PlayRequest {
             client: self.client.clone(),
             bridge_id: bridge_id.into(),
-            media: media
-                .iter()
-                .map(|v| v.as_ref().to_owned())
-                .collect::<Vec<String>>(),
+            media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             announcer_format: None,
             lang: None,
             offsetms: None,
@@ -281,10 +285,7 @@ impl Bridges {
             client: self.client.clone(),
             bridge_id: bridge_id.into(),
             playback_id: playback_id.into(),
-            media: media
-                .iter()
-                .map(|v| v.as_ref().to_owned())
-                .collect::<Vec<String>>(),
+            media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             announcer_format: None,
             lang: None,
             offsetms: None,
@@ -334,11 +335,7 @@ impl ListRequest {
             "/bridges",
             "/bridges".to_owned(),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(ListError::Transport)?;
+        let response = self.client.execute(request).await.map_err(ListError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListError::Transport),
             _ => Err(ListError::UnexpectedStatus(response.into_error())),
@@ -501,8 +498,8 @@ impl CreateWithIdRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}",
             format!(
-                "/bridges/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         if let Some(value) = &self.type_ {
@@ -566,15 +563,11 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/bridges/{bridgeId}",
             format!(
-                "/bridges/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             404 => Err(GetError::NotFound(response.into_error())),
@@ -622,8 +615,8 @@ impl DestroyRequest {
             crate::runtime::Method::DELETE,
             "/bridges/{bridgeId}",
             format!(
-                "/bridges/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         let response = self
@@ -679,8 +672,8 @@ impl GetBridgeVarRequest {
             crate::runtime::Method::GET,
             "/bridges/{bridgeId}/variable",
             format!(
-                "/bridges/{}/variable",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/variable", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -766,8 +759,8 @@ impl SetBridgeVarRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/variable",
             format!(
-                "/bridges/{}/variable",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/variable", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -843,8 +836,8 @@ impl GetBridgeVarsRequest {
             crate::runtime::Method::GET,
             "/bridges/{bridgeId}/variables",
             format!(
-                "/bridges/{}/variables",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/variables", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -914,8 +907,8 @@ impl SetBridgeVarsRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/variables",
             format!(
-                "/bridges/{}/variables",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/variables", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1007,7 +1000,10 @@ impl AddChannelRequest {
     /// Do not present the identity of the newly connected channel to other bridge members
     ///
     /// Default: `false`. Wire name: `inhibitConnectedLineUpdates`.
-    pub fn inhibit_connected_line_updates(mut self, inhibit_connected_line_updates: bool) -> Self {
+    pub fn inhibit_connected_line_updates(
+        mut self,
+        inhibit_connected_line_updates: bool,
+    ) -> Self {
         self.inhibit_connected_line_updates = Some(inhibit_connected_line_updates);
         self
     }
@@ -1017,8 +1013,8 @@ impl AddChannelRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/addChannel",
             format!(
-                "/bridges/{}/addChannel",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/addChannel", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1105,8 +1101,8 @@ impl RemoveChannelRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/removeChannel",
             format!(
-                "/bridges/{}/removeChannel",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/removeChannel", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1123,9 +1119,7 @@ impl RemoveChannelRequest {
             400 => Err(RemoveChannelError::BadRequest(response.into_error())),
             404 => Err(RemoveChannelError::NotFound(response.into_error())),
             409 => Err(RemoveChannelError::Conflict(response.into_error())),
-            422 => Err(RemoveChannelError::UnprocessableEntity(
-                response.into_error(),
-            )),
+            422 => Err(RemoveChannelError::UnprocessableEntity(response.into_error())),
             _ => Err(RemoveChannelError::UnexpectedStatus(response.into_error())),
         }
     }
@@ -1183,11 +1177,10 @@ impl SetVideoSourceRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/videoSource/{channelId}",
             format!(
-                "/bridges/{}/videoSource/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id)),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/bridges/{}/videoSource/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .channel_id))
             ),
         );
         let response = self
@@ -1199,9 +1192,7 @@ impl SetVideoSourceRequest {
             200..=299 => Ok(()),
             404 => Err(SetVideoSourceError::NotFound(response.into_error())),
             409 => Err(SetVideoSourceError::Conflict(response.into_error())),
-            422 => Err(SetVideoSourceError::UnprocessableEntity(
-                response.into_error(),
-            )),
+            422 => Err(SetVideoSourceError::UnprocessableEntity(response.into_error())),
             _ => Err(SetVideoSourceError::UnexpectedStatus(response.into_error())),
         }
     }
@@ -1254,8 +1245,8 @@ impl ClearVideoSourceRequest {
             crate::runtime::Method::DELETE,
             "/bridges/{bridgeId}/videoSource",
             format!(
-                "/bridges/{}/videoSource",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/videoSource", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         let response = self
@@ -1266,9 +1257,7 @@ impl ClearVideoSourceRequest {
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(ClearVideoSourceError::NotFound(response.into_error())),
-            _ => Err(ClearVideoSourceError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            _ => Err(ClearVideoSourceError::UnexpectedStatus(response.into_error())),
         }
     }
 }
@@ -1320,8 +1309,8 @@ impl StartMohRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/moh",
             format!(
-                "/bridges/{}/moh",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/moh", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         if let Some(value) = &self.moh_class {
@@ -1384,8 +1373,8 @@ impl StopMohRequest {
             crate::runtime::Method::DELETE,
             "/bridges/{bridgeId}/moh",
             format!(
-                "/bridges/{}/moh",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/moh", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         let response = self
@@ -1486,8 +1475,8 @@ impl PlayRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/play",
             format!(
-                "/bridges/{}/play",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/play", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1509,11 +1498,7 @@ impl PlayRequest {
         if let Some(value) = &self.playback_id {
             request.query("playbackId", value);
         }
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(PlayError::Transport)?;
+        let response = self.client.execute(request).await.map_err(PlayError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(PlayError::Transport),
             404 => Err(PlayError::NotFound(response.into_error())),
@@ -1605,11 +1590,10 @@ impl PlayWithIdRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/play/{playbackId}",
             format!(
-                "/bridges/{}/play/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id)),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.playback_id
-                ))
+                "/bridges/{}/play/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .playback_id))
             ),
         );
         {
@@ -1730,7 +1714,10 @@ impl RecordRequest {
     /// DTMF input to terminate recording.
     ///
     /// Default: `"none"`. Wire name: `terminateOn`.
-    pub fn terminate_on(mut self, terminate_on: impl Into<super::models::TerminateOn>) -> Self {
+    pub fn terminate_on(
+        mut self,
+        terminate_on: impl Into<super::models::TerminateOn>,
+    ) -> Self {
         self.terminate_on = Some(terminate_on.into());
         self
     }
@@ -1740,8 +1727,8 @@ impl RecordRequest {
             crate::runtime::Method::POST,
             "/bridges/{bridgeId}/record",
             format!(
-                "/bridges/{}/record",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.bridge_id))
+                "/bridges/{}/record", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {

@@ -54,7 +54,11 @@ impl Channels {
     /// `POST /channels/create` (`create`)
     ///
     /// Since Asterisk 14.0.0.
-    pub fn create(&self, endpoint: impl Into<String>, app: impl Into<String>) -> CreateRequest {
+    pub fn create(
+        &self,
+        endpoint: impl Into<String>,
+        app: impl Into<String>,
+    ) -> CreateRequest {
         CreateRequest {
             client: self.client.clone(),
             endpoint: endpoint.into(),
@@ -126,7 +130,10 @@ impl Channels {
     /// `POST /channels/{channelId}/continue` (`continueInDialplan`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn continue_in_dialplan(&self, channel_id: impl Into<String>) -> ContinueInDialplanRequest {
+    pub fn continue_in_dialplan(
+        &self,
+        channel_id: impl Into<String>,
+    ) -> ContinueInDialplanRequest {
         ContinueInDialplanRequest {
             client: self.client.clone(),
             channel_id: channel_id.into(),
@@ -141,7 +148,11 @@ impl Channels {
     /// `POST /channels/{channelId}/move` (`move`)
     ///
     /// Since Asterisk 13.26.0, 16.3.0.
-    pub fn move_(&self, channel_id: impl Into<String>, app: impl Into<String>) -> MoveRequest {
+    pub fn move_(
+        &self,
+        channel_id: impl Into<String>,
+        app: impl Into<String>,
+    ) -> MoveRequest {
         MoveRequest {
             client: self.client.clone(),
             channel_id: channel_id.into(),
@@ -327,14 +338,15 @@ impl Channels {
     /// `POST /channels/{channelId}/play` (`play`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn play(&self, channel_id: impl Into<String>, media: &[impl AsRef<str>]) -> PlayRequest {
+    pub fn play(
+        &self,
+        channel_id: impl Into<String>,
+        media: &[impl AsRef<str>],
+    ) -> PlayRequest {
         PlayRequest {
             client: self.client.clone(),
             channel_id: channel_id.into(),
-            media: media
-                .iter()
-                .map(|v| v.as_ref().to_owned())
-                .collect::<Vec<String>>(),
+            media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             lang: None,
             offsetms: None,
             skipms: None,
@@ -358,10 +370,7 @@ impl Channels {
             client: self.client.clone(),
             channel_id: channel_id.into(),
             playback_id: playback_id.into(),
-            media: media
-                .iter()
-                .map(|v| v.as_ref().to_owned())
-                .collect::<Vec<String>>(),
+            media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             lang: None,
             offsetms: None,
             skipms: None,
@@ -590,11 +599,7 @@ impl ListRequest {
             "/channels",
             "/channels".to_owned(),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(ListError::Transport)?;
+        let response = self.client.execute(request).await.map_err(ListError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListError::Transport),
             _ => Err(ListError::UnexpectedStatus(response.into_error())),
@@ -970,17 +975,11 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/channels/{channelId}",
             format!(
-                "/channels/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             404 => Err(GetError::NotFound(response.into_error())),
@@ -1125,10 +1124,8 @@ impl OriginateWithIdRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}",
             format!(
-                "/channels/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -1180,9 +1177,7 @@ impl OriginateWithIdRequest {
             200..=299 => response.json().map_err(OriginateWithIdError::Transport),
             400 => Err(OriginateWithIdError::BadRequest(response.into_error())),
             409 => Err(OriginateWithIdError::Conflict(response.into_error())),
-            _ => Err(OriginateWithIdError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            _ => Err(OriginateWithIdError::UnexpectedStatus(response.into_error())),
         }
     }
 }
@@ -1246,10 +1241,8 @@ impl HangupRequest {
             crate::runtime::Method::DELETE,
             "/channels/{channelId}",
             format!(
-                "/channels/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.reason_code {
@@ -1347,10 +1340,8 @@ impl ContinueInDialplanRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/continue",
             format!(
-                "/channels/{}/continue",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/continue", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.context {
@@ -1374,12 +1365,10 @@ impl ContinueInDialplanRequest {
             200..=299 => Ok(()),
             404 => Err(ContinueInDialplanError::NotFound(response.into_error())),
             409 => Err(ContinueInDialplanError::Conflict(response.into_error())),
-            412 => Err(ContinueInDialplanError::PreconditionFailed(
-                response.into_error(),
-            )),
-            _ => Err(ContinueInDialplanError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            412 => {
+                Err(ContinueInDialplanError::PreconditionFailed(response.into_error()))
+            }
+            _ => Err(ContinueInDialplanError::UnexpectedStatus(response.into_error())),
         }
     }
 }
@@ -1440,10 +1429,8 @@ impl MoveRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/move",
             format!(
-                "/channels/{}/move",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/move", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -1453,11 +1440,7 @@ impl MoveRequest {
         if let Some(value) = &self.app_args {
             request.query("appArgs", value);
         }
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(MoveError::Transport)?;
+        let response = self.client.execute(request).await.map_err(MoveError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(MoveError::NotFound(response.into_error())),
@@ -1511,10 +1494,8 @@ impl RedirectRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/redirect",
             format!(
-                "/channels/{}/redirect",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/redirect", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -1593,10 +1574,8 @@ impl AnswerRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/answer",
             format!(
-                "/channels/{}/answer",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/answer", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -1661,17 +1640,11 @@ impl RingRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/ring",
             format!(
-                "/channels/{}/ring",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/ring", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(RingError::Transport)?;
+        let response = self.client.execute(request).await.map_err(RingError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(RingError::NotFound(response.into_error())),
@@ -1729,10 +1702,8 @@ impl RingStopRequest {
             crate::runtime::Method::DELETE,
             "/channels/{channelId}/ring",
             format!(
-                "/channels/{}/ring",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/ring", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -1797,10 +1768,8 @@ impl ProgressRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/progress",
             format!(
-                "/channels/{}/progress",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/progress", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -1905,10 +1874,8 @@ impl SendDtmfRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/dtmf",
             format!(
-                "/channels/{}/dtmf",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/dtmf", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.dtmf {
@@ -1991,7 +1958,10 @@ impl MuteRequest {
     /// Direction in which to mute audio
     ///
     /// Default: `"both"`. Wire name: `direction`.
-    pub fn direction(mut self, direction: impl Into<super::models::MuteDirection>) -> Self {
+    pub fn direction(
+        mut self,
+        direction: impl Into<super::models::MuteDirection>,
+    ) -> Self {
         self.direction = Some(direction.into());
         self
     }
@@ -2001,20 +1971,14 @@ impl MuteRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/mute",
             format!(
-                "/channels/{}/mute",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/mute", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.direction {
             request.query("direction", value);
         }
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(MuteError::Transport)?;
+        let response = self.client.execute(request).await.map_err(MuteError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(MuteError::NotFound(response.into_error())),
@@ -2070,7 +2034,10 @@ impl UnmuteRequest {
     /// Direction in which to unmute audio
     ///
     /// Default: `"both"`. Wire name: `direction`.
-    pub fn direction(mut self, direction: impl Into<super::models::UnmuteDirection>) -> Self {
+    pub fn direction(
+        mut self,
+        direction: impl Into<super::models::UnmuteDirection>,
+    ) -> Self {
         self.direction = Some(direction.into());
         self
     }
@@ -2080,10 +2047,8 @@ impl UnmuteRequest {
             crate::runtime::Method::DELETE,
             "/channels/{channelId}/mute",
             format!(
-                "/channels/{}/mute",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/mute", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.direction {
@@ -2151,17 +2116,11 @@ impl HoldRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/hold",
             format!(
-                "/channels/{}/hold",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/hold", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(HoldError::Transport)?;
+        let response = self.client.execute(request).await.map_err(HoldError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(HoldError::NotFound(response.into_error())),
@@ -2219,10 +2178,8 @@ impl UnholdRequest {
             crate::runtime::Method::DELETE,
             "/channels/{channelId}/hold",
             format!(
-                "/channels/{}/hold",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/hold", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2295,10 +2252,8 @@ impl StartMohRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/moh",
             format!(
-                "/channels/{}/moh",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/moh", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.moh_class {
@@ -2366,10 +2321,8 @@ impl StopMohRequest {
             crate::runtime::Method::DELETE,
             "/channels/{channelId}/moh",
             format!(
-                "/channels/{}/moh",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/moh", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2434,10 +2387,8 @@ impl StartSilenceRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/silence",
             format!(
-                "/channels/{}/silence",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/silence", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2502,10 +2453,8 @@ impl StopSilenceRequest {
             crate::runtime::Method::DELETE,
             "/channels/{channelId}/silence",
             format!(
-                "/channels/{}/silence",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/silence", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2603,10 +2552,8 @@ impl PlayRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/play",
             format!(
-                "/channels/{}/play",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/play", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -2625,11 +2572,7 @@ impl PlayRequest {
         if let Some(value) = &self.playback_id {
             request.query("playbackId", value);
         }
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(PlayError::Transport)?;
+        let response = self.client.execute(request).await.map_err(PlayError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(PlayError::Transport),
             404 => Err(PlayError::NotFound(response.into_error())),
@@ -2713,13 +2656,10 @@ impl PlayWithIdRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/play/{playbackId}",
             format!(
-                "/channels/{}/play/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.playback_id
-                ))
+                "/channels/{}/play/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .playback_id))
             ),
         );
         {
@@ -2829,7 +2769,10 @@ impl RecordRequest {
     /// DTMF input to terminate recording
     ///
     /// Default: `"none"`. Wire name: `terminateOn`.
-    pub fn terminate_on(mut self, terminate_on: impl Into<super::models::TerminateOn>) -> Self {
+    pub fn terminate_on(
+        mut self,
+        terminate_on: impl Into<super::models::TerminateOn>,
+    ) -> Self {
         self.terminate_on = Some(terminate_on.into());
         self
     }
@@ -2839,10 +2782,8 @@ impl RecordRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/record",
             format!(
-                "/channels/{}/record",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/record", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -2938,10 +2879,8 @@ impl GetChannelVarRequest {
             crate::runtime::Method::GET,
             "/channels/{channelId}/variable",
             format!(
-                "/channels/{}/variable",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/variable", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3027,10 +2966,8 @@ impl SetChannelVarRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/variable",
             format!(
-                "/channels/{}/variable",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/variable", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3106,10 +3043,8 @@ impl GetChannelVarsRequest {
             crate::runtime::Method::GET,
             "/channels/{channelId}/variables",
             format!(
-                "/channels/{}/variables",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/variables", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3179,10 +3114,8 @@ impl SetChannelVarsRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/variables",
             format!(
-                "/channels/{}/variables",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/variables", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3284,10 +3217,8 @@ impl SnoopChannelRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/snoop",
             format!(
-                "/channels/{}/snoop",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/snoop", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.spy {
@@ -3389,11 +3320,10 @@ impl SnoopChannelWithIdRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/snoop/{snoopId}",
             format!(
-                "/channels/{}/snoop/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                )),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.snoop_id))
+                "/channels/{}/snoop/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .snoop_id))
             ),
         );
         if let Some(value) = &self.spy {
@@ -3418,9 +3348,7 @@ impl SnoopChannelWithIdRequest {
             200..=299 => response.json().map_err(SnoopChannelWithIdError::Transport),
             400 => Err(SnoopChannelWithIdError::BadRequest(response.into_error())),
             404 => Err(SnoopChannelWithIdError::NotFound(response.into_error())),
-            _ => Err(SnoopChannelWithIdError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            _ => Err(SnoopChannelWithIdError::UnexpectedStatus(response.into_error())),
         }
     }
 }
@@ -3484,10 +3412,8 @@ impl DialRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/dial",
             format!(
-                "/channels/{}/dial",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/dial", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.caller {
@@ -3496,11 +3422,7 @@ impl DialRequest {
         if let Some(value) = &self.timeout {
             request.query("timeout", value);
         }
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(DialError::Transport)?;
+        let response = self.client.execute(request).await.map_err(DialError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(DialError::NotFound(response.into_error())),
@@ -3553,10 +3475,8 @@ impl RtpstatisticsRequest {
             crate::runtime::Method::GET,
             "/channels/{channelId}/rtp_statistics",
             format!(
-                "/channels/{}/rtp_statistics",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/rtp_statistics", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -3639,7 +3559,10 @@ impl ExternalMediaRequest {
     /// Payload encapsulation protocol.  Must be 'none' for the websocket transport.
     ///
     /// Default: `"rtp"`. Wire name: `encapsulation`.
-    pub fn encapsulation(mut self, encapsulation: impl Into<super::models::Encapsulation>) -> Self {
+    pub fn encapsulation(
+        mut self,
+        encapsulation: impl Into<super::models::Encapsulation>,
+    ) -> Self {
         self.encapsulation = Some(encapsulation.into());
         self
     }
@@ -3747,7 +3670,9 @@ pub enum ExternalMediaError {
     #[error("400 Invalid parameters: {0}")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `409`: Channel is not in a Stasis application; Channel is already bridged
-    #[error("409 Channel is not in a Stasis application; Channel is already bridged: {0}")]
+    #[error(
+        "409 Channel is not in a Stasis application; Channel is already bridged: {0}"
+    )]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3784,10 +3709,8 @@ impl TransferProgressRequest {
             crate::runtime::Method::POST,
             "/channels/{channelId}/transfer_progress",
             format!(
-                "/channels/{}/transfer_progress",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.channel_id
-                ))
+                "/channels/{}/transfer_progress", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3804,12 +3727,8 @@ impl TransferProgressRequest {
             400 => Err(TransferProgressError::BadRequest(response.into_error())),
             404 => Err(TransferProgressError::NotFound(response.into_error())),
             409 => Err(TransferProgressError::Conflict(response.into_error())),
-            412 => Err(TransferProgressError::PreconditionFailed(
-                response.into_error(),
-            )),
-            _ => Err(TransferProgressError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            412 => Err(TransferProgressError::PreconditionFailed(response.into_error())),
+            _ => Err(TransferProgressError::UnexpectedStatus(response.into_error())),
         }
     }
 }

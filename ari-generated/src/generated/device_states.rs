@@ -78,11 +78,7 @@ impl ListRequest {
             "/deviceStates",
             "/deviceStates".to_owned(),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(ListError::Transport)?;
+        let response = self.client.execute(request).await.map_err(ListError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListError::Transport),
             _ => Err(ListError::UnexpectedStatus(response.into_error())),
@@ -125,17 +121,11 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/deviceStates/{deviceName}",
             format!(
-                "/deviceStates/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.device_name
-                ))
+                "/deviceStates/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.device_name))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             _ => Err(GetError::UnexpectedStatus(response.into_error())),
@@ -179,10 +169,8 @@ impl UpdateRequest {
             crate::runtime::Method::PUT,
             "/deviceStates/{deviceName}",
             format!(
-                "/deviceStates/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.device_name
-                ))
+                "/deviceStates/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.device_name))
             ),
         );
         {
@@ -246,10 +234,8 @@ impl DeleteRequest {
             crate::runtime::Method::DELETE,
             "/deviceStates/{deviceName}",
             format!(
-                "/deviceStates/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.device_name
-                ))
+                "/deviceStates/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.device_name))
             ),
         );
         let response = self

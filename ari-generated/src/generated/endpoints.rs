@@ -75,7 +75,11 @@ impl Endpoints {
     /// `GET /endpoints/{tech}/{resource}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get(&self, tech: impl Into<String>, resource: impl Into<String>) -> GetRequest {
+    pub fn get(
+        &self,
+        tech: impl Into<String>,
+        resource: impl Into<String>,
+    ) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
             tech: tech.into(),
@@ -141,11 +145,7 @@ impl ListRequest {
             "/endpoints",
             "/endpoints".to_owned(),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(ListError::Transport)?;
+        let response = self.client.execute(request).await.map_err(ListError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListError::Transport),
             _ => Err(ListError::UnexpectedStatus(response.into_error())),
@@ -371,8 +371,8 @@ impl ListByTechRequest {
             crate::runtime::Method::GET,
             "/endpoints/{tech}",
             format!(
-                "/endpoints/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.tech))
+                "/endpoints/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.tech))
             ),
         );
         let response = self
@@ -428,16 +428,13 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/endpoints/{tech}/{resource}",
             format!(
-                "/endpoints/{}/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.tech)),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.resource))
+                "/endpoints/{}/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.tech)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .resource))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             400 => Err(GetError::BadRequest(response.into_error())),
@@ -508,9 +505,10 @@ impl SendMessageToEndpointRequest {
             crate::runtime::Method::PUT,
             "/endpoints/{tech}/{resource}/sendMessage",
             format!(
-                "/endpoints/{}/{}/sendMessage",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.tech)),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.resource))
+                "/endpoints/{}/{}/sendMessage", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.tech)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .resource))
             ),
         );
         {
@@ -530,13 +528,9 @@ impl SendMessageToEndpointRequest {
             .map_err(SendMessageToEndpointError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
-            400 => Err(SendMessageToEndpointError::BadRequest(
-                response.into_error(),
-            )),
+            400 => Err(SendMessageToEndpointError::BadRequest(response.into_error())),
             404 => Err(SendMessageToEndpointError::NotFound(response.into_error())),
-            _ => Err(SendMessageToEndpointError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            _ => Err(SendMessageToEndpointError::UnexpectedStatus(response.into_error())),
         }
     }
 }
@@ -563,7 +557,9 @@ impl SendMessageToEndpointError {
         match self {
             SendMessageToEndpointError::BadRequest(_) => Some(400),
             SendMessageToEndpointError::NotFound(_) => Some(404),
-            SendMessageToEndpointError::UnexpectedStatus(response) => Some(response.status),
+            SendMessageToEndpointError::UnexpectedStatus(response) => {
+                Some(response.status)
+            }
             SendMessageToEndpointError::Transport(error) => error.status(),
         }
     }
@@ -603,9 +599,10 @@ impl ReferToEndpointRequest {
             crate::runtime::Method::POST,
             "/endpoints/{tech}/{resource}/refer",
             format!(
-                "/endpoints/{}/{}/refer",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.tech)),
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.resource))
+                "/endpoints/{}/{}/refer", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.tech)), crate
+                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                .resource))
             ),
         );
         {
@@ -631,9 +628,7 @@ impl ReferToEndpointRequest {
             200..=299 => Ok(()),
             400 => Err(ReferToEndpointError::BadRequest(response.into_error())),
             404 => Err(ReferToEndpointError::NotFound(response.into_error())),
-            _ => Err(ReferToEndpointError::UnexpectedStatus(
-                response.into_error(),
-            )),
+            _ => Err(ReferToEndpointError::UnexpectedStatus(response.into_error())),
         }
     }
 }

@@ -21,10 +21,7 @@ impl Events {
     pub fn event_websocket(&self, app: &[impl AsRef<str>]) -> EventWebsocketRequest {
         EventWebsocketRequest {
             client: self.client.clone(),
-            app: app
-                .iter()
-                .map(|v| v.as_ref().to_owned())
-                .collect::<Vec<String>>(),
+            app: app.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             subscribe_all: None,
         }
     }
@@ -86,8 +83,10 @@ impl EventWebsocketRequest {
     /// Opens the WebSocket and returns the stream of decoded messages.
     pub async fn connect(
         self,
-    ) -> Result<crate::runtime::EventStream<super::models::Message>, crate::runtime::ConnectError>
-    {
+    ) -> Result<
+        crate::runtime::EventStream<super::models::Message>,
+        crate::runtime::ConnectError,
+    > {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "/events",
@@ -121,10 +120,7 @@ impl UserEventRequest {
     /// Wire name: `source`.
     pub fn source(mut self, source: &[impl AsRef<str>]) -> Self {
         self.source = Some(
-            source
-                .iter()
-                .map(|v| v.as_ref().to_owned())
-                .collect::<Vec<String>>(),
+            source.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
         );
         self
     }
@@ -141,10 +137,8 @@ impl UserEventRequest {
             crate::runtime::Method::POST,
             "/events/user/{eventName}",
             format!(
-                "/events/user/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.event_name
-                ))
+                "/events/user/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.event_name))
             ),
         );
         {

@@ -80,11 +80,7 @@ impl ListRequest {
             "/mailboxes",
             "/mailboxes".to_owned(),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(ListError::Transport)?;
+        let response = self.client.execute(request).await.map_err(ListError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListError::Transport),
             _ => Err(ListError::UnexpectedStatus(response.into_error())),
@@ -127,17 +123,11 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/mailboxes/{mailboxName}",
             format!(
-                "/mailboxes/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.mailbox_name
-                ))
+                "/mailboxes/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.mailbox_name))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             404 => Err(GetError::NotFound(response.into_error())),
@@ -187,10 +177,8 @@ impl UpdateRequest {
             crate::runtime::Method::PUT,
             "/mailboxes/{mailboxName}",
             format!(
-                "/mailboxes/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.mailbox_name
-                ))
+                "/mailboxes/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.mailbox_name))
             ),
         );
         {
@@ -253,10 +241,8 @@ impl DeleteRequest {
             crate::runtime::Method::DELETE,
             "/mailboxes/{mailboxName}",
             format!(
-                "/mailboxes/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.mailbox_name
-                ))
+                "/mailboxes/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.mailbox_name))
             ),
         );
         let response = self

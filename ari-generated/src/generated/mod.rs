@@ -3,6 +3,7 @@
 
 //! Bindings generated from Asterisk's api-docs.
 #![allow(clippy::all, unused_imports, unused_mut, rustdoc::all)]
+pub mod models;
 pub mod applications;
 pub mod asterisk;
 pub mod bridges;
@@ -11,7 +12,6 @@ pub mod device_states;
 pub mod endpoints;
 pub mod events;
 pub mod mailboxes;
-pub mod models;
 pub mod playbacks;
 pub mod recordings;
 pub mod sounds;
@@ -20,8 +20,7 @@ pub const ASTERISK_VERSION: &str = "22.10.1";
 /// The `apiVersion` of those api-docs.
 pub const API_VERSION: &str = "10.0.0";
 /// SHA-256 of the api-docs files these bindings were generated from.
-pub const API_DOCS_DIGEST: &str =
-    "0322765a7c3ce5adcbca3320b1508287ff49ab51f196d65ff88d3346ebfe44cf";
+pub const API_DOCS_DIGEST: &str = "0322765a7c3ce5adcbca3320b1508287ff49ab51f196d65ff88d3346ebfe44cf";
 impl crate::runtime::Client {
     /// Operations on `/applications` (applications.json).
     pub fn applications(&self) -> applications::Applications {

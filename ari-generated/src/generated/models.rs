@@ -1518,7 +1518,9 @@ impl Serialize for BridgeBridgeType {
     }
 }
 impl<'de> Deserialize<'de> for BridgeBridgeType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -1610,7 +1612,9 @@ impl Serialize for ChannelState {
     }
 }
 impl<'de> Deserialize<'de> for ChannelState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -1666,7 +1670,9 @@ impl Serialize for ConnectionType {
     }
 }
 impl<'de> Deserialize<'de> for ConnectionType {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -1734,7 +1740,9 @@ impl Serialize for ContactInfoContactStatus {
     }
 }
 impl<'de> Deserialize<'de> for ContactInfoContactStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -1818,7 +1826,9 @@ impl Serialize for DeviceStateState {
     }
 }
 impl<'de> Deserialize<'de> for DeviceStateState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -1878,7 +1888,9 @@ impl Serialize for Encapsulation {
     }
 }
 impl<'de> Deserialize<'de> for Encapsulation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -1938,7 +1950,9 @@ impl Serialize for EndpointState {
     }
 }
 impl<'de> Deserialize<'de> for EndpointState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -1990,7 +2004,9 @@ impl Serialize for ExternalMediaDirection {
     }
 }
 impl<'de> Deserialize<'de> for ExternalMediaDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2050,7 +2066,9 @@ impl Serialize for IfExists {
     }
 }
 impl<'de> Deserialize<'de> for IfExists {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2122,7 +2140,9 @@ impl Serialize for LiveRecordingState {
     }
 }
 impl<'de> Deserialize<'de> for LiveRecordingState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2182,7 +2202,9 @@ impl Serialize for MuteDirection {
     }
 }
 impl<'de> Deserialize<'de> for MuteDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2246,7 +2268,9 @@ impl Serialize for Only {
     }
 }
 impl<'de> Deserialize<'de> for Only {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2314,7 +2338,9 @@ impl Serialize for Operation {
     }
 }
 impl<'de> Deserialize<'de> for Operation {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2382,7 +2408,9 @@ impl Serialize for PlaybackState {
     }
 }
 impl<'de> Deserialize<'de> for PlaybackState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2482,7 +2510,9 @@ impl Serialize for Reason {
     }
 }
 impl<'de> Deserialize<'de> for Reason {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2546,7 +2576,9 @@ impl Serialize for Spy {
     }
 }
 impl<'de> Deserialize<'de> for Spy {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2610,7 +2642,9 @@ impl Serialize for TerminateOn {
     }
 }
 impl<'de> Deserialize<'de> for TerminateOn {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2670,7 +2704,9 @@ impl Serialize for Transport {
     }
 }
 impl<'de> Deserialize<'de> for Transport {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2730,7 +2766,9 @@ impl Serialize for UnmuteDirection {
     }
 }
 impl<'de> Deserialize<'de> for UnmuteDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2810,7 +2848,9 @@ impl Serialize for UpdateDeviceState {
     }
 }
 impl<'de> Deserialize<'de> for UpdateDeviceState {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -2874,7 +2914,9 @@ impl Serialize for Whisper {
     }
 }
 impl<'de> Deserialize<'de> for Whisper {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
@@ -3176,16 +3218,24 @@ impl Event {
         let kind = crate::runtime::wire::discriminator(text, "type")
             .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
         let decoded = match kind.as_ref() {
-            "ApplicationMoveFailed" => serde_json::from_str(text).map(Event::ApplicationMoveFailed),
-            "ApplicationRegistered" => serde_json::from_str(text).map(Event::ApplicationRegistered),
-            "ApplicationReplaced" => serde_json::from_str(text).map(Event::ApplicationReplaced),
+            "ApplicationMoveFailed" => {
+                serde_json::from_str(text).map(Event::ApplicationMoveFailed)
+            }
+            "ApplicationRegistered" => {
+                serde_json::from_str(text).map(Event::ApplicationRegistered)
+            }
+            "ApplicationReplaced" => {
+                serde_json::from_str(text).map(Event::ApplicationReplaced)
+            }
             "ApplicationUnregistered" => {
                 serde_json::from_str(text).map(Event::ApplicationUnregistered)
             }
             "BridgeAttendedTransfer" => {
                 serde_json::from_str(text).map(Event::BridgeAttendedTransfer)
             }
-            "BridgeBlindTransfer" => serde_json::from_str(text).map(Event::BridgeBlindTransfer),
+            "BridgeBlindTransfer" => {
+                serde_json::from_str(text).map(Event::BridgeBlindTransfer)
+            }
             "BridgeCreated" => serde_json::from_str(text).map(Event::BridgeCreated),
             "BridgeDestroyed" => serde_json::from_str(text).map(Event::BridgeDestroyed),
             "BridgeMerged" => serde_json::from_str(text).map(Event::BridgeMerged),
@@ -3195,50 +3245,78 @@ impl Event {
             "CallBroadcast" => serde_json::from_str(text).map(Event::CallBroadcast),
             "CallClaimed" => serde_json::from_str(text).map(Event::CallClaimed),
             "ChannelCallerId" => serde_json::from_str(text).map(Event::ChannelCallerId),
-            "ChannelConnectedLine" => serde_json::from_str(text).map(Event::ChannelConnectedLine),
+            "ChannelConnectedLine" => {
+                serde_json::from_str(text).map(Event::ChannelConnectedLine)
+            }
             "ChannelCreated" => serde_json::from_str(text).map(Event::ChannelCreated),
             "ChannelDestroyed" => serde_json::from_str(text).map(Event::ChannelDestroyed),
             "ChannelDialplan" => serde_json::from_str(text).map(Event::ChannelDialplan),
-            "ChannelDtmfReceived" => serde_json::from_str(text).map(Event::ChannelDtmfReceived),
-            "ChannelEnteredBridge" => serde_json::from_str(text).map(Event::ChannelEnteredBridge),
-            "ChannelHangupRequest" => serde_json::from_str(text).map(Event::ChannelHangupRequest),
+            "ChannelDtmfReceived" => {
+                serde_json::from_str(text).map(Event::ChannelDtmfReceived)
+            }
+            "ChannelEnteredBridge" => {
+                serde_json::from_str(text).map(Event::ChannelEnteredBridge)
+            }
+            "ChannelHangupRequest" => {
+                serde_json::from_str(text).map(Event::ChannelHangupRequest)
+            }
             "ChannelHold" => serde_json::from_str(text).map(Event::ChannelHold),
-            "ChannelLeftBridge" => serde_json::from_str(text).map(Event::ChannelLeftBridge),
-            "ChannelStateChange" => serde_json::from_str(text).map(Event::ChannelStateChange),
+            "ChannelLeftBridge" => {
+                serde_json::from_str(text).map(Event::ChannelLeftBridge)
+            }
+            "ChannelStateChange" => {
+                serde_json::from_str(text).map(Event::ChannelStateChange)
+            }
             "ChannelTalkingFinished" => {
                 serde_json::from_str(text).map(Event::ChannelTalkingFinished)
             }
-            "ChannelTalkingStarted" => serde_json::from_str(text).map(Event::ChannelTalkingStarted),
-            "ChannelToneDetected" => serde_json::from_str(text).map(Event::ChannelToneDetected),
+            "ChannelTalkingStarted" => {
+                serde_json::from_str(text).map(Event::ChannelTalkingStarted)
+            }
+            "ChannelToneDetected" => {
+                serde_json::from_str(text).map(Event::ChannelToneDetected)
+            }
             "ChannelTransfer" => serde_json::from_str(text).map(Event::ChannelTransfer),
             "ChannelUnhold" => serde_json::from_str(text).map(Event::ChannelUnhold),
             "ChannelUserevent" => serde_json::from_str(text).map(Event::ChannelUserevent),
             "ChannelVarset" => serde_json::from_str(text).map(Event::ChannelVarset),
-            "ContactStatusChange" => serde_json::from_str(text).map(Event::ContactStatusChange),
-            "DeviceStateChanged" => serde_json::from_str(text).map(Event::DeviceStateChanged),
+            "ContactStatusChange" => {
+                serde_json::from_str(text).map(Event::ContactStatusChange)
+            }
+            "DeviceStateChanged" => {
+                serde_json::from_str(text).map(Event::DeviceStateChanged)
+            }
             "Dial" => serde_json::from_str(text).map(Event::Dial),
-            "EndpointStateChange" => serde_json::from_str(text).map(Event::EndpointStateChange),
+            "EndpointStateChange" => {
+                serde_json::from_str(text).map(Event::EndpointStateChange)
+            }
             "PeerStatusChange" => serde_json::from_str(text).map(Event::PeerStatusChange),
-            "PlaybackContinuing" => serde_json::from_str(text).map(Event::PlaybackContinuing),
+            "PlaybackContinuing" => {
+                serde_json::from_str(text).map(Event::PlaybackContinuing)
+            }
             "PlaybackFinished" => serde_json::from_str(text).map(Event::PlaybackFinished),
             "PlaybackStarted" => serde_json::from_str(text).map(Event::PlaybackStarted),
             "RESTResponse" => serde_json::from_str(text).map(Event::RESTResponse),
             "RecordingFailed" => serde_json::from_str(text).map(Event::RecordingFailed),
-            "RecordingFinished" => serde_json::from_str(text).map(Event::RecordingFinished),
+            "RecordingFinished" => {
+                serde_json::from_str(text).map(Event::RecordingFinished)
+            }
             "RecordingStarted" => serde_json::from_str(text).map(Event::RecordingStarted),
             "StasisEnd" => serde_json::from_str(text).map(Event::StasisEnd),
             "StasisStart" => serde_json::from_str(text).map(Event::StasisStart),
-            "TextMessageReceived" => serde_json::from_str(text).map(Event::TextMessageReceived),
+            "TextMessageReceived" => {
+                serde_json::from_str(text).map(Event::TextMessageReceived)
+            }
             _ => {
-                return Ok(Event::Unknown(UnknownEvent::decode(
-                    kind.into_owned(),
-                    text,
-                )?));
+                return Ok(Event::Unknown(UnknownEvent::decode(kind.into_owned(), text)?));
             }
         };
-        decoded.map_err(|source| {
-            crate::runtime::DecodeError::new(Some(kind.into_owned()), text, source)
-        })
+        decoded
+            .map_err(|source| crate::runtime::DecodeError::new(
+                Some(kind.into_owned()),
+                text,
+                source,
+            ))
     }
     /// Name of the application receiving the event.
     ///
@@ -3408,228 +3486,369 @@ impl crate::runtime::FromFrame for Event {
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Event::ApplicationMoveFailed(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationMoveFailed",
-                value,
-            ),
-            Event::ApplicationRegistered(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationRegistered",
-                value,
-            ),
-            Event::ApplicationReplaced(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationReplaced",
-                value,
-            ),
-            Event::ApplicationUnregistered(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationUnregistered",
-                value,
-            ),
-            Event::BridgeAttendedTransfer(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "BridgeAttendedTransfer",
-                value,
-            ),
-            Event::BridgeBlindTransfer(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "BridgeBlindTransfer",
-                value,
-            ),
+            Event::ApplicationMoveFailed(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationMoveFailed",
+                    value,
+                )
+            }
+            Event::ApplicationRegistered(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationRegistered",
+                    value,
+                )
+            }
+            Event::ApplicationReplaced(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationReplaced",
+                    value,
+                )
+            }
+            Event::ApplicationUnregistered(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationUnregistered",
+                    value,
+                )
+            }
+            Event::BridgeAttendedTransfer(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeAttendedTransfer",
+                    value,
+                )
+            }
+            Event::BridgeBlindTransfer(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeBlindTransfer",
+                    value,
+                )
+            }
             Event::BridgeCreated(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "BridgeCreated", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeCreated",
+                    value,
+                )
             }
             Event::BridgeDestroyed(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "BridgeDestroyed", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeDestroyed",
+                    value,
+                )
             }
             Event::BridgeMerged(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "BridgeMerged", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeMerged",
+                    value,
+                )
             }
-            Event::BridgeVideoSourceChanged(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "BridgeVideoSourceChanged",
-                value,
-            ),
+            Event::BridgeVideoSourceChanged(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeVideoSourceChanged",
+                    value,
+                )
+            }
             Event::CallBroadcast(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "CallBroadcast", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "CallBroadcast",
+                    value,
+                )
             }
             Event::CallClaimed(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "CallClaimed", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "CallClaimed",
+                    value,
+                )
             }
             Event::ChannelCallerId(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelCallerId", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelCallerId",
+                    value,
+                )
             }
-            Event::ChannelConnectedLine(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelConnectedLine",
-                value,
-            ),
+            Event::ChannelConnectedLine(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelConnectedLine",
+                    value,
+                )
+            }
             Event::ChannelCreated(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelCreated", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelCreated",
+                    value,
+                )
             }
-            Event::ChannelDestroyed(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelDestroyed",
-                value,
-            ),
+            Event::ChannelDestroyed(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelDestroyed",
+                    value,
+                )
+            }
             Event::ChannelDialplan(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelDialplan", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelDialplan",
+                    value,
+                )
             }
-            Event::ChannelDtmfReceived(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelDtmfReceived",
-                value,
-            ),
-            Event::ChannelEnteredBridge(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelEnteredBridge",
-                value,
-            ),
-            Event::ChannelHangupRequest(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelHangupRequest",
-                value,
-            ),
+            Event::ChannelDtmfReceived(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelDtmfReceived",
+                    value,
+                )
+            }
+            Event::ChannelEnteredBridge(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelEnteredBridge",
+                    value,
+                )
+            }
+            Event::ChannelHangupRequest(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelHangupRequest",
+                    value,
+                )
+            }
             Event::ChannelHold(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelHold", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelHold",
+                    value,
+                )
             }
-            Event::ChannelLeftBridge(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelLeftBridge",
-                value,
-            ),
-            Event::ChannelStateChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelStateChange",
-                value,
-            ),
-            Event::ChannelTalkingFinished(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelTalkingFinished",
-                value,
-            ),
-            Event::ChannelTalkingStarted(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelTalkingStarted",
-                value,
-            ),
-            Event::ChannelToneDetected(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelToneDetected",
-                value,
-            ),
+            Event::ChannelLeftBridge(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelLeftBridge",
+                    value,
+                )
+            }
+            Event::ChannelStateChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelStateChange",
+                    value,
+                )
+            }
+            Event::ChannelTalkingFinished(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelTalkingFinished",
+                    value,
+                )
+            }
+            Event::ChannelTalkingStarted(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelTalkingStarted",
+                    value,
+                )
+            }
+            Event::ChannelToneDetected(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelToneDetected",
+                    value,
+                )
+            }
             Event::ChannelTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelTransfer", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelTransfer",
+                    value,
+                )
             }
             Event::ChannelUnhold(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelUnhold", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelUnhold",
+                    value,
+                )
             }
-            Event::ChannelUserevent(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelUserevent",
-                value,
-            ),
+            Event::ChannelUserevent(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelUserevent",
+                    value,
+                )
+            }
             Event::ChannelVarset(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelVarset", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelVarset",
+                    value,
+                )
             }
-            Event::ContactStatusChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ContactStatusChange",
-                value,
-            ),
-            Event::DeviceStateChanged(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "DeviceStateChanged",
-                value,
-            ),
+            Event::ContactStatusChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ContactStatusChange",
+                    value,
+                )
+            }
+            Event::DeviceStateChanged(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "DeviceStateChanged",
+                    value,
+                )
+            }
             Event::Dial(value) => {
                 crate::runtime::wire::serialize_tagged(serializer, "type", "Dial", value)
             }
-            Event::EndpointStateChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "EndpointStateChange",
-                value,
-            ),
-            Event::PeerStatusChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "PeerStatusChange",
-                value,
-            ),
-            Event::PlaybackContinuing(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "PlaybackContinuing",
-                value,
-            ),
-            Event::PlaybackFinished(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "PlaybackFinished",
-                value,
-            ),
+            Event::EndpointStateChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "EndpointStateChange",
+                    value,
+                )
+            }
+            Event::PeerStatusChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PeerStatusChange",
+                    value,
+                )
+            }
+            Event::PlaybackContinuing(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PlaybackContinuing",
+                    value,
+                )
+            }
+            Event::PlaybackFinished(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PlaybackFinished",
+                    value,
+                )
+            }
             Event::PlaybackStarted(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "PlaybackStarted", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PlaybackStarted",
+                    value,
+                )
             }
             Event::RESTResponse(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "RESTResponse", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RESTResponse",
+                    value,
+                )
             }
             Event::RecordingFailed(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "RecordingFailed", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RecordingFailed",
+                    value,
+                )
             }
-            Event::RecordingFinished(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "RecordingFinished",
-                value,
-            ),
-            Event::RecordingStarted(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "RecordingStarted",
-                value,
-            ),
+            Event::RecordingFinished(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RecordingFinished",
+                    value,
+                )
+            }
+            Event::RecordingStarted(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RecordingStarted",
+                    value,
+                )
+            }
             Event::StasisEnd(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "StasisEnd", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "StasisEnd",
+                    value,
+                )
             }
             Event::StasisStart(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "StasisStart", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "StasisStart",
+                    value,
+                )
             }
-            Event::TextMessageReceived(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "TextMessageReceived",
-                value,
-            ),
+            Event::TextMessageReceived(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "TextMessageReceived",
+                    value,
+                )
+            }
             Event::Unknown(value) => value.raw.serialize(serializer),
         }
     }
 }
 impl<'de> Deserialize<'de> for Event {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
         Self::from_json(raw.get()).map_err(serde::de::Error::custom)
     }
@@ -3661,7 +3880,11 @@ struct UnknownEventCommon {
 impl UnknownEvent {
     fn decode(kind: String, text: &str) -> Result<Self, crate::runtime::DecodeError> {
         let raw = serde_json::value::RawValue::from_string(text.to_owned())
-            .map_err(|source| crate::runtime::DecodeError::new(Some(kind.clone()), text, source))?;
+            .map_err(|source| crate::runtime::DecodeError::new(
+                Some(kind.clone()),
+                text,
+                source,
+            ))?;
         let common: UnknownEventCommon = serde_json::from_str(text).unwrap_or_default();
         Ok(UnknownEvent {
             kind,
@@ -3987,14 +4210,18 @@ impl Message {
             "ApplicationRegistered" => {
                 serde_json::from_str(text).map(Message::ApplicationRegistered)
             }
-            "ApplicationReplaced" => serde_json::from_str(text).map(Message::ApplicationReplaced),
+            "ApplicationReplaced" => {
+                serde_json::from_str(text).map(Message::ApplicationReplaced)
+            }
             "ApplicationUnregistered" => {
                 serde_json::from_str(text).map(Message::ApplicationUnregistered)
             }
             "BridgeAttendedTransfer" => {
                 serde_json::from_str(text).map(Message::BridgeAttendedTransfer)
             }
-            "BridgeBlindTransfer" => serde_json::from_str(text).map(Message::BridgeBlindTransfer),
+            "BridgeBlindTransfer" => {
+                serde_json::from_str(text).map(Message::BridgeBlindTransfer)
+            }
             "BridgeCreated" => serde_json::from_str(text).map(Message::BridgeCreated),
             "BridgeDestroyed" => serde_json::from_str(text).map(Message::BridgeDestroyed),
             "BridgeMerged" => serde_json::from_str(text).map(Message::BridgeMerged),
@@ -4004,53 +4231,91 @@ impl Message {
             "CallBroadcast" => serde_json::from_str(text).map(Message::CallBroadcast),
             "CallClaimed" => serde_json::from_str(text).map(Message::CallClaimed),
             "ChannelCallerId" => serde_json::from_str(text).map(Message::ChannelCallerId),
-            "ChannelConnectedLine" => serde_json::from_str(text).map(Message::ChannelConnectedLine),
+            "ChannelConnectedLine" => {
+                serde_json::from_str(text).map(Message::ChannelConnectedLine)
+            }
             "ChannelCreated" => serde_json::from_str(text).map(Message::ChannelCreated),
-            "ChannelDestroyed" => serde_json::from_str(text).map(Message::ChannelDestroyed),
+            "ChannelDestroyed" => {
+                serde_json::from_str(text).map(Message::ChannelDestroyed)
+            }
             "ChannelDialplan" => serde_json::from_str(text).map(Message::ChannelDialplan),
-            "ChannelDtmfReceived" => serde_json::from_str(text).map(Message::ChannelDtmfReceived),
-            "ChannelEnteredBridge" => serde_json::from_str(text).map(Message::ChannelEnteredBridge),
-            "ChannelHangupRequest" => serde_json::from_str(text).map(Message::ChannelHangupRequest),
+            "ChannelDtmfReceived" => {
+                serde_json::from_str(text).map(Message::ChannelDtmfReceived)
+            }
+            "ChannelEnteredBridge" => {
+                serde_json::from_str(text).map(Message::ChannelEnteredBridge)
+            }
+            "ChannelHangupRequest" => {
+                serde_json::from_str(text).map(Message::ChannelHangupRequest)
+            }
             "ChannelHold" => serde_json::from_str(text).map(Message::ChannelHold),
-            "ChannelLeftBridge" => serde_json::from_str(text).map(Message::ChannelLeftBridge),
-            "ChannelStateChange" => serde_json::from_str(text).map(Message::ChannelStateChange),
+            "ChannelLeftBridge" => {
+                serde_json::from_str(text).map(Message::ChannelLeftBridge)
+            }
+            "ChannelStateChange" => {
+                serde_json::from_str(text).map(Message::ChannelStateChange)
+            }
             "ChannelTalkingFinished" => {
                 serde_json::from_str(text).map(Message::ChannelTalkingFinished)
             }
             "ChannelTalkingStarted" => {
                 serde_json::from_str(text).map(Message::ChannelTalkingStarted)
             }
-            "ChannelToneDetected" => serde_json::from_str(text).map(Message::ChannelToneDetected),
+            "ChannelToneDetected" => {
+                serde_json::from_str(text).map(Message::ChannelToneDetected)
+            }
             "ChannelTransfer" => serde_json::from_str(text).map(Message::ChannelTransfer),
             "ChannelUnhold" => serde_json::from_str(text).map(Message::ChannelUnhold),
-            "ChannelUserevent" => serde_json::from_str(text).map(Message::ChannelUserevent),
+            "ChannelUserevent" => {
+                serde_json::from_str(text).map(Message::ChannelUserevent)
+            }
             "ChannelVarset" => serde_json::from_str(text).map(Message::ChannelVarset),
-            "ContactStatusChange" => serde_json::from_str(text).map(Message::ContactStatusChange),
-            "DeviceStateChanged" => serde_json::from_str(text).map(Message::DeviceStateChanged),
+            "ContactStatusChange" => {
+                serde_json::from_str(text).map(Message::ContactStatusChange)
+            }
+            "DeviceStateChanged" => {
+                serde_json::from_str(text).map(Message::DeviceStateChanged)
+            }
             "Dial" => serde_json::from_str(text).map(Message::Dial),
-            "EndpointStateChange" => serde_json::from_str(text).map(Message::EndpointStateChange),
+            "EndpointStateChange" => {
+                serde_json::from_str(text).map(Message::EndpointStateChange)
+            }
             "MissingParams" => serde_json::from_str(text).map(Message::MissingParams),
-            "PeerStatusChange" => serde_json::from_str(text).map(Message::PeerStatusChange),
-            "PlaybackContinuing" => serde_json::from_str(text).map(Message::PlaybackContinuing),
-            "PlaybackFinished" => serde_json::from_str(text).map(Message::PlaybackFinished),
+            "PeerStatusChange" => {
+                serde_json::from_str(text).map(Message::PeerStatusChange)
+            }
+            "PlaybackContinuing" => {
+                serde_json::from_str(text).map(Message::PlaybackContinuing)
+            }
+            "PlaybackFinished" => {
+                serde_json::from_str(text).map(Message::PlaybackFinished)
+            }
             "PlaybackStarted" => serde_json::from_str(text).map(Message::PlaybackStarted),
             "RESTResponse" => serde_json::from_str(text).map(Message::RESTResponse),
             "RecordingFailed" => serde_json::from_str(text).map(Message::RecordingFailed),
-            "RecordingFinished" => serde_json::from_str(text).map(Message::RecordingFinished),
-            "RecordingStarted" => serde_json::from_str(text).map(Message::RecordingStarted),
+            "RecordingFinished" => {
+                serde_json::from_str(text).map(Message::RecordingFinished)
+            }
+            "RecordingStarted" => {
+                serde_json::from_str(text).map(Message::RecordingStarted)
+            }
             "StasisEnd" => serde_json::from_str(text).map(Message::StasisEnd),
             "StasisStart" => serde_json::from_str(text).map(Message::StasisStart),
-            "TextMessageReceived" => serde_json::from_str(text).map(Message::TextMessageReceived),
+            "TextMessageReceived" => {
+                serde_json::from_str(text).map(Message::TextMessageReceived)
+            }
             _ => {
-                return Ok(Message::Unknown(UnknownMessage::decode(
-                    kind.into_owned(),
-                    text,
-                )?));
+                return Ok(
+                    Message::Unknown(UnknownMessage::decode(kind.into_owned(), text)?),
+                );
             }
         };
-        decoded.map_err(|source| {
-            crate::runtime::DecodeError::new(Some(kind.into_owned()), text, source)
-        })
+        decoded
+            .map_err(|source| crate::runtime::DecodeError::new(
+                Some(kind.into_owned()),
+                text,
+                source,
+            ))
     }
     /// Name of the application receiving the event.
     ///
@@ -4223,231 +4488,377 @@ impl crate::runtime::FromFrame for Message {
 impl Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
-            Message::ApplicationMoveFailed(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationMoveFailed",
-                value,
-            ),
-            Message::ApplicationRegistered(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationRegistered",
-                value,
-            ),
-            Message::ApplicationReplaced(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationReplaced",
-                value,
-            ),
-            Message::ApplicationUnregistered(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ApplicationUnregistered",
-                value,
-            ),
-            Message::BridgeAttendedTransfer(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "BridgeAttendedTransfer",
-                value,
-            ),
-            Message::BridgeBlindTransfer(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "BridgeBlindTransfer",
-                value,
-            ),
+            Message::ApplicationMoveFailed(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationMoveFailed",
+                    value,
+                )
+            }
+            Message::ApplicationRegistered(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationRegistered",
+                    value,
+                )
+            }
+            Message::ApplicationReplaced(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationReplaced",
+                    value,
+                )
+            }
+            Message::ApplicationUnregistered(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ApplicationUnregistered",
+                    value,
+                )
+            }
+            Message::BridgeAttendedTransfer(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeAttendedTransfer",
+                    value,
+                )
+            }
+            Message::BridgeBlindTransfer(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeBlindTransfer",
+                    value,
+                )
+            }
             Message::BridgeCreated(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "BridgeCreated", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeCreated",
+                    value,
+                )
             }
             Message::BridgeDestroyed(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "BridgeDestroyed", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeDestroyed",
+                    value,
+                )
             }
             Message::BridgeMerged(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "BridgeMerged", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeMerged",
+                    value,
+                )
             }
-            Message::BridgeVideoSourceChanged(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "BridgeVideoSourceChanged",
-                value,
-            ),
+            Message::BridgeVideoSourceChanged(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "BridgeVideoSourceChanged",
+                    value,
+                )
+            }
             Message::CallBroadcast(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "CallBroadcast", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "CallBroadcast",
+                    value,
+                )
             }
             Message::CallClaimed(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "CallClaimed", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "CallClaimed",
+                    value,
+                )
             }
             Message::ChannelCallerId(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelCallerId", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelCallerId",
+                    value,
+                )
             }
-            Message::ChannelConnectedLine(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelConnectedLine",
-                value,
-            ),
+            Message::ChannelConnectedLine(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelConnectedLine",
+                    value,
+                )
+            }
             Message::ChannelCreated(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelCreated", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelCreated",
+                    value,
+                )
             }
-            Message::ChannelDestroyed(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelDestroyed",
-                value,
-            ),
+            Message::ChannelDestroyed(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelDestroyed",
+                    value,
+                )
+            }
             Message::ChannelDialplan(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelDialplan", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelDialplan",
+                    value,
+                )
             }
-            Message::ChannelDtmfReceived(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelDtmfReceived",
-                value,
-            ),
-            Message::ChannelEnteredBridge(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelEnteredBridge",
-                value,
-            ),
-            Message::ChannelHangupRequest(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelHangupRequest",
-                value,
-            ),
+            Message::ChannelDtmfReceived(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelDtmfReceived",
+                    value,
+                )
+            }
+            Message::ChannelEnteredBridge(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelEnteredBridge",
+                    value,
+                )
+            }
+            Message::ChannelHangupRequest(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelHangupRequest",
+                    value,
+                )
+            }
             Message::ChannelHold(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelHold", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelHold",
+                    value,
+                )
             }
-            Message::ChannelLeftBridge(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelLeftBridge",
-                value,
-            ),
-            Message::ChannelStateChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelStateChange",
-                value,
-            ),
-            Message::ChannelTalkingFinished(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelTalkingFinished",
-                value,
-            ),
-            Message::ChannelTalkingStarted(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelTalkingStarted",
-                value,
-            ),
-            Message::ChannelToneDetected(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelToneDetected",
-                value,
-            ),
+            Message::ChannelLeftBridge(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelLeftBridge",
+                    value,
+                )
+            }
+            Message::ChannelStateChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelStateChange",
+                    value,
+                )
+            }
+            Message::ChannelTalkingFinished(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelTalkingFinished",
+                    value,
+                )
+            }
+            Message::ChannelTalkingStarted(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelTalkingStarted",
+                    value,
+                )
+            }
+            Message::ChannelToneDetected(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelToneDetected",
+                    value,
+                )
+            }
             Message::ChannelTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelTransfer", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelTransfer",
+                    value,
+                )
             }
             Message::ChannelUnhold(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelUnhold", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelUnhold",
+                    value,
+                )
             }
-            Message::ChannelUserevent(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ChannelUserevent",
-                value,
-            ),
+            Message::ChannelUserevent(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelUserevent",
+                    value,
+                )
+            }
             Message::ChannelVarset(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "ChannelVarset", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ChannelVarset",
+                    value,
+                )
             }
-            Message::ContactStatusChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "ContactStatusChange",
-                value,
-            ),
-            Message::DeviceStateChanged(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "DeviceStateChanged",
-                value,
-            ),
+            Message::ContactStatusChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "ContactStatusChange",
+                    value,
+                )
+            }
+            Message::DeviceStateChanged(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "DeviceStateChanged",
+                    value,
+                )
+            }
             Message::Dial(value) => {
                 crate::runtime::wire::serialize_tagged(serializer, "type", "Dial", value)
             }
-            Message::EndpointStateChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "EndpointStateChange",
-                value,
-            ),
-            Message::MissingParams(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "MissingParams", value)
+            Message::EndpointStateChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "EndpointStateChange",
+                    value,
+                )
             }
-            Message::PeerStatusChange(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "PeerStatusChange",
-                value,
-            ),
-            Message::PlaybackContinuing(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "PlaybackContinuing",
-                value,
-            ),
-            Message::PlaybackFinished(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "PlaybackFinished",
-                value,
-            ),
+            Message::MissingParams(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "MissingParams",
+                    value,
+                )
+            }
+            Message::PeerStatusChange(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PeerStatusChange",
+                    value,
+                )
+            }
+            Message::PlaybackContinuing(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PlaybackContinuing",
+                    value,
+                )
+            }
+            Message::PlaybackFinished(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PlaybackFinished",
+                    value,
+                )
+            }
             Message::PlaybackStarted(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "PlaybackStarted", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "PlaybackStarted",
+                    value,
+                )
             }
             Message::RESTResponse(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "RESTResponse", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RESTResponse",
+                    value,
+                )
             }
             Message::RecordingFailed(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "RecordingFailed", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RecordingFailed",
+                    value,
+                )
             }
-            Message::RecordingFinished(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "RecordingFinished",
-                value,
-            ),
-            Message::RecordingStarted(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "RecordingStarted",
-                value,
-            ),
+            Message::RecordingFinished(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RecordingFinished",
+                    value,
+                )
+            }
+            Message::RecordingStarted(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "RecordingStarted",
+                    value,
+                )
+            }
             Message::StasisEnd(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "StasisEnd", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "StasisEnd",
+                    value,
+                )
             }
             Message::StasisStart(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "StasisStart", value)
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "StasisStart",
+                    value,
+                )
             }
-            Message::TextMessageReceived(value) => crate::runtime::wire::serialize_tagged(
-                serializer,
-                "type",
-                "TextMessageReceived",
-                value,
-            ),
+            Message::TextMessageReceived(value) => {
+                crate::runtime::wire::serialize_tagged(
+                    serializer,
+                    "type",
+                    "TextMessageReceived",
+                    value,
+                )
+            }
             Message::Unknown(value) => value.raw.serialize(serializer),
         }
     }
 }
 impl<'de> Deserialize<'de> for Message {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+    fn deserialize<D: serde::Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Self, D::Error> {
         let raw = <&serde_json::value::RawValue>::deserialize(deserializer)?;
         Self::from_json(raw.get()).map_err(serde::de::Error::custom)
     }
@@ -4479,8 +4890,13 @@ struct UnknownMessageCommon {
 impl UnknownMessage {
     fn decode(kind: String, text: &str) -> Result<Self, crate::runtime::DecodeError> {
         let raw = serde_json::value::RawValue::from_string(text.to_owned())
-            .map_err(|source| crate::runtime::DecodeError::new(Some(kind.clone()), text, source))?;
-        let common: UnknownMessageCommon = serde_json::from_str(text).unwrap_or_default();
+            .map_err(|source| crate::runtime::DecodeError::new(
+                Some(kind.clone()),
+                text,
+                source,
+            ))?;
+        let common: UnknownMessageCommon = serde_json::from_str(text)
+            .unwrap_or_default();
         Ok(UnknownMessage {
             kind,
             application: common.application,

@@ -68,17 +68,11 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/playbacks/{playbackId}",
             format!(
-                "/playbacks/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.playback_id
-                ))
+                "/playbacks/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.playback_id))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             404 => Err(GetError::NotFound(response.into_error())),
@@ -126,17 +120,11 @@ impl StopRequest {
             crate::runtime::Method::DELETE,
             "/playbacks/{playbackId}",
             format!(
-                "/playbacks/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.playback_id
-                ))
+                "/playbacks/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.playback_id))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(StopError::Transport)?;
+        let response = self.client.execute(request).await.map_err(StopError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(StopError::NotFound(response.into_error())),
@@ -185,10 +173,8 @@ impl ControlRequest {
             crate::runtime::Method::POST,
             "/playbacks/{playbackId}/control",
             format!(
-                "/playbacks/{}/control",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.playback_id
-                ))
+                "/playbacks/{}/control", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.playback_id))
             ),
         );
         {
@@ -220,7 +206,9 @@ pub enum ControlError {
     #[error("404 The playback cannot be found: {0}")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: The operation cannot be performed in the playback's current state
-    #[error("409 The operation cannot be performed in the playback's current state: {0}")]
+    #[error(
+        "409 The operation cannot be performed in the playback's current state: {0}"
+    )]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

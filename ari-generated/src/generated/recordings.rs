@@ -39,7 +39,10 @@ impl Recordings {
     /// `DELETE /recordings/stored/{recordingName}` (`deleteStored`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn delete_stored(&self, recording_name: impl Into<String>) -> DeleteStoredRequest {
+    pub fn delete_stored(
+        &self,
+        recording_name: impl Into<String>,
+    ) -> DeleteStoredRequest {
         DeleteStoredRequest {
             client: self.client.clone(),
             recording_name: recording_name.into(),
@@ -50,7 +53,10 @@ impl Recordings {
     /// `GET /recordings/stored/{recordingName}/file` (`getStoredFile`)
     ///
     /// Since Asterisk 14.0.0.
-    pub fn get_stored_file(&self, recording_name: impl Into<String>) -> GetStoredFileRequest {
+    pub fn get_stored_file(
+        &self,
+        recording_name: impl Into<String>,
+    ) -> GetStoredFileRequest {
         GetStoredFileRequest {
             client: self.client.clone(),
             recording_name: recording_name.into(),
@@ -164,7 +170,9 @@ pub struct ListStoredRequest {
 }
 impl ListStoredRequest {
     /// Sends the request.
-    pub async fn send(self) -> Result<Vec<super::models::StoredRecording>, ListStoredError> {
+    pub async fn send(
+        self,
+    ) -> Result<Vec<super::models::StoredRecording>, ListStoredError> {
         let mut request = crate::runtime::Request::new(
             crate::runtime::Method::GET,
             "/recordings/stored",
@@ -217,10 +225,8 @@ impl GetStoredRequest {
             crate::runtime::Method::GET,
             "/recordings/stored/{recordingName}",
             format!(
-                "/recordings/stored/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/stored/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -275,10 +281,8 @@ impl DeleteStoredRequest {
             crate::runtime::Method::DELETE,
             "/recordings/stored/{recordingName}",
             format!(
-                "/recordings/stored/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/stored/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -333,10 +337,8 @@ impl GetStoredFileRequest {
             crate::runtime::Method::GET,
             "/recordings/stored/{recordingName}/file",
             format!(
-                "/recordings/stored/{}/file",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/stored/{}/file", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -397,10 +399,8 @@ impl CopyStoredRequest {
             crate::runtime::Method::POST,
             "/recordings/stored/{recordingName}/copy",
             format!(
-                "/recordings/stored/{}/copy",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/stored/{}/copy", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         {
@@ -464,10 +464,8 @@ impl GetLiveRequest {
             crate::runtime::Method::GET,
             "/recordings/live/{recordingName}",
             format!(
-                "/recordings/live/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/live/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -522,10 +520,8 @@ impl CancelRequest {
             crate::runtime::Method::DELETE,
             "/recordings/live/{recordingName}",
             format!(
-                "/recordings/live/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/live/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -580,17 +576,11 @@ impl StopRequest {
             crate::runtime::Method::POST,
             "/recordings/live/{recordingName}/stop",
             format!(
-                "/recordings/live/{}/stop",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/live/{}/stop", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(StopError::Transport)?;
+        let response = self.client.execute(request).await.map_err(StopError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(StopError::NotFound(response.into_error())),
@@ -638,10 +628,8 @@ impl PauseRequest {
             crate::runtime::Method::POST,
             "/recordings/live/{recordingName}/pause",
             format!(
-                "/recordings/live/{}/pause",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/live/{}/pause", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -701,10 +689,8 @@ impl UnpauseRequest {
             crate::runtime::Method::DELETE,
             "/recordings/live/{recordingName}/pause",
             format!(
-                "/recordings/live/{}/pause",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/live/{}/pause", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -764,17 +750,11 @@ impl MuteRequest {
             crate::runtime::Method::POST,
             "/recordings/live/{recordingName}/mute",
             format!(
-                "/recordings/live/{}/mute",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/live/{}/mute", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(MuteError::Transport)?;
+        let response = self.client.execute(request).await.map_err(MuteError::Transport)?;
         match response.status() {
             200..=299 => Ok(()),
             404 => Err(MuteError::NotFound(response.into_error())),
@@ -827,10 +807,8 @@ impl UnmuteRequest {
             crate::runtime::Method::DELETE,
             "/recordings/live/{recordingName}/mute",
             format!(
-                "/recordings/live/{}/mute",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(
-                    &self.recording_name
-                ))
+                "/recordings/live/{}/mute", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self

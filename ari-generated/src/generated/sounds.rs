@@ -73,11 +73,7 @@ impl ListRequest {
         if let Some(value) = &self.format {
             request.query("format", value);
         }
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(ListError::Transport)?;
+        let response = self.client.execute(request).await.map_err(ListError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(ListError::Transport),
             _ => Err(ListError::UnexpectedStatus(response.into_error())),
@@ -120,15 +116,11 @@ impl GetRequest {
             crate::runtime::Method::GET,
             "/sounds/{soundId}",
             format!(
-                "/sounds/{}",
-                crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.sound_id))
+                "/sounds/{}", crate ::runtime::encode_path(& crate
+                ::runtime::ParamValue::to_param(& self.sound_id))
             ),
         );
-        let response = self
-            .client
-            .execute(request)
-            .await
-            .map_err(GetError::Transport)?;
+        let response = self.client.execute(request).await.map_err(GetError::Transport)?;
         match response.status() {
             200..=299 => response.json().map_err(GetError::Transport),
             _ => Err(GetError::UnexpectedStatus(response.into_error())),
