@@ -110,13 +110,18 @@ impl ApiDocs {
     /// Writes the files exactly as loaded, plus the version record, so that a
     /// capture can be committed and regenerated from later.
     pub fn save(&self, dir: &Path) -> Result<()> {
-        let mut files: Vec<(PathBuf, String)> =
-            vec![(PathBuf::from(LISTING_FILE), self.listing.text.clone())];
-        files.extend(
-            self.resources
-                .iter()
-                .map(|f| (PathBuf::from(&f.name), f.text.clone())),
-        );
+        // Asterisk serves each file as one long line; indented, a later
+        // capture's diff shows what changed.
+        let pretty = |file: &SourceFile| -> Result<(PathBuf, String)> {
+            let value: serde_json::Value = crate::normalize::parse_json(&file.name, &file.text)?;
+            let text = serde_json::to_string_pretty(&value)
+                .map_err(|e| Error::spec(file.name.as_str(), "$", e))?;
+            Ok((PathBuf::from(&file.name), format!("{text}\n")))
+        };
+        let mut files = vec![pretty(&self.listing)?];
+        for file in &self.resources {
+            files.push(pretty(file)?);
+        }
         if let Some(version) = &self.asterisk_version {
             files.push((PathBuf::from(VERSION_FILE), format!("{version}\n")));
         }

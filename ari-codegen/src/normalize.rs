@@ -70,11 +70,18 @@ pub fn normalize(docs: &ApiDocs) -> Result<ir::Api> {
         }
     }
 
+    // Over the canonical JSON (sorted keys, no whitespace, no `basePath`,
+    // which names the server rather than the API), so that the same api-docs
+    // served compact by Asterisk or saved indented give one digest.
     let mut hasher = sha2::Sha256::new();
     for file in std::iter::once(&docs.listing).chain(&docs.resources) {
+        let mut canonical: serde_json::Value = parse_json(&file.name, &file.text)?;
+        if let Some(object) = canonical.as_object_mut() {
+            object.remove("basePath");
+        }
         hasher.update(file.name.as_bytes());
         hasher.update([0]);
-        hasher.update(file.text.as_bytes());
+        hasher.update(canonical.to_string().as_bytes());
         hasher.update([0]);
     }
     let digest = hasher
