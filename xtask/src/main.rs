@@ -1,6 +1,7 @@
 //! Project automation: `cargo xtask <command>`.
 
 mod asterisk;
+mod ci;
 mod regenerate;
 
 use clap::{Parser, Subcommand};
@@ -18,6 +19,8 @@ enum Command {
     Asterisk(asterisk::AsteriskArgs),
     /// Regenerate the committed bindings in `ari-generated` from api-docs.
     Regenerate(regenerate::RegenerateArgs),
+    /// Run every check CI runs: fmt, clippy, freshness, and all tests against a real Asterisk.
+    Test(ci::TestArgs),
 }
 
 fn main() -> std::process::ExitCode {
@@ -25,6 +28,7 @@ fn main() -> std::process::ExitCode {
     let result = match cli.command {
         Command::Asterisk(args) => asterisk::run(args),
         Command::Regenerate(args) => regenerate::run(args),
+        Command::Test(args) => ci::run(args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -97,6 +97,17 @@ pub fn run(args: RegenerateArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
+/// `regenerate --check` with the defaults.
+pub fn run_check() -> anyhow::Result<()> {
+    run(RegenerateArgs {
+        dir: None,
+        url: None,
+        user: String::new(),
+        password: String::new(),
+        check: true,
+    })
+}
+
 /// Files whose committed contents differ from `files`, plus stray ones.
 pub fn stale_files(dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<Vec<String>> {
     let mut stale = Vec::new();
