@@ -292,7 +292,8 @@ fn down(root: &Path) -> anyhow::Result<()> {
 
 /// Stops every Asterisk process in the root, politely first, then unmounts.
 fn stop(root: &Path) -> anyhow::Result<()> {
-    if asterisk_pid(root)?.is_some() {
+    let pids = asterisk_processes(root)?;
+    if !pids.is_empty() {
         // Failure here is fine: a wedged Asterisk is signalled below.
         let _ = chroot(root, "asterisk")
             .args(["-rx", "core stop now"])
@@ -303,7 +304,17 @@ fn stop(root: &Path) -> anyhow::Result<()> {
         let mut signal = None;
         let started = Instant::now();
         loop {
-            let left = asterisk_processes(root)?;
+            // Once exiting, the daemon no longer shows up in the scan of
+            // the root, so the pids seen before are followed to the end:
+            // until then they may still hold the HTTP port.
+            let mut left: Vec<u32> = pids
+                .iter()
+                .copied()
+                .filter(|pid| system::is_alive(*pid))
+                .collect();
+            left.extend(asterisk_processes(root)?);
+            left.sort_unstable();
+            left.dedup();
             if left.is_empty() {
                 break;
             }

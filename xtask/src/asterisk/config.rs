@@ -175,15 +175,15 @@ mod tests {
             "1",
             "1000",
             "_stasis-.",
-            "_answer-stasis-.",
+            "_a[n]swer-stasis-.",
             "answer-wait",
-            "_answer-wait-X.",
+            "_a[n]swer-wait-.",
             "ring",
             "playback",
             "dtmf",
             "_dtmf-.",
             "userevent",
-            "_userevent-.",
+            "_usereve[n]t-.",
             "echo",
             "hangup",
             "busy",
@@ -195,6 +195,45 @@ mod tests {
             );
         }
         assert!(text.contains("Stasis(hello,world)"));
+    }
+
+    /// Pattern extensions with a lowercase n, x or z outside `[...]`: those
+    /// are wildcards whatever their case, so `_answer-.` never matches
+    /// "answer-1" (the n wants a digit 2-9).
+    fn accidental_wildcards(text: &str) -> Vec<String> {
+        settings(text, "default")
+            .into_iter()
+            .filter(|(key, _)| key == "exten")
+            .filter_map(|(_, value)| value.split(',').next().map(str::to_owned))
+            .filter(|name| {
+                let Some(pattern) = name.strip_prefix('_') else {
+                    return false;
+                };
+                let mut in_class = false;
+                pattern.chars().any(|c| match c {
+                    '[' => {
+                        in_class = true;
+                        false
+                    }
+                    ']' => {
+                        in_class = false;
+                        false
+                    }
+                    'n' | 'x' | 'z' => !in_class,
+                    _ => false,
+                })
+            })
+            .collect()
+    }
+
+    #[test]
+    fn dialplan_patterns_have_no_accidental_wildcards() {
+        let bad = "[default]\nexten => _answer-.,1,NoOp()\nexten => _a[n]swer-X.,1,NoOp()\n";
+        assert_eq!(accidental_wildcards(bad), vec!["_answer-.".to_owned()]);
+        assert_eq!(
+            accidental_wildcards(&project_file("extensions.conf")),
+            Vec::<String>::new()
+        );
     }
 
     #[test]

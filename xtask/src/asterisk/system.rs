@@ -155,8 +155,27 @@ pub fn signal(pid: u32, signal: &str) {
         .status();
 }
 
+/// Whether any thread of `pid` still runs. A multi-threaded daemon that is
+/// shutting down can have a zombie main thread (whose /proc/PID/root is no
+/// longer readable) while other threads still hold its sockets open, so the
+/// threads are what counts.
 pub fn is_alive(pid: u32) -> bool {
-    Path::new(&format!("/proc/{pid}")).exists()
+    let Ok(threads) = fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    threads.flatten().any(|thread| {
+        fs::read_to_string(thread.path().join("stat"))
+            .ok()
+            .and_then(|stat| thread_state(&stat))
+            .is_some_and(|state| !matches!(state, 'Z' | 'X' | 'x'))
+    })
+}
+
+/// The state letter of a /proc/PID/stat line; the command name before it is
+/// in parentheses and may itself contain spaces and parentheses.
+pub fn thread_state(stat: &str) -> Option<char> {
+    stat.rsplit_once(") ")
+        .and_then(|(_, rest)| rest.chars().next())
 }
 
 /// Runs a command to completion, failing with its output when it fails.
@@ -234,6 +253,13 @@ mod tests {
             vec![PathBuf::from("/work/target/with space/proc")]
         );
         assert!(parse_mounts_under(mountinfo, Path::new("/elsewhere")).is_empty());
+    }
+
+    #[test]
+    fn thread_state_after_the_command_name() {
+        assert_eq!(thread_state("42 (asterisk) S 1 42 42 0"), Some('S'));
+        assert_eq!(thread_state("43 (a) b) Z) Z 1 42"), Some('Z'));
+        assert_eq!(thread_state("garbage"), None);
     }
 
     #[test]
