@@ -1,0 +1,139 @@
+//! Generated output for a small hostile input: snapshots of every file, and
+//! assertions on the shapes that matter.
+//! Update snapshots with `INSTA_UPDATE=always cargo test -p ari-codegen --test generate`.
+
+use ari_codegen::{ApiDocs, GeneratedFile};
+use std::path::Path;
+
+fn hostile() -> ApiDocs {
+    let mut docs =
+        ApiDocs::from_dir(&Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile"))
+            .unwrap();
+    docs.asterisk_version = Some("0.0.0-test".into());
+    docs
+}
+
+fn file<'a>(files: &'a [GeneratedFile], name: &str) -> &'a str {
+    &files
+        .iter()
+        .find(|f| f.path == name)
+        .unwrap_or_else(|| panic!("no {name}"))
+        .contents
+}
+
+#[test]
+fn snapshots_of_the_hostile_fixture() {
+    let files = ari_codegen::generate(&hostile()).unwrap();
+    let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
+    assert_eq!(names, ["events.rs", "mod.rs", "models.rs", "things.rs"]);
+    for f in &files {
+        insta::assert_snapshot!(f.path.replace('.', "_"), &f.contents);
+    }
+}
+
+#[test]
+fn output_is_deterministic() {
+    let first = ari_codegen::generate(&hostile()).unwrap();
+    let second = ari_codegen::generate(&hostile()).unwrap();
+    assert_eq!(first, second);
+}
+
+#[test]
+fn every_file_is_marked_generated() {
+    for f in ari_codegen::generate(&hostile()).unwrap() {
+        assert!(f.contents.starts_with("// @generated"), "{}", f.path);
+        assert!(
+            f.contents
+                .contains("Asterisk 0.0.0-test (apiVersion 9.9.9)"),
+            "{}",
+            f.path
+        );
+    }
+}
+
+#[test]
+fn hostile_names_become_usable_rust() {
+    let files = ari_codegen::generate(&hostile()).unwrap();
+    let models = file(&files, "models.rs");
+    let things = file(&files, "things.rs");
+    // Punctuation-only values are spelled, keywords get a trailing underscore.
+    assert!(
+        models.contains("Star,") && models.contains("Hash,"),
+        "`*`/`#` variants"
+    );
+    assert!(models.contains("\"*\" => TerminateOn::Star"));
+    assert!(models.contains("pub type_: String"));
+    assert!(models.contains("#[serde(rename = \"type\")]"));
+    assert!(things.contains("pub fn move_("));
+    assert!(things.contains("in_: i64"));
+    assert!(things.contains("from: impl Into<String>"));
+    // Model ids keep their spelling; value sets get readable variants and an
+    // open catch-all that does not collide with listed values.
+    assert!(models.contains("pub struct CallerID"));
+    assert!(models.contains("pub struct RTPstat"));
+    assert!(models.contains("DialingOffhook,") && models.contains("PreRing,"));
+    assert!(
+        models.contains("Other2(String)"),
+        "`Other` is a listed value, so the catch-all moves"
+    );
+    // A single-value enum is still open.
+    assert!(models.contains("pub enum Direction"));
+    // Binary downloads are bytes, containers go under their name in the body,
+    // an object parameter is the whole body.
+    assert!(things.contains("Result<bytes::Bytes, GetFileError>"));
+    assert!(things.contains("request.body_field(\"variables\", value)"));
+    assert!(things.contains("request.body(value)"));
+    // Error codes given as strings, duplicate codes merged, braces escaped.
+    assert!(things.contains("Conflict(crate::runtime::ErrorResponse)"));
+    assert!(things.contains("`404`: Thing not found; Really not found"));
+    assert!(things.contains("Bad {{braces}} in reason"));
+    // A parameter named like a builder method is renamed, not lost.
+    assert!(things.contains("send_2"));
+    // The WebSocket operation connects instead of sending.
+    let events = file(&files, "events.rs");
+    assert!(events.contains("pub async fn connect("));
+    assert!(!events.contains("pub async fn send(self)"));
+}
+
+#[test]
+fn events_inherit_base_properties_and_dispatch_on_type() {
+    let files = ari_codegen::generate(&hostile()).unwrap();
+    let models = file(&files, "models.rs");
+    assert!(models.contains("pub enum Message"));
+    assert!(models.contains("pub enum Event"));
+    assert!(models.contains("pub struct UnknownMessage"));
+    assert!(
+        models.contains(
+            "\"ThingHappened\" => serde_json::from_str(text).map(Message::ThingHappened)"
+        )
+    );
+    // The leaf struct carries inherited fields, but not the discriminator.
+    let thing_happened = models
+        .split("pub struct ThingHappened")
+        .nth(1)
+        .unwrap()
+        .split("}\n")
+        .next()
+        .unwrap();
+    for field in [
+        "pub application: String",
+        "pub timestamp: crate::runtime::Timestamp",
+        "pub asterisk_id: Option<String>",
+        "pub thing: super::models::Thing",
+    ] {
+        assert!(
+            thing_happened.contains(field),
+            "ThingHappened lacks `{field}`:\n{thing_happened}"
+        );
+    }
+    assert!(!thing_happened.contains("type_"));
+    // An event declared with no properties still has the inherited ones.
+    let nothing = models
+        .split("pub struct NothingHappened {")
+        .nth(1)
+        .unwrap()
+        .split("}\n")
+        .next()
+        .unwrap();
+    assert_eq!(nothing.matches("pub ").count(), 3, "{nothing}");
+}
