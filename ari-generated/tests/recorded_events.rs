@@ -16,8 +16,15 @@ fn corpus() -> Vec<(String, String)> {
     entries.sort();
     for path in entries {
         let text = std::fs::read_to_string(&path).unwrap();
-        for (number, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
-            lines.push((format!("{}:{}", path.display(), number + 1), line.to_owned()));
+        for (number, line) in text
+            .lines()
+            .enumerate()
+            .filter(|(_, l)| !l.trim().is_empty())
+        {
+            lines.push((
+                format!("{}:{}", path.display(), number + 1),
+                line.to_owned(),
+            ));
         }
     }
     assert!(!lines.is_empty(), "no recorded events in {}", dir.display());
@@ -29,19 +36,28 @@ fn every_recorded_message_decodes_into_its_typed_variant() {
     let mut failures = Vec::new();
     for (at, line) in corpus() {
         match Message::from_json(&line) {
-            Ok(Message::Unknown(unknown)) => failures.push(format!("{at}: `{}` fell to Unknown", unknown.kind)),
+            Ok(Message::Unknown(unknown)) => {
+                failures.push(format!("{at}: `{}` fell to Unknown", unknown.kind))
+            }
             Ok(message) => {
                 let original: serde_json::Value = serde_json::from_str(&line).unwrap();
                 let again = serde_json::to_value(&message).unwrap();
                 if original != again {
-                    failures.push(format!("{at}: re-serialized differs:\n  in:  {original}\n  out: {again}"));
+                    failures.push(format!(
+                        "{at}: re-serialized differs:\n  in:  {original}\n  out: {again}"
+                    ));
                 }
                 assert_eq!(Some(message.kind()), original["type"].as_str());
             }
             Err(error) => failures.push(format!("{at}: {error}")),
         }
     }
-    assert!(failures.is_empty(), "{} failures:\n{}", failures.len(), failures.join("\n"));
+    assert!(
+        failures.is_empty(),
+        "{} failures:\n{}",
+        failures.len(),
+        failures.join("\n")
+    );
 }
 
 #[test]
@@ -49,8 +65,16 @@ fn common_fields_are_reachable() {
     for (at, line) in corpus() {
         let message = Message::from_json(&line).unwrap();
         let original: serde_json::Value = serde_json::from_str(&line).unwrap();
-        assert_eq!(message.application(), original["application"].as_str(), "{at}");
-        assert_eq!(message.asterisk_id(), original["asterisk_id"].as_str(), "{at}");
+        assert_eq!(
+            message.application(),
+            original["application"].as_str(),
+            "{at}"
+        );
+        assert_eq!(
+            message.asterisk_id(),
+            original["asterisk_id"].as_str(),
+            "{at}"
+        );
         assert_eq!(
             message.timestamp().map(|t| t.to_string()),
             original["timestamp"].as_str().map(str::to_owned),
@@ -70,7 +94,10 @@ fn an_unknown_type_is_data_with_its_raw_text() {
     assert_eq!(unknown.application.as_deref(), Some("app"));
     let message = Message::Unknown(unknown);
     assert_eq!(message.kind(), "ChannelTeleported");
-    assert_eq!(message.timestamp().map(|t| t.unix_millis()), Some(1_795_341_600_123));
+    assert_eq!(
+        message.timestamp().map(|t| t.unix_millis()),
+        Some(1_795_341_600_123)
+    );
     assert_eq!(serde_json::to_string(&message).unwrap(), text);
 }
 

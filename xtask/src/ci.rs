@@ -24,25 +24,43 @@ fn cargo() -> Command {
 
 fn step(name: &str, command: &mut Command) -> anyhow::Result<()> {
     println!("==> {name}");
-    let status = command.status().with_context(|| format!("cannot start {name}"))?;
+    let status = command
+        .status()
+        .with_context(|| format!("cannot start {name}"))?;
     anyhow::ensure!(status.success(), "{name} failed ({status})");
     Ok(())
 }
 
 pub fn run(args: TestArgs) -> anyhow::Result<()> {
     if !args.no_lint {
-        step("cargo fmt --check", cargo().args(["fmt", "--all", "--check"]))?;
+        step(
+            "cargo fmt --check",
+            cargo().args(["fmt", "--all", "--check"]),
+        )?;
         step(
             "cargo clippy",
-            cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]),
+            cargo().args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]),
         )?;
     }
     println!("==> cargo xtask regenerate --check");
     crate::regenerate::run_check()?;
-    step("cargo build (tests)", cargo().args(["test", "--workspace", "--no-run"]))?;
+    step(
+        "cargo build (tests)",
+        cargo().args(["test", "--workspace", "--no-run"]),
+    )?;
 
     let xtask = std::env::current_exe().context("locating the xtask binary")?;
-    step("cargo xtask asterisk up", Command::new(&xtask).args(["asterisk", "up"]))?;
+    step(
+        "cargo xtask asterisk up",
+        Command::new(&xtask).args(["asterisk", "up"]),
+    )?;
     let mut test = cargo();
     test.args(["test", "--workspace"]).env("ARI_XTASK", &xtask);
     if !args.cargo_test_args.is_empty() {
@@ -53,6 +71,9 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         return tested;
     }
     // Stopped even when tests failed, so that a failed run leaves no server behind.
-    let stopped = step("cargo xtask asterisk down", Command::new(&xtask).args(["asterisk", "down"]));
+    let stopped = step(
+        "cargo xtask asterisk down",
+        Command::new(&xtask).args(["asterisk", "down"]),
+    );
     tested.and(stopped)
 }

@@ -156,11 +156,24 @@ mod tests {
         std::fs::write(dir.join("a.rs"), "old").unwrap();
         std::fs::write(dir.join("stray.rs"), "x").unwrap();
         let files = vec![
-            GeneratedFile { path: "a.rs".into(), contents: "new".into() },
-            GeneratedFile { path: "b.rs".into(), contents: "b".into() },
+            GeneratedFile {
+                path: "a.rs".into(),
+                contents: "new".into(),
+            },
+            GeneratedFile {
+                path: "b.rs".into(),
+                contents: "b".into(),
+            },
         ];
         let stale = stale_files(&dir, &files).unwrap();
-        assert_eq!(stale, ["a.rs (differs)", "b.rs (missing)", "stray.rs (not generated any more)"]);
+        assert_eq!(
+            stale,
+            [
+                "a.rs (differs)",
+                "b.rs (missing)",
+                "stray.rs (not generated any more)"
+            ]
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
