@@ -131,13 +131,14 @@ fn absolute_root(root: Option<PathBuf>) -> anyhow::Result<PathBuf> {
 
 fn up(root: &Path, args: &UpArgs) -> anyhow::Result<()> {
     system::require_root("`cargo xtask asterisk up`")?;
-    if args.rebuild && root.exists() {
-        eprintln!("Deleting {} (--rebuild)", root.display());
-        stop(root)?;
-        root::remove_tree(root)?;
-    }
-    if !root.exists() {
-        root::build(root, args.mirror.as_deref())?;
+    if args.rebuild || !root.exists() {
+        let built = root::build(root, args.mirror.as_deref())?;
+        if root.exists() {
+            eprintln!("Replacing {} (--rebuild)", root.display());
+            stop(root)?;
+            root::remove_tree(root)?;
+        }
+        root::swap_in(&built, root)?;
     } else if let Some(problem) = root::problem_with(root) {
         bail!("{problem}; run `cargo xtask asterisk up --rebuild` to delete and rebuild it");
     }
@@ -360,14 +361,22 @@ fn restart(root: &Path, args: &StartArgs) -> anyhow::Result<()> {
 
 fn status(root: &Path) -> anyhow::Result<()> {
     let port = state_port(root);
-    let pid = asterisk_pid(root).ok().flatten();
     let ari = ari_info(port);
+    // Without root, other users' /proc/PID/root is unreadable, so the process
+    // cannot be seen; ARI answering on the root's port has to do.
+    if system::effective_uid()? != 0 {
+        let version = ari.with_context(|| {
+            format!("Asterisk does not answer on port {port} (run as root for details)")
+        })?;
+        println!("Asterisk {version} is running.");
+        print_status_lines(root, port);
+        return Ok(());
+    }
+    let pid = asterisk_pid(root).ok().flatten();
     match (pid, ari) {
         (Some(pid), Ok(version)) => {
             println!("Asterisk {version} is running (pid {pid}).");
-            println!("ARI:         http://{BIND_ADDRESS}:{port}/ari");
-            println!("Credentials: {ARI_USER} / {ARI_PASSWORD}");
-            println!("Root:        {}", root.display());
+            print_status_lines(root, port);
             Ok(())
         }
         (Some(pid), Err(error)) => {
@@ -375,11 +384,17 @@ fn status(root: &Path) -> anyhow::Result<()> {
         }
         (None, Ok(version)) => bail!(
             "Asterisk is not running from {}, but an Asterisk {version} answers on port {port} \
-             (another root? or run as root to see processes)",
+             (started from another root?)",
             root.display()
         ),
         (None, Err(_)) => bail!("Asterisk is not running (root {}).", root.display()),
     }
+}
+
+fn print_status_lines(root: &Path, port: u16) {
+    println!("ARI:         http://{BIND_ADDRESS}:{port}/ari");
+    println!("Credentials: {ARI_USER} / {ARI_PASSWORD}");
+    println!("Root:        {}", root.display());
 }
 
 fn logs(root: &Path, args: &LogsArgs) -> anyhow::Result<()> {

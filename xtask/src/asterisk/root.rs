@@ -49,7 +49,10 @@ pub fn problem_with(root: &Path) -> Option<String> {
     None
 }
 
-pub fn build(root: &Path, mirror_override: Option<&str>) -> anyhow::Result<()> {
+/// Builds a new root next to `root` and returns where; an existing `root` is
+/// left alone (it may be running) until the caller swaps the new one in with
+/// [`swap_in`], so a failed `--rebuild` keeps the old root usable.
+pub fn build(root: &Path, mirror_override: Option<&str>) -> anyhow::Result<PathBuf> {
     let started = Instant::now();
     let debootstrap = ensure_debootstrap()?;
     let mirror = match mirror_override {
@@ -112,9 +115,7 @@ pub fn build(root: &Path, mirror_override: Option<&str>) -> anyhow::Result<()> {
             "suite={SUITE}\nmirror={mirror}\npackages={}\n",
             PACKAGES.join(" ")
         );
-        fs::write(partial.join(MARKER), marker).context("writing the root marker")?;
-        fs::rename(&partial, root)
-            .with_context(|| format!("renaming {} to {}", partial.display(), root.display()))
+        fs::write(partial.join(MARKER), marker).context("writing the root marker")
     })();
 
     if let Err(error) = result {
@@ -128,7 +129,13 @@ pub fn build(root: &Path, mirror_override: Option<&str>) -> anyhow::Result<()> {
         )));
     }
     eprintln!("Root built in {:.1} s", started.elapsed().as_secs_f64());
-    Ok(())
+    Ok(partial)
+}
+
+/// Renames a finished build into place; `root` must not exist any more.
+pub fn swap_in(built: &Path, root: &Path) -> anyhow::Result<()> {
+    fs::rename(built, root)
+        .with_context(|| format!("renaming {} to {}", built.display(), root.display()))
 }
 
 /// Deletes a root (or partial root) that may still have Asterisk running or

@@ -110,7 +110,8 @@ pub fn is_mounted(mount_point: &Path) -> anyhow::Result<bool> {
         .any(|path| path == mount_point))
 }
 
-/// A process whose root directory (`/proc/PID/root`) is `dir` or below it.
+/// A process whose root directory (`/proc/PID/root`) is `dir` or below it,
+/// or that has such a path on its command line.
 #[derive(Debug, Clone)]
 pub struct ChrootProcess {
     pub pid: u32,
@@ -118,6 +119,9 @@ pub struct ChrootProcess {
 }
 
 pub fn processes_in(dir: &Path) -> anyhow::Result<Vec<ChrootProcess>> {
+    // `cargo xtask asterisk --root DIR ...` names DIR on our own command line
+    // and on cargo's.
+    let ours = self_and_ancestors();
     let mut found = Vec::new();
     for entry in fs::read_dir("/proc").context("listing /proc")? {
         let Ok(entry) = entry else { continue };
@@ -130,10 +134,15 @@ pub fn processes_in(dir: &Path) -> anyhow::Result<Vec<ChrootProcess>> {
         };
         // Processes come and go while we look, and other users' processes
         // are unreadable without root; both are simply not ours.
-        let Ok(root) = fs::read_link(entry.path().join("root")) else {
-            continue;
-        };
-        if !root.starts_with(dir) {
+        let inside =
+            fs::read_link(entry.path().join("root")).is_ok_and(|root| root.starts_with(dir));
+        // A debootstrap working on `dir` runs outside it; it counts too.
+        let working_on = fs::read(entry.path().join("cmdline")).is_ok_and(|cmdline| {
+            cmdline
+                .split(|byte| *byte == 0)
+                .any(|arg| Path::new(&*String::from_utf8_lossy(arg)).starts_with(dir))
+        });
+        if (!inside && !working_on) || ours.contains(&pid) {
             continue;
         }
         let name = fs::read_to_string(entry.path().join("comm"))
@@ -143,6 +152,25 @@ pub fn processes_in(dir: &Path) -> anyhow::Result<Vec<ChrootProcess>> {
     }
     found.sort_by_key(|process| process.pid);
     Ok(found)
+}
+
+fn self_and_ancestors() -> Vec<u32> {
+    let mut chain = vec![std::process::id()];
+    while let Some(&pid) = chain.last() {
+        let parent = fs::read_to_string(format!("/proc/{pid}/status"))
+            .ok()
+            .and_then(|status| {
+                status
+                    .lines()
+                    .find_map(|line| line.strip_prefix("PPid:"))
+                    .and_then(|ppid| ppid.trim().parse::<u32>().ok())
+            });
+        match parent {
+            Some(parent) if parent > 1 && !chain.contains(&parent) => chain.push(parent),
+            _ => break,
+        }
+    }
+    chain
 }
 
 pub fn signal(pid: u32, signal: &str) {
