@@ -17,7 +17,7 @@ pub struct GeneratedFile {
 
 pub fn emit(api: &Api) -> Result<Vec<GeneratedFile>> {
     let mut files = vec![
-        render("mod.rs", api, emit_root(api))?,
+        render("mod.rs", api, emit_root(api, None))?,
         render("models.rs", api, emit_models(api))?,
     ];
     for resource in api.resources.values() {
@@ -29,6 +29,24 @@ pub fn emit(api: &Api) -> Result<Vec<GeneratedFile>> {
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
+}
+
+/// The same bindings as one file holding `mod generated { … }`, for
+/// `include!` from a build script's `OUT_DIR` (where `mod x;` cannot find
+/// sibling files).
+pub fn emit_single_file(api: &Api) -> Result<String> {
+    let models = emit_models(api);
+    let resources = api.resources.values().map(|r| {
+        let module = ident(&r.name);
+        let body = emit_resource(api, r);
+        quote! { pub mod #module { #body } }
+    });
+    let root = emit_root(
+        api,
+        Some(quote! { pub mod models { #models } #( #resources )* }),
+    );
+    let file = render("generated.rs", api, quote! { mod generated { #root } })?;
+    Ok(file.contents)
 }
 
 fn header(api: &Api) -> String {
@@ -122,11 +140,15 @@ fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
 
 // ---------------------------------------------------------------- root
 
-fn emit_root(api: &Api) -> TokenStream {
+/// `inline` replaces the `pub mod x;` declarations with module bodies.
+fn emit_root(api: &Api, inline: Option<TokenStream>) -> TokenStream {
     let asterisk_version = api.meta.asterisk_version.as_deref().unwrap_or("");
     let api_version = api.meta.api_version.as_deref().unwrap_or("");
     let digest = &api.meta.digest;
-    let modules = api.resources.values().map(|r| ident(&r.name));
+    let modules = inline.unwrap_or_else(|| {
+        let names = api.resources.values().map(|r| ident(&r.name));
+        quote! { pub mod models; #( pub mod #names; )* }
+    });
     let accessors = api.resources.values().map(|r| {
         let module = ident(&r.name);
         let ty = ident(&r.type_name);
@@ -143,8 +165,7 @@ fn emit_root(api: &Api) -> TokenStream {
         //! Bindings generated from Asterisk's api-docs.
         #![allow(clippy::all, unused_imports, unused_mut, rustdoc::all)]
 
-        pub mod models;
-        #( pub mod #modules; )*
+        #modules
 
         /// The Asterisk version whose api-docs these bindings were generated from (empty when unknown).
         pub const ASTERISK_VERSION: &str = #asterisk_version;

@@ -25,6 +25,13 @@ pub fn generate(docs: &ApiDocs) -> Result<Vec<GeneratedFile>> {
     emit::emit(&api)
 }
 
+/// api-docs in, the bindings as one file defining `mod generated`, for
+/// build scripts that `include!` it from `OUT_DIR`.
+pub fn generate_single_file(docs: &ApiDocs) -> Result<String> {
+    let api = normalize::normalize(docs)?;
+    emit::emit_single_file(&api)
+}
+
 /// Counts for the one-line summary the CLI and xtask print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Summary {

@@ -16,10 +16,11 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Res
     let deserializer = &mut serde_json::Deserializer::from_str(text);
     serde_path_to_error::deserialize(deserializer).map_err(|e| {
         let path = e.path().to_string();
-        let path = if path == "." {
-            "$".to_owned()
-        } else {
-            format!("$.{path}")
+        // `?` is serde_path_to_error's "somewhere unknown", e.g. a syntax error
+        // before any key; the message then carries line and column.
+        let path = match path.as_str() {
+            "." | "?" => "$".to_owned(),
+            _ => format!("$.{path}"),
         };
         Error::spec(file, path, e.into_inner())
     })
