@@ -31,6 +31,92 @@ pub fn emit(api: &Api) -> Result<Vec<GeneratedFile>> {
     Ok(files)
 }
 
+/// A standalone crate that commits its own bindings and takes the runtime
+/// from the `ari-generated` crate. `runtime` is the dependency line for it,
+/// e.g. `"0.1"` or `{ path = "../ari/ari-generated" }`. Paths are relative to
+/// the crate folder.
+pub fn emit_crate(api: &Api, name: &str, runtime: &str) -> Result<Vec<GeneratedFile>> {
+    let mut files = vec![render("src/generated/mod.rs", api, emit_root(api, None))?];
+    files.push(render("src/generated/models.rs", api, emit_models(api))?);
+    for resource in api.resources.values() {
+        files.push(render(
+            &format!("src/generated/{}.rs", resource.name),
+            api,
+            emit_resource(api, resource),
+        )?);
+    }
+    let runtime = if runtime.trim_start().starts_with('{') {
+        runtime.to_owned()
+    } else {
+        format!("\"{runtime}\"")
+    };
+    files.push(GeneratedFile {
+        path: "Cargo.toml".into(),
+        contents: format!(
+            "{}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
+             [dependencies]\nari-generated = {runtime}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+             serde_json = {{ version = \"1\", features = [\"raw_value\"] }}\nthiserror = \"2\"\nbytes = \"1\"\n",
+            header(api).replace("// ", "# ")
+        ),
+    });
+    // The generated code adds inherent methods to `crate::runtime::Client`,
+    // which must therefore be a type of this crate: a thin wrapper around the
+    // runtime's client, so that `client.channels()` means these bindings and
+    // not the ones `ari-generated` itself was built with.
+    let lib = quote! {
+        //! ARI bindings generated from Asterisk's api-docs by ari-codegen; the
+        //! runtime (HTTP, auth, event stream) comes from `ari-generated`.
+
+        pub mod runtime {
+            //! The runtime of `ari-generated`, with a `Client` of this crate's own.
+            pub use ari_generated::runtime::*;
+
+            /// An ARI client for these bindings. Dereferences to the runtime's
+            /// client for everything that does not depend on the bindings.
+            #[derive(Debug, Clone)]
+            pub struct Client(ari_generated::runtime::Client);
+
+            impl Client {
+                /// A client with basic authentication and default timeouts.
+                pub fn new(base_url: impl Into<String>, user: impl Into<String>, password: impl Into<String>) -> Result<Self, BuildError> {
+                    ari_generated::runtime::Client::new(base_url, user, password).map(Client)
+                }
+
+                pub async fn execute(&self, request: Request) -> Result<Response, TransportError> {
+                    self.0.execute(request).await
+                }
+
+                pub async fn connect_events<T: FromFrame>(&self, request: Request) -> Result<EventStream<T>, ConnectError> {
+                    self.0.connect_events(request).await
+                }
+            }
+
+            impl From<ari_generated::runtime::Client> for Client {
+                fn from(client: ari_generated::runtime::Client) -> Self {
+                    Client(client)
+                }
+            }
+
+            impl std::ops::Deref for Client {
+                type Target = ari_generated::runtime::Client;
+                fn deref(&self) -> &Self::Target {
+                    &self.0
+                }
+            }
+        }
+
+        pub use runtime::Client;
+
+        #[rustfmt::skip]
+        mod generated;
+
+        pub use generated::*;
+    };
+    files.push(render("src/lib.rs", api, lib)?);
+    files.sort_by(|a, b| a.path.cmp(&b.path));
+    Ok(files)
+}
+
 /// The same bindings as one file holding `mod generated { … }`, for
 /// `include!` from a build script's `OUT_DIR` (where `mod x;` cannot find
 /// sibling files).

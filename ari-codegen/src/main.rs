@@ -32,6 +32,14 @@ enum Command {
         /// The Asterisk version to record when the api-docs do not say.
         #[arg(long)]
         asterisk_version: Option<String>,
+        /// Write a whole standalone crate of this name into `--out` (Cargo.toml,
+        /// src/lib.rs, src/generated/) instead of just the module.
+        #[arg(long)]
+        crate_name: Option<String>,
+        /// With `--crate-name`: the `ari-generated` dependency providing the
+        /// runtime, as a version (`0.1`) or an inline table (`{ path = "…" }`).
+        #[arg(long, default_value = "0.1", requires = "crate_name")]
+        runtime: String,
     },
 }
 
@@ -42,6 +50,8 @@ fn main() -> ExitCode {
         user,
         password,
         asterisk_version,
+        crate_name,
+        runtime,
     } = Cli::parse().command;
     let credentials = user
         .zip(password)
@@ -52,7 +62,10 @@ fn main() -> ExitCode {
             docs.asterisk_version = asterisk_version;
         }
         let api = ari_codegen::normalize::normalize(&docs)?;
-        let files = ari_codegen::emit::emit(&api)?;
+        let files = match &crate_name {
+            Some(name) => ari_codegen::emit::emit_crate(&api, name, &runtime)?,
+            None => ari_codegen::emit::emit(&api)?,
+        };
         ari_codegen::write_files(&out, &files)?;
         Ok((api, files.len()))
     });
