@@ -57,12 +57,16 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     )?;
 
     let xtask = std::env::current_exe().context("locating the xtask binary")?;
+    // Another port lets a second checkout run its suite beside a developer's Asterisk.
+    let port = std::env::var("ARI_TEST_PORT").unwrap_or_else(|_| "8088".to_owned());
     step(
         "cargo xtask asterisk up",
-        Command::new(&xtask).args(["asterisk", "up"]),
+        Command::new(&xtask).args(["asterisk", "up", "--port", &port]),
     )?;
     let mut test = cargo();
-    test.args(["test", "--workspace"]).env("ARI_XTASK", &xtask);
+    test.args(["test", "--workspace"])
+        .env("ARI_XTASK", &xtask)
+        .env("ARI_URL", format!("http://127.0.0.1:{port}"));
     if !args.cargo_test_args.is_empty() {
         test.arg("--").args(&args.cargo_test_args);
     }
