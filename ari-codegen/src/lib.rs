@@ -6,6 +6,7 @@
 //! [`naming`] → [`emit`] (quote → syn → prettyplease) → [`write`] (atomic).
 //! [`generate`] is pure; writing is left to the caller.
 
+pub mod diff;
 pub mod emit;
 pub mod error;
 pub mod ir;

@@ -1,4 +1,4 @@
-use ari_codegen::{ApiDocs, Credentials, Summary};
+use ari_codegen::{ApiDocs, Credentials, Summary, diff};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -41,9 +41,14 @@ enum Command {
         #[arg(long, default_value = "0.1", requires = "crate_name")]
         runtime: String,
     },
+    /// What changed in ARI between two api-docs sets, and what breaks.
+    Diff(diff::cli::DiffArgs),
+    /// Which operations, models and events exist in which of several api-docs sets.
+    Matrix(diff::cli::MatrixArgs),
 }
 
 fn main() -> ExitCode {
+    let command = Cli::parse().command;
     let Command::Generate {
         api_docs,
         out,
@@ -52,7 +57,10 @@ fn main() -> ExitCode {
         asterisk_version,
         crate_name,
         runtime,
-    } = Cli::parse().command;
+    } = command
+    else {
+        return run_analysis(command);
+    };
     let credentials = user
         .zip(password)
         .map(|(user, password)| Credentials { user, password });
@@ -85,6 +93,33 @@ fn main() -> ExitCode {
                 started.elapsed()
             );
             ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `diff` and `matrix`: they read api-docs and write nothing.
+fn run_analysis(command: Command) -> ExitCode {
+    let result = match &command {
+        Command::Diff(args) => diff::cli::run_diff(args, diff::cli::stdout_wants_colour())
+            .map(|(diff, output)| (output, diff::cli::breaking_failure(args, &diff))),
+        Command::Matrix(args) => diff::cli::run_matrix(args).map(|table| (table, None)),
+        // `main` runs it before getting here.
+        Command::Generate { .. } => return ExitCode::FAILURE,
+    };
+    match result {
+        Ok((output, failure)) => {
+            print!("{output}");
+            match failure {
+                Some(message) => {
+                    eprintln!("error: {message}");
+                    ExitCode::FAILURE
+                }
+                None => ExitCode::SUCCESS,
+            }
         }
         Err(error) => {
             eprintln!("error: {error}");

@@ -2,6 +2,7 @@
 
 mod asterisk;
 mod ci;
+mod diff;
 mod regenerate;
 
 use clap::{Parser, Subcommand};
@@ -17,6 +18,10 @@ struct Cli {
 enum Command {
     /// Manage the real Asterisk used by tests and `regenerate --url`.
     Asterisk(asterisk::AsteriskArgs),
+    /// What changed in ARI between two api-docs sets (folders or live URLs), and what breaks.
+    Diff(diff::DiffArgs),
+    /// Which operations, models and events exist in which of several api-docs sets.
+    Matrix(diff::MatrixArgs),
     /// Regenerate the committed bindings in `ari-generated` from api-docs.
     Regenerate(regenerate::RegenerateArgs),
     /// Run every check CI runs: fmt, clippy, freshness, and all tests against a real Asterisk.
@@ -27,6 +32,8 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Asterisk(args) => asterisk::run(args),
+        Command::Diff(args) => diff::run_diff(args),
+        Command::Matrix(args) => diff::run_matrix(args),
         Command::Regenerate(args) => regenerate::run(args),
         Command::Test(args) => ci::run(args),
     };
