@@ -2,7 +2,7 @@
 //! user of the generated crate.
 //!
 //! Both sides go through [`normalize`](crate::normalize::normalize) and the
-//! comparison runs on the [`ir`](crate::ir), not on the JSON text: a
+//! comparison runs on the [`ir`](crate::ir::Api), not on the JSON text: a
 //! reordered file or a reworded description is no change, a parameter that
 //! became required is. Every change carries its wire names and the Rust item
 //! the generated bindings expose for it ([`RustItem`]), so one diff can be
@@ -21,9 +21,9 @@
 //! ```json
 //! {
 //!   "schema_version": 1,
-//!   "old": { "label": "21.12.3", "asterisk_version": null, "api_version": "2.0.0", "digest": "…" },
-//!   "new": { "label": "22.10.1", "asterisk_version": null, "api_version": "2.0.0", "digest": "…" },
-//!   "summary": { "total": 25, "added": 19, "removed": 0, "changed": 6, "breaking": 0 },
+//!   "old": { "label": "21.12.3", "asterisk_version": null, "api_version": "9.0.0", "digest": "…" },
+//!   "new": { "label": "22.10.1", "asterisk_version": null, "api_version": "10.0.0", "digest": "…" },
+//!   "summary": { "total": 29, "added": 29, "removed": 0, "changed": 0, "breaking": 0 },
 //!   "changes": [
 //!     {
 //!       "kind": "parameter_added",
@@ -35,7 +35,11 @@
 //!       "operation": "externalMedia",
 //!       "parameter": "transport_data",
 //!       "new": "string",
-//!       "rust": { "item": "client.channels().external_media(…).transport_data(…)", "new": "impl Into<String>" }
+//!       "rust": {
+//!         "kind": "builder_method",
+//!         "item": "client.channels().external_media(…).transport_data(…)",
+//!         "new": "impl Into<String>"
+//!       }
 //!     }
 //!   ]
 //! }
@@ -43,10 +47,12 @@
 //!
 //! Every change has `kind` (one of [`ChangeKind`], snake_case), `section`
 //! (`operations`, `models`, `enums`, `events`), `effect` (`added`, `removed`,
-//! `changed`), `breaking`, `reason` and `rust.item`. The locating fields
-//! `resource`, `operation`, `parameter`, `status`, `model`, `property`,
-//! `enum`, `event`, `value` and the values `old`/`new` (wire view) and
-//! `rust.old`/`rust.new` (bindings view) appear only where they apply. Names
+//! `changed`), `breaking`, `reason`, `rust.kind` (one of [`RustKind`],
+//! snake_case) and `rust.item`. The locating fields `resource`, `operation`,
+//! `parameter`, `status`, `model` (for events: `Message` or `Event`),
+//! `property`, `enum`, `event`, `value`, the values `old`/`new` (wire view),
+//! `rust.old`/`rust.new` (bindings view) and `rust.argument` (the name of an
+//! argument, for `rust.kind` `argument`) appear only where they apply. Names
 //! are wire names except `enum`, which the api-docs do not name: it is the
 //! Rust type the bindings give the value set. Changes are sorted by section,
 //! then by the names locating them. Fields may be added in later versions of
@@ -639,7 +645,7 @@ impl Compare<'_> {
             let mut change = Change::new(
                 ChangeKind::ErrorAdded,
                 false,
-                "a new variant of a #[non_exhaustive] error enum; the status used to arrive as UnexpectedStatus",
+                "a new variant of a `#[non_exhaustive]` error enum; the status used to arrive as `UnexpectedStatus`",
                 (
                     RustKind::ErrorVariant,
                     format!("{error_type}::{}", status_variant(*status)),
@@ -852,7 +858,7 @@ impl Compare<'_> {
             } else {
                 (
                     false,
-                    "a new Option field: reading code is unaffected (struct literals, rare for models Asterisk sends, need `field: None`)",
+                    "a new `Option` field: reading code is unaffected (struct literals, rare for models Asterisk sends, need `field: None`)",
                 )
             };
             let change = Change::new(
@@ -868,9 +874,9 @@ impl Compare<'_> {
         for (key, old_prop, new_prop) in sides.kept {
             if old_prop.required != new_prop.required {
                 let reason = if new_prop.required {
-                    "the field loses its Option"
+                    "the field loses its `Option`"
                 } else {
-                    "the field becomes an Option"
+                    "the field becomes an `Option`"
                 };
                 let change = Change::new(
                     ChangeKind::PropertyRequiredChanged,
@@ -964,7 +970,7 @@ impl Compare<'_> {
                     ChangeKind::EnumValueAdded,
                     false,
                     format!(
-                        "enums are #[non_exhaustive] and open: the value used to arrive as `{}`",
+                        "enums are `#[non_exhaustive]` and open: the value used to arrive as `{}`",
                         old.other_variant
                     ),
                     (RustKind::Variant, format!("models::{name}::{variant}")),
@@ -1002,7 +1008,7 @@ impl Compare<'_> {
                 let mut change = Change::new(
                     ChangeKind::EventRemoved,
                     true,
-                    "the variant is gone: code matching it no longer compiles (the type would arrive as Unknown)",
+                    "the variant is gone: code matching it no longer compiles (the type would arrive as `Unknown`)",
                     (
                         RustKind::Variant,
                         format!("models::{base_name}::{}", leaf_name(self.old, leaf)),
@@ -1016,7 +1022,7 @@ impl Compare<'_> {
                 let mut change = Change::new(
                     ChangeKind::EventAdded,
                     false,
-                    "a new variant of a #[non_exhaustive] enum; the type used to arrive as Unknown",
+                    "a new variant of a `#[non_exhaustive]` enum; the type used to arrive as `Unknown`",
                     (
                         RustKind::Variant,
                         format!("models::{base_name}::{}", leaf_name(self.new, leaf)),
