@@ -5,6 +5,7 @@
 
 use crate::error::{Error, Result};
 use crate::ir::{self, Api, ModelKind, ParamLocation, TypeRef};
+use crate::naming;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
@@ -620,33 +621,6 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
 
 // ---------------------------------------------------------------- operations
 
-/// Standard reason phrases, for naming error variants after status codes.
-fn status_variant(code: u16) -> String {
-    let name = match code {
-        400 => "BadRequest",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "NotFound",
-        405 => "MethodNotAllowed",
-        406 => "NotAcceptable",
-        408 => "RequestTimeout",
-        409 => "Conflict",
-        410 => "Gone",
-        412 => "PreconditionFailed",
-        413 => "PayloadTooLarge",
-        415 => "UnsupportedMediaType",
-        422 => "UnprocessableEntity",
-        429 => "TooManyRequests",
-        500 => "InternalServerError",
-        501 => "NotImplemented",
-        502 => "BadGateway",
-        503 => "ServiceUnavailable",
-        504 => "GatewayTimeout",
-        _ => return format!("Status{code}"),
-    };
-    name.to_owned()
-}
-
 fn emit_resource(api: &Api, resource: &ir::Resource) -> TokenStream {
     let ty = ident(&resource.type_name);
     let resource_doc = doc(&paragraphs([
@@ -859,7 +833,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
             _ => quote! { response.json().map_err(#error::Transport) },
         };
         let status_arms = op.errors.keys().map(|code| {
-            let variant = ident(&status_variant(*code));
+            let variant = ident(&naming::status_variant(*code));
             let code = Literal::u16_unsuffixed(*code);
             quote! { #code => Err(#error::#variant(response.into_error())), }
         });
@@ -949,7 +923,7 @@ fn emit_error(op: &ir::Operation) -> TokenStream {
     let error = error_name(op);
     let head = format!("Errors of `{}`.", op.api_name);
     let variants = op.errors.iter().map(|(code, reasons)| {
-        let variant = ident(&status_variant(*code));
+        let variant = ident(&naming::status_variant(*code));
         let reason = reasons
             .iter()
             .map(|r| r.trim())
@@ -958,10 +932,12 @@ fn emit_error(op: &ir::Operation) -> TokenStream {
             .join("; ");
         let docs = doc(&format!("`{code}`: {reason}"));
         // thiserror reads the message as a format string.
-        let message = format!(
-            "{code} {}: {{0}}",
-            reason.replace('{', "{{").replace('}', "}}")
-        );
+        // The response's own text carries the status and Asterisk's message.
+        let message = if reason.is_empty() {
+            "{0}".to_owned()
+        } else {
+            format!("{} ({{0}})", reason.replace('{', "{{").replace('}', "}}"))
+        };
         quote! {
             #docs
             #[error(#message)]
@@ -969,7 +945,7 @@ fn emit_error(op: &ir::Operation) -> TokenStream {
         }
     });
     let status_arms = op.errors.keys().map(|code| {
-        let variant = ident(&status_variant(*code));
+        let variant = ident(&naming::status_variant(*code));
         let code = Literal::u16_unsuffixed(*code);
         quote! { #error::#variant(_) => Some(#code), }
     });

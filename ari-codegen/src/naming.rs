@@ -87,6 +87,33 @@ fn spell_symbols(wire: &str) -> String {
         .collect()
 }
 
+/// Error variants are named after the status code's standard reason phrase.
+pub fn status_variant(code: u16) -> String {
+    let name = match code {
+        400 => "BadRequest",
+        401 => "Unauthorized",
+        403 => "Forbidden",
+        404 => "NotFound",
+        405 => "MethodNotAllowed",
+        406 => "NotAcceptable",
+        408 => "RequestTimeout",
+        409 => "Conflict",
+        410 => "Gone",
+        412 => "PreconditionFailed",
+        413 => "PayloadTooLarge",
+        415 => "UnsupportedMediaType",
+        422 => "UnprocessableEntity",
+        429 => "TooManyRequests",
+        500 => "InternalServerError",
+        501 => "NotImplemented",
+        502 => "BadGateway",
+        503 => "ServiceUnavailable",
+        504 => "GatewayTimeout",
+        _ => return format!("Status{code}"),
+    };
+    name.to_owned()
+}
+
 /// Member names (fields, variants, builder methods) within one scope: a name
 /// that two wire names share after conversion gets a numeric suffix, in input
 /// order, so both remain reachable.

@@ -634,7 +634,7 @@ impl Compare<'_> {
                 "the error variant is gone: code matching it no longer compiles",
                 (
                     RustKind::ErrorVariant,
-                    format!("{error_type}::{}", status_variant(*status)),
+                    format!("{error_type}::{}", crate::naming::status_variant(*status)),
                 ),
             )
             .in_operation(resource, nickname);
@@ -648,7 +648,7 @@ impl Compare<'_> {
                 "a new variant of a `#[non_exhaustive]` error enum; the status used to arrive as `UnexpectedStatus`",
                 (
                     RustKind::ErrorVariant,
-                    format!("{error_type}::{}", status_variant(*status)),
+                    format!("{error_type}::{}", crate::naming::status_variant(*status)),
                 ),
             )
             .in_operation(resource, nickname)
@@ -1211,34 +1211,4 @@ fn property_rust_type(api: &Api, prop: &ir::Property) -> String {
     } else {
         format!("Option<{ty}>")
     }
-}
-
-/// The error enum's variant for a status.
-///
-/// Mirrors the private `status_variant` in [`crate::emit`], which names the
-/// variants; `tests/diff.rs` checks the two agree on generated output.
-fn status_variant(code: u16) -> String {
-    let name = match code {
-        400 => "BadRequest",
-        401 => "Unauthorized",
-        403 => "Forbidden",
-        404 => "NotFound",
-        405 => "MethodNotAllowed",
-        406 => "NotAcceptable",
-        408 => "RequestTimeout",
-        409 => "Conflict",
-        410 => "Gone",
-        412 => "PreconditionFailed",
-        413 => "PayloadTooLarge",
-        415 => "UnsupportedMediaType",
-        422 => "UnprocessableEntity",
-        429 => "TooManyRequests",
-        500 => "InternalServerError",
-        501 => "NotImplemented",
-        502 => "BadGateway",
-        503 => "ServiceUnavailable",
-        504 => "GatewayTimeout",
-        _ => return format!("Status{code}"),
-    };
-    name.to_owned()
 }

@@ -165,7 +165,7 @@ impl GetRequest {
 #[non_exhaustive]
 pub enum GetError {
     /// `404`: Application does not exist.
-    #[error("404 Application does not exist.: {0}")]
+    #[error("Application does not exist. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -228,13 +228,13 @@ impl SubscribeRequest {
 #[non_exhaustive]
 pub enum SubscribeError {
     /// `400`: Missing parameter.
-    #[error("400 Missing parameter.: {0}")]
+    #[error("Missing parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Application does not exist.
-    #[error("404 Application does not exist.: {0}")]
+    #[error("Application does not exist. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `422`: Event source does not exist.
-    #[error("422 Event source does not exist.: {0}")]
+    #[error("Event source does not exist. ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -300,16 +300,16 @@ impl UnsubscribeRequest {
 #[non_exhaustive]
 pub enum UnsubscribeError {
     /// `400`: Missing parameter; event source scheme not recognized.
-    #[error("400 Missing parameter; event source scheme not recognized.: {0}")]
+    #[error("Missing parameter; event source scheme not recognized. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Application does not exist.
-    #[error("404 Application does not exist.: {0}")]
+    #[error("Application does not exist. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Application not subscribed to event source.
-    #[error("409 Application not subscribed to event source.: {0}")]
+    #[error("Application not subscribed to event source. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: Event source does not exist.
-    #[error("422 Event source does not exist.: {0}")]
+    #[error("Event source does not exist. ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -380,10 +380,10 @@ impl FilterRequest {
 #[non_exhaustive]
 pub enum FilterError {
     /// `400`: Bad request.
-    #[error("400 Bad request.: {0}")]
+    #[error("Bad request. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Application does not exist.
-    #[error("404 Application does not exist.: {0}")]
+    #[error("Application does not exist. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

@@ -255,7 +255,7 @@ impl GetObjectRequest {
 #[non_exhaustive]
 pub enum GetObjectError {
     /// `404`: {configClass|objectType|id} not found
-    #[error("404 {{configClass|objectType|id}} not found: {0}")]
+    #[error("{{configClass|objectType|id}} not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -331,13 +331,13 @@ impl UpdateObjectRequest {
 #[non_exhaustive]
 pub enum UpdateObjectError {
     /// `400`: Bad request body
-    #[error("400 Bad request body: {0}")]
+    #[error("Bad request body ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `403`: Could not create or update object
-    #[error("403 Could not create or update object: {0}")]
+    #[error("Could not create or update object ({0})")]
     Forbidden(crate::runtime::ErrorResponse),
     /// `404`: {configClass|objectType} not found
-    #[error("404 {{configClass|objectType}} not found: {0}")]
+    #[error("{{configClass|objectType}} not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -401,10 +401,10 @@ impl DeleteObjectRequest {
 #[non_exhaustive]
 pub enum DeleteObjectError {
     /// `403`: Could not delete object
-    #[error("403 Could not delete object: {0}")]
+    #[error("Could not delete object ({0})")]
     Forbidden(crate::runtime::ErrorResponse),
     /// `404`: {configClass|objectType|id} not found
-    #[error("404 {{configClass|objectType|id}} not found: {0}")]
+    #[error("{{configClass|objectType|id}} not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -610,10 +610,10 @@ impl GetModuleRequest {
 #[non_exhaustive]
 pub enum GetModuleError {
     /// `404`: Module could not be found in running modules.
-    #[error("404 Module could not be found in running modules.: {0}")]
+    #[error("Module could not be found in running modules. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Module information could not be retrieved.
-    #[error("409 Module information could not be retrieved.: {0}")]
+    #[error("Module information could not be retrieved. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -670,7 +670,7 @@ impl LoadModuleRequest {
 #[non_exhaustive]
 pub enum LoadModuleError {
     /// `409`: Module could not be loaded.
-    #[error("409 Module could not be loaded.: {0}")]
+    #[error("Module could not be loaded. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -727,10 +727,10 @@ impl UnloadModuleRequest {
 #[non_exhaustive]
 pub enum UnloadModuleError {
     /// `404`: Module not found in running modules.
-    #[error("404 Module not found in running modules.: {0}")]
+    #[error("Module not found in running modules. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Module could not be unloaded.
-    #[error("409 Module could not be unloaded.: {0}")]
+    #[error("Module could not be unloaded. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -788,10 +788,10 @@ impl ReloadModuleRequest {
 #[non_exhaustive]
 pub enum ReloadModuleError {
     /// `404`: Module not found in running modules.
-    #[error("404 Module not found in running modules.: {0}")]
+    #[error("Module not found in running modules. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Module could not be reloaded.
-    #[error("409 Module could not be reloaded.: {0}")]
+    #[error("Module could not be reloaded. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -903,10 +903,10 @@ impl AddLogRequest {
 #[non_exhaustive]
 pub enum AddLogError {
     /// `400`: Bad request body
-    #[error("400 Bad request body: {0}")]
+    #[error("Bad request body ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `409`: Log channel could not be created.
-    #[error("409 Log channel could not be created.: {0}")]
+    #[error("Log channel could not be created. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -963,7 +963,7 @@ impl DeleteLogRequest {
 #[non_exhaustive]
 pub enum DeleteLogError {
     /// `404`: Log channel does not exist.
-    #[error("404 Log channel does not exist.: {0}")]
+    #[error("Log channel does not exist. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1019,7 +1019,7 @@ impl RotateLogRequest {
 #[non_exhaustive]
 pub enum RotateLogError {
     /// `404`: Log channel does not exist.
-    #[error("404 Log channel does not exist.: {0}")]
+    #[error("Log channel does not exist. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1076,7 +1076,7 @@ impl GetGlobalVarRequest {
 #[non_exhaustive]
 pub enum GetGlobalVarError {
     /// `400`: Missing variable parameter.
-    #[error("400 Missing variable parameter.: {0}")]
+    #[error("Missing variable parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1144,7 +1144,7 @@ impl SetGlobalVarRequest {
 #[non_exhaustive]
 pub enum SetGlobalVarError {
     /// `400`: Missing variable parameter.
-    #[error("400 Missing variable parameter.: {0}")]
+    #[error("Missing variable parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

@@ -439,7 +439,7 @@ impl CreateRequest {
 #[non_exhaustive]
 pub enum CreateError {
     /// `409`: Bridge with the same bridgeId already exists
-    #[error("409 Bridge with the same bridgeId already exists: {0}")]
+    #[error("Bridge with the same bridgeId already exists ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -528,7 +528,7 @@ impl CreateWithIdRequest {
 #[non_exhaustive]
 pub enum CreateWithIdError {
     /// `409`: Bridge with the same bridgeId already exists
-    #[error("409 Bridge with the same bridgeId already exists: {0}")]
+    #[error("Bridge with the same bridgeId already exists ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -580,7 +580,7 @@ impl GetRequest {
 #[non_exhaustive]
 pub enum GetError {
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -636,7 +636,7 @@ impl DestroyRequest {
 #[non_exhaustive]
 pub enum DestroyError {
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -699,13 +699,13 @@ impl GetBridgeVarRequest {
 #[non_exhaustive]
 pub enum GetBridgeVarError {
     /// `400`: Missing variable parameter.
-    #[error("400 Missing variable parameter.: {0}")]
+    #[error("Missing variable parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Bridge or variable not found
-    #[error("404 Bridge or variable not found: {0}")]
+    #[error("Bridge or variable not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
-    #[error("409 Bridge not in a Stasis application: {0}")]
+    #[error("Bridge not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -792,13 +792,13 @@ impl SetBridgeVarRequest {
 #[non_exhaustive]
 pub enum SetBridgeVarError {
     /// `400`: Missing variable parameter.
-    #[error("400 Missing variable parameter.: {0}")]
+    #[error("Missing variable parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
-    #[error("409 Bridge not in a Stasis application: {0}")]
+    #[error("Bridge not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -863,13 +863,13 @@ impl GetBridgeVarsRequest {
 #[non_exhaustive]
 pub enum GetBridgeVarsError {
     /// `400`: Missing variables parameter.
-    #[error("400 Missing variables parameter.: {0}")]
+    #[error("Missing variables parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Bridge or variable not found
-    #[error("404 Bridge or variable not found: {0}")]
+    #[error("Bridge or variable not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
-    #[error("409 Bridge not in a Stasis application: {0}")]
+    #[error("Bridge not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -934,13 +934,13 @@ impl SetBridgeVarsRequest {
 #[non_exhaustive]
 pub enum SetBridgeVarsError {
     /// `400`: Missing variables parameter.
-    #[error("400 Missing variables parameter.: {0}")]
+    #[error("Missing variables parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
-    #[error("409 Bridge not in a Stasis application: {0}")]
+    #[error("Bridge not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1053,16 +1053,16 @@ impl AddChannelRequest {
 #[non_exhaustive]
 pub enum AddChannelError {
     /// `400`: Channel not found
-    #[error("400 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application; Channel currently recording
-    #[error("409 Bridge not in Stasis application; Channel currently recording: {0}")]
+    #[error("Bridge not in Stasis application; Channel currently recording ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: Channel not in Stasis application
-    #[error("422 Channel not in Stasis application: {0}")]
+    #[error("Channel not in Stasis application ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1129,16 +1129,16 @@ impl RemoveChannelRequest {
 #[non_exhaustive]
 pub enum RemoveChannelError {
     /// `400`: Channel not found
-    #[error("400 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application
-    #[error("409 Bridge not in Stasis application: {0}")]
+    #[error("Bridge not in Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: Channel not in this bridge
-    #[error("422 Channel not in this bridge: {0}")]
+    #[error("Channel not in this bridge ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1202,13 +1202,13 @@ impl SetVideoSourceRequest {
 #[non_exhaustive]
 pub enum SetVideoSourceError {
     /// `404`: Bridge or Channel not found
-    #[error("404 Bridge or Channel not found: {0}")]
+    #[error("Bridge or Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in Stasis application
-    #[error("409 Channel not in Stasis application: {0}")]
+    #[error("Channel not in Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: Channel not in this Bridge
-    #[error("422 Channel not in this Bridge: {0}")]
+    #[error("Channel not in this Bridge ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1266,7 +1266,7 @@ impl ClearVideoSourceRequest {
 #[non_exhaustive]
 pub enum ClearVideoSourceError {
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1334,10 +1334,10 @@ impl StartMohRequest {
 #[non_exhaustive]
 pub enum StartMohError {
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application
-    #[error("409 Bridge not in Stasis application: {0}")]
+    #[error("Bridge not in Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1395,10 +1395,10 @@ impl StopMohRequest {
 #[non_exhaustive]
 pub enum StopMohError {
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application
-    #[error("409 Bridge not in Stasis application: {0}")]
+    #[error("Bridge not in Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1513,13 +1513,13 @@ impl PlayRequest {
 #[non_exhaustive]
 pub enum PlayError {
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
-    #[error("409 Bridge not in a Stasis application: {0}")]
+    #[error("Bridge not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
-    #[error("422 The format specified is unknown on this system: {0}")]
+    #[error("The format specified is unknown on this system ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1631,13 +1631,13 @@ impl PlayWithIdRequest {
 #[non_exhaustive]
 pub enum PlayWithIdError {
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
-    #[error("409 Bridge not in a Stasis application: {0}")]
+    #[error("Bridge not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
-    #[error("422 The format specified is unknown on this system: {0}")]
+    #[error("The format specified is unknown on this system ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1777,18 +1777,18 @@ impl RecordRequest {
 #[non_exhaustive]
 pub enum RecordError {
     /// `400`: Invalid parameters
-    #[error("400 Invalid parameters: {0}")]
+    #[error("Invalid parameters ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Bridge not found
-    #[error("404 Bridge not found: {0}")]
+    #[error("Bridge not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     #[error(
-        "409 Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail: {0}"
+        "Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail ({0})"
     )]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
-    #[error("422 The format specified is unknown on this system: {0}")]
+    #[error("The format specified is unknown on this system ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

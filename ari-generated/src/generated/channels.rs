@@ -808,10 +808,10 @@ impl OriginateRequest {
 #[non_exhaustive]
 pub enum OriginateError {
     /// `400`: Invalid parameters for originating a channel.
-    #[error("400 Invalid parameters for originating a channel.: {0}")]
+    #[error("Invalid parameters for originating a channel. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `409`: Channel with given unique ID already exists.
-    #[error("409 Channel with given unique ID already exists.: {0}")]
+    #[error("Channel with given unique ID already exists. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -940,7 +940,7 @@ impl CreateRequest {
 #[non_exhaustive]
 pub enum CreateError {
     /// `409`: Channel with given unique ID already exists.
-    #[error("409 Channel with given unique ID already exists.: {0}")]
+    #[error("Channel with given unique ID already exists. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -992,7 +992,7 @@ impl GetRequest {
 #[non_exhaustive]
 pub enum GetError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1186,10 +1186,10 @@ impl OriginateWithIdRequest {
 #[non_exhaustive]
 pub enum OriginateWithIdError {
     /// `400`: Invalid parameters for originating a channel.
-    #[error("400 Invalid parameters for originating a channel.: {0}")]
+    #[error("Invalid parameters for originating a channel. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `409`: Channel with given unique ID already exists.
-    #[error("409 Channel with given unique ID already exists.: {0}")]
+    #[error("Channel with given unique ID already exists. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1269,10 +1269,10 @@ impl HangupRequest {
 #[non_exhaustive]
 pub enum HangupError {
     /// `400`: Invalid reason for hangup provided
-    #[error("400 Invalid reason for hangup provided: {0}")]
+    #[error("Invalid reason for hangup provided ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1377,13 +1377,13 @@ impl ContinueInDialplanRequest {
 #[non_exhaustive]
 pub enum ContinueInDialplanError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1454,10 +1454,10 @@ impl MoveRequest {
 #[non_exhaustive]
 pub enum MoveError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1523,19 +1523,19 @@ impl RedirectRequest {
 #[non_exhaustive]
 pub enum RedirectError {
     /// `400`: Endpoint parameter not provided
-    #[error("400 Endpoint parameter not provided: {0}")]
+    #[error("Endpoint parameter not provided ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel or endpoint not found
-    #[error("404 Channel or endpoint not found: {0}")]
+    #[error("Channel or endpoint not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// `422`: Endpoint is not the same type as the channel
-    #[error("422 Endpoint is not the same type as the channel: {0}")]
+    #[error("Endpoint is not the same type as the channel ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1597,13 +1597,13 @@ impl AnswerRequest {
 #[non_exhaustive]
 pub enum AnswerError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1659,13 +1659,13 @@ impl RingRequest {
 #[non_exhaustive]
 pub enum RingError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1725,13 +1725,13 @@ impl RingStopRequest {
 #[non_exhaustive]
 pub enum RingStopError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1791,13 +1791,13 @@ impl ProgressRequest {
 #[non_exhaustive]
 pub enum ProgressError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1913,16 +1913,16 @@ impl SendDtmfRequest {
 #[non_exhaustive]
 pub enum SendDtmfError {
     /// `400`: DTMF is required
-    #[error("400 DTMF is required: {0}")]
+    #[error("DTMF is required ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -1993,13 +1993,13 @@ impl MuteRequest {
 #[non_exhaustive]
 pub enum MuteError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2073,13 +2073,13 @@ impl UnmuteRequest {
 #[non_exhaustive]
 pub enum UnmuteError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2135,13 +2135,13 @@ impl HoldRequest {
 #[non_exhaustive]
 pub enum HoldError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2201,13 +2201,13 @@ impl UnholdRequest {
 #[non_exhaustive]
 pub enum UnholdError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2278,13 +2278,13 @@ impl StartMohRequest {
 #[non_exhaustive]
 pub enum StartMohError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2344,13 +2344,13 @@ impl StopMohRequest {
 #[non_exhaustive]
 pub enum StopMohError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2410,13 +2410,13 @@ impl StartSilenceRequest {
 #[non_exhaustive]
 pub enum StartSilenceError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2476,13 +2476,13 @@ impl StopSilenceRequest {
 #[non_exhaustive]
 pub enum StopSilenceError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2587,13 +2587,13 @@ impl PlayRequest {
 #[non_exhaustive]
 pub enum PlayError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2694,13 +2694,13 @@ impl PlayWithIdRequest {
 #[non_exhaustive]
 pub enum PlayWithIdError {
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2829,18 +2829,18 @@ impl RecordRequest {
 #[non_exhaustive]
 pub enum RecordError {
     /// `400`: Invalid parameters
-    #[error("400 Invalid parameters: {0}")]
+    #[error("Invalid parameters ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     #[error(
-        "409 Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail: {0}"
+        "Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail ({0})"
     )]
     Conflict(crate::runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
-    #[error("422 The format specified is unknown on this system: {0}")]
+    #[error("The format specified is unknown on this system ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2906,13 +2906,13 @@ impl GetChannelVarRequest {
 #[non_exhaustive]
 pub enum GetChannelVarError {
     /// `400`: Missing variable parameter.
-    #[error("400 Missing variable parameter.: {0}")]
+    #[error("Missing variable parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel or variable not found
-    #[error("404 Channel or variable not found: {0}")]
+    #[error("Channel or variable not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -2999,13 +2999,13 @@ impl SetChannelVarRequest {
 #[non_exhaustive]
 pub enum SetChannelVarError {
     /// `400`: Missing variable parameter.
-    #[error("400 Missing variable parameter.: {0}")]
+    #[error("Missing variable parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3070,13 +3070,13 @@ impl GetChannelVarsRequest {
 #[non_exhaustive]
 pub enum GetChannelVarsError {
     /// `400`: Missing variables parameter.
-    #[error("400 Missing variables parameter.: {0}")]
+    #[error("Missing variables parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel or variable not found
-    #[error("404 Channel or variable not found: {0}")]
+    #[error("Channel or variable not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3141,13 +3141,13 @@ impl SetChannelVarsRequest {
 #[non_exhaustive]
 pub enum SetChannelVarsError {
     /// `400`: Missing variables parameter.
-    #[error("400 Missing variables parameter.: {0}")]
+    #[error("Missing variables parameter. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3255,10 +3255,10 @@ impl SnoopChannelRequest {
 #[non_exhaustive]
 pub enum SnoopChannelError {
     /// `400`: Invalid parameters
-    #[error("400 Invalid parameters: {0}")]
+    #[error("Invalid parameters ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3357,10 +3357,10 @@ impl SnoopChannelWithIdRequest {
 #[non_exhaustive]
 pub enum SnoopChannelWithIdError {
     /// `400`: Invalid parameters
-    #[error("400 Invalid parameters: {0}")]
+    #[error("Invalid parameters ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel not found
-    #[error("404 Channel not found: {0}")]
+    #[error("Channel not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3436,10 +3436,10 @@ impl DialRequest {
 #[non_exhaustive]
 pub enum DialError {
     /// `404`: Channel cannot be found.
-    #[error("404 Channel cannot be found.: {0}")]
+    #[error("Channel cannot be found. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel cannot be dialed.
-    #[error("409 Channel cannot be dialed.: {0}")]
+    #[error("Channel cannot be dialed. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3496,7 +3496,7 @@ impl RtpstatisticsRequest {
 #[non_exhaustive]
 pub enum RtpstatisticsError {
     /// `404`: Channel cannot be found.
-    #[error("404 Channel cannot be found.: {0}")]
+    #[error("Channel cannot be found. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3667,12 +3667,10 @@ impl ExternalMediaRequest {
 #[non_exhaustive]
 pub enum ExternalMediaError {
     /// `400`: Invalid parameters
-    #[error("400 Invalid parameters: {0}")]
+    #[error("Invalid parameters ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `409`: Channel is not in a Stasis application; Channel is already bridged
-    #[error(
-        "409 Channel is not in a Stasis application; Channel is already bridged: {0}"
-    )]
+    #[error("Channel is not in a Stasis application; Channel is already bridged ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -3737,16 +3735,16 @@ impl TransferProgressRequest {
 #[non_exhaustive]
 pub enum TransferProgressError {
     /// `400`: Endpoint parameter not provided
-    #[error("400 Endpoint parameter not provided: {0}")]
+    #[error("Endpoint parameter not provided ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Channel or endpoint not found
-    #[error("404 Channel or endpoint not found: {0}")]
+    #[error("Channel or endpoint not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
-    #[error("409 Channel not in a Stasis application: {0}")]
+    #[error("Channel not in a Stasis application ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// `412`: Channel in invalid state
-    #[error("412 Channel in invalid state: {0}")]
+    #[error("Channel in invalid state ({0})")]
     PreconditionFailed(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

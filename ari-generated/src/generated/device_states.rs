@@ -195,10 +195,10 @@ impl UpdateRequest {
 #[non_exhaustive]
 pub enum UpdateError {
     /// `404`: Device name is missing
-    #[error("404 Device name is missing: {0}")]
+    #[error("Device name is missing ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Uncontrolled device specified
-    #[error("409 Uncontrolled device specified: {0}")]
+    #[error("Uncontrolled device specified ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -256,10 +256,10 @@ impl DeleteRequest {
 #[non_exhaustive]
 pub enum DeleteError {
     /// `404`: Device name is missing
-    #[error("404 Device name is missing: {0}")]
+    #[error("Device name is missing ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Uncontrolled device specified
-    #[error("409 Uncontrolled device specified: {0}")]
+    #[error("Uncontrolled device specified ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

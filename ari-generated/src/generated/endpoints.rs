@@ -238,10 +238,10 @@ impl SendMessageRequest {
 #[non_exhaustive]
 pub enum SendMessageError {
     /// `400`: Invalid parameters for sending a message.
-    #[error("400 Invalid parameters for sending a message.: {0}")]
+    #[error("Invalid parameters for sending a message. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Endpoint not found
-    #[error("404 Endpoint not found: {0}")]
+    #[error("Endpoint not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -332,10 +332,10 @@ impl ReferRequest {
 #[non_exhaustive]
 pub enum ReferError {
     /// `400`: Invalid parameters for referring.
-    #[error("400 Invalid parameters for referring.: {0}")]
+    #[error("Invalid parameters for referring. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Endpoint not found
-    #[error("404 Endpoint not found: {0}")]
+    #[error("Endpoint not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -392,7 +392,7 @@ impl ListByTechRequest {
 #[non_exhaustive]
 pub enum ListByTechError {
     /// `404`: Endpoints not found
-    #[error("404 Endpoints not found: {0}")]
+    #[error("Endpoints not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -448,10 +448,10 @@ impl GetRequest {
 #[non_exhaustive]
 pub enum GetError {
     /// `400`: Invalid parameters for sending a message.
-    #[error("400 Invalid parameters for sending a message.: {0}")]
+    #[error("Invalid parameters for sending a message. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Endpoints not found
-    #[error("404 Endpoints not found: {0}")]
+    #[error("Endpoints not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -539,10 +539,10 @@ impl SendMessageToEndpointRequest {
 #[non_exhaustive]
 pub enum SendMessageToEndpointError {
     /// `400`: Invalid parameters for sending a message.
-    #[error("400 Invalid parameters for sending a message.: {0}")]
+    #[error("Invalid parameters for sending a message. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Endpoint not found
-    #[error("404 Endpoint not found: {0}")]
+    #[error("Endpoint not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -637,10 +637,10 @@ impl ReferToEndpointRequest {
 #[non_exhaustive]
 pub enum ReferToEndpointError {
     /// `400`: Invalid parameters for referring.
-    #[error("400 Invalid parameters for referring.: {0}")]
+    #[error("Invalid parameters for referring. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Endpoint not found
-    #[error("404 Endpoint not found: {0}")]
+    #[error("Endpoint not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

@@ -170,13 +170,13 @@ impl UserEventRequest {
 #[non_exhaustive]
 pub enum UserEventError {
     /// `400`: Invalid even tsource URI or userevent data.
-    #[error("400 Invalid even tsource URI or userevent data.: {0}")]
+    #[error("Invalid even tsource URI or userevent data. ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: Application does not exist.
-    #[error("404 Application does not exist.: {0}")]
+    #[error("Application does not exist. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `422`: Event source not found.
-    #[error("422 Event source not found.: {0}")]
+    #[error("Event source not found. ({0})")]
     UnprocessableEntity(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -241,10 +241,10 @@ impl ClaimChannelRequest {
 #[non_exhaustive]
 pub enum ClaimChannelError {
     /// `404`: Channel not found or not in broadcast state.
-    #[error("404 Channel not found or not in broadcast state.: {0}")]
+    #[error("Channel not found or not in broadcast state. ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Channel has already been claimed by another application.
-    #[error("409 Channel has already been claimed by another application.: {0}")]
+    #[error("Channel has already been claimed by another application. ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

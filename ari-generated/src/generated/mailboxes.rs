@@ -140,7 +140,7 @@ impl GetRequest {
 #[non_exhaustive]
 pub enum GetError {
     /// `404`: Mailbox not found
-    #[error("404 Mailbox not found: {0}")]
+    #[error("Mailbox not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -206,7 +206,7 @@ impl UpdateRequest {
 #[non_exhaustive]
 pub enum UpdateError {
     /// `404`: Mailbox not found
-    #[error("404 Mailbox not found: {0}")]
+    #[error("Mailbox not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -262,7 +262,7 @@ impl DeleteRequest {
 #[non_exhaustive]
 pub enum DeleteError {
     /// `404`: Mailbox not found
-    #[error("404 Mailbox not found: {0}")]
+    #[error("Mailbox not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

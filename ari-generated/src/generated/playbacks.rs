@@ -85,7 +85,7 @@ impl GetRequest {
 #[non_exhaustive]
 pub enum GetError {
     /// `404`: The playback cannot be found
-    #[error("404 The playback cannot be found: {0}")]
+    #[error("The playback cannot be found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -137,7 +137,7 @@ impl StopRequest {
 #[non_exhaustive]
 pub enum StopError {
     /// `404`: The playback cannot be found
-    #[error("404 The playback cannot be found: {0}")]
+    #[error("The playback cannot be found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -200,15 +200,13 @@ impl ControlRequest {
 #[non_exhaustive]
 pub enum ControlError {
     /// `400`: The provided operation parameter was invalid
-    #[error("400 The provided operation parameter was invalid: {0}")]
+    #[error("The provided operation parameter was invalid ({0})")]
     BadRequest(crate::runtime::ErrorResponse),
     /// `404`: The playback cannot be found
-    #[error("404 The playback cannot be found: {0}")]
+    #[error("The playback cannot be found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: The operation cannot be performed in the playback's current state
-    #[error(
-        "409 The operation cannot be performed in the playback's current state: {0}"
-    )]
+    #[error("The operation cannot be performed in the playback's current state ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]

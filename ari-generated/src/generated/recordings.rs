@@ -246,7 +246,7 @@ impl GetStoredRequest {
 #[non_exhaustive]
 pub enum GetStoredError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -302,7 +302,7 @@ impl DeleteStoredRequest {
 #[non_exhaustive]
 pub enum DeleteStoredError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -359,10 +359,10 @@ impl GetStoredFileRequest {
 #[non_exhaustive]
 pub enum GetStoredFileError {
     /// `403`: The recording file could not be opened
-    #[error("403 The recording file could not be opened: {0}")]
+    #[error("The recording file could not be opened ({0})")]
     Forbidden(crate::runtime::ErrorResponse),
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -425,10 +425,10 @@ impl CopyStoredRequest {
 #[non_exhaustive]
 pub enum CopyStoredError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: A recording with the same name already exists on the system
-    #[error("409 A recording with the same name already exists on the system: {0}")]
+    #[error("A recording with the same name already exists on the system ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -485,7 +485,7 @@ impl GetLiveRequest {
 #[non_exhaustive]
 pub enum GetLiveError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -541,7 +541,7 @@ impl CancelRequest {
 #[non_exhaustive]
 pub enum CancelError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -593,7 +593,7 @@ impl StopRequest {
 #[non_exhaustive]
 pub enum StopError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -650,10 +650,10 @@ impl PauseRequest {
 #[non_exhaustive]
 pub enum PauseError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Recording not in session
-    #[error("409 Recording not in session: {0}")]
+    #[error("Recording not in session ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -711,10 +711,10 @@ impl UnpauseRequest {
 #[non_exhaustive]
 pub enum UnpauseError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Recording not in session
-    #[error("409 Recording not in session: {0}")]
+    #[error("Recording not in session ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -768,10 +768,10 @@ impl MuteRequest {
 #[non_exhaustive]
 pub enum MuteError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Recording not in session
-    #[error("409 Recording not in session: {0}")]
+    #[error("Recording not in session ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
@@ -829,10 +829,10 @@ impl UnmuteRequest {
 #[non_exhaustive]
 pub enum UnmuteError {
     /// `404`: Recording not found
-    #[error("404 Recording not found: {0}")]
+    #[error("Recording not found ({0})")]
     NotFound(crate::runtime::ErrorResponse),
     /// `409`: Recording not in session
-    #[error("409 Recording not in session: {0}")]
+    #[error("Recording not in session ({0})")]
     Conflict(crate::runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
