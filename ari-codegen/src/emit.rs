@@ -17,13 +17,18 @@ pub struct GeneratedFile {
 }
 
 pub fn emit(api: &Api) -> Result<Vec<GeneratedFile>> {
+    emit_module(api, "")
+}
+
+/// The module's files, their paths starting with `prefix`.
+fn emit_module(api: &Api, prefix: &str) -> Result<Vec<GeneratedFile>> {
     let mut files = vec![
-        render("mod.rs", api, emit_root(api, None))?,
-        render("models.rs", api, emit_models(api))?,
+        render(&format!("{prefix}mod.rs"), api, emit_root(api, None))?,
+        render(&format!("{prefix}models.rs"), api, emit_models(api))?,
     ];
     for resource in api.resources.values() {
         files.push(render(
-            &format!("{}.rs", resource.name),
+            &format!("{prefix}{}.rs", resource.name),
             api,
             emit_resource(api, resource),
         )?);
@@ -37,15 +42,7 @@ pub fn emit(api: &Api) -> Result<Vec<GeneratedFile>> {
 /// e.g. `"0.1"` or `{ path = "../ari/ari-generated" }`. Paths are relative to
 /// the crate folder.
 pub fn emit_crate(api: &Api, name: &str, runtime: &str) -> Result<Vec<GeneratedFile>> {
-    let mut files = vec![render("src/generated/mod.rs", api, emit_root(api, None))?];
-    files.push(render("src/generated/models.rs", api, emit_models(api))?);
-    for resource in api.resources.values() {
-        files.push(render(
-            &format!("src/generated/{}.rs", resource.name),
-            api,
-            emit_resource(api, resource),
-        )?);
-    }
+    let mut files = emit_module(api, "src/generated/")?;
     let runtime = if runtime.trim_start().starts_with('{') {
         runtime.to_owned()
     } else {
