@@ -1,0 +1,79 @@
+//! Event-throughput bench client, following the client contract of
+//! `shared/bench/README.md`:
+//!
+//! ```sh
+//! python3 ../shared/bench/replay_server.py 18088 --repeat 25000 &
+//! cargo run --release -p ari-generated --example ari-bench-events -- \
+//!     http://127.0.0.1:18088 asterisk asterisk bench
+//! ```
+//!
+//! It connects the way a user of the library does, receives every event
+//! through the public event stream as a typed `Message`, counts them from the
+//! first one on, and on the `ChannelUserevent` named `BENCH_DONE` prints
+//! `RESULT client=ari-generated events=N seconds=S [errors=E]`.
+
+use ari_generated::models::Message;
+use futures_util::StreamExt as _;
+use std::process::ExitCode;
+use std::time::Instant;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let [url, user, password, app] = args.as_slice() else {
+        eprintln!("usage: ari-bench-events BASE_URL USER PASS APP");
+        return ExitCode::from(2);
+    };
+    match run(url, user, password, app).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("ari-bench-events: {error}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(
+    url: &str,
+    user: &str,
+    password: &str,
+    app: &str,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let client = ari_generated::Client::new(url, user, password)?;
+    let mut stream = client.events().event_websocket(&[app]).connect().await?;
+    let mut events: u64 = 0;
+    let mut errors: u64 = 0;
+    let mut started: Option<Instant> = None;
+    while let Some(item) = stream.next().await {
+        started.get_or_insert_with(Instant::now);
+        let message = match item {
+            Ok(message) => message,
+            Err(ari_generated::runtime::EventError::Decode(error)) => {
+                events += 1;
+                errors += 1;
+                eprintln!("decode error: {error}");
+                continue;
+            }
+            Err(error) => return Err(error.into()),
+        };
+        events += 1;
+        if let Message::ChannelUserevent(event) = &message
+            && event.eventname == "BENCH_DONE"
+        {
+            let seconds = started.map_or(0.0, |t| t.elapsed().as_secs_f64());
+            let errors = if errors > 0 {
+                format!(" errors={errors}")
+            } else {
+                String::new()
+            };
+            println!("RESULT client=ari-generated events={events} seconds={seconds:.6}{errors}");
+            return Ok(());
+        }
+        if let Message::Unknown(unknown) = &message {
+            // Every message of the corpus is a known type: count it as an error.
+            errors += 1;
+            eprintln!("unknown message type {}", unknown.kind);
+        }
+    }
+    Err("the event stream ended before BENCH_DONE".into())
+}
