@@ -439,7 +439,8 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         Some(&format!(
             "Dispatched on `{discriminator}`, wherever it stands in the object. A `{discriminator}` \
              these bindings do not know arrives as [`{name}::Unknown`]; a known one whose body does \
-             not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text.",
+             not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text. \
+             Known variants are boxed, so that a message moves as a pointer.",
             name = model.name
         )),
     ]));
@@ -447,7 +448,11 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
     let variants = leaves.iter().map(|leaf| {
         let variant = ident(&leaf.name);
         let docs = model_doc(leaf);
-        quote! { #docs #variant(#variant), }
+        // Boxed: the largest event holds several channels and bridges inline
+        // (4.5 KB for `BridgeAttendedTransfer`), and an unboxed enum is as
+        // large as its largest variant, copied whole at every move on the
+        // way from the socket to user code.
+        quote! { #docs #variant(Box<#variant>), }
     });
     let kinds = leaves.iter().map(|leaf| {
         let variant = ident(&leaf.name);

@@ -2922,194 +2922,194 @@ impl<'de> Deserialize<'de> for Whisper {
 }
 /// Base type for asynchronous events from Asterisk.
 ///
-/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Event::Unknown`]; a known one whose body does not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text.
+/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Event::Unknown`]; a known one whose body does not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text. Known variants are boxed, so that a message moves as a pointer.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
     /// Notification that trying to move a channel to another Stasis application failed.
     ///
     /// `ApplicationMoveFailed` in events.json.
-    ApplicationMoveFailed(ApplicationMoveFailed),
+    ApplicationMoveFailed(Box<ApplicationMoveFailed>),
     /// Notification that a Stasis app has been registered.
     ///
     /// `ApplicationRegistered` in events.json.
-    ApplicationRegistered(ApplicationRegistered),
+    ApplicationRegistered(Box<ApplicationRegistered>),
     /// Notification that another WebSocket has taken over for an application.
     ///
     /// An application may only be subscribed to by a single WebSocket at a time. If multiple WebSockets attempt to subscribe to the same application, the newer WebSocket wins, and the older one receives this event.
     ///
     /// `ApplicationReplaced` in events.json.
-    ApplicationReplaced(ApplicationReplaced),
+    ApplicationReplaced(Box<ApplicationReplaced>),
     /// Notification that a Stasis app has been unregistered.
     ///
     /// `ApplicationUnregistered` in events.json.
-    ApplicationUnregistered(ApplicationUnregistered),
+    ApplicationUnregistered(Box<ApplicationUnregistered>),
     /// Notification that an attended transfer has occurred.
     ///
     /// `BridgeAttendedTransfer` in events.json.
-    BridgeAttendedTransfer(BridgeAttendedTransfer),
+    BridgeAttendedTransfer(Box<BridgeAttendedTransfer>),
     /// Notification that a blind transfer has occurred.
     ///
     /// `BridgeBlindTransfer` in events.json.
-    BridgeBlindTransfer(BridgeBlindTransfer),
+    BridgeBlindTransfer(Box<BridgeBlindTransfer>),
     /// Notification that a bridge has been created.
     ///
     /// `BridgeCreated` in events.json.
-    BridgeCreated(BridgeCreated),
+    BridgeCreated(Box<BridgeCreated>),
     /// Notification that a bridge has been destroyed.
     ///
     /// `BridgeDestroyed` in events.json.
-    BridgeDestroyed(BridgeDestroyed),
+    BridgeDestroyed(Box<BridgeDestroyed>),
     /// Notification that one bridge has merged into another.
     ///
     /// `BridgeMerged` in events.json.
-    BridgeMerged(BridgeMerged),
+    BridgeMerged(Box<BridgeMerged>),
     /// Notification that the source of video in a bridge has changed.
     ///
     /// `BridgeVideoSourceChanged` in events.json.
-    BridgeVideoSourceChanged(BridgeVideoSourceChanged),
+    BridgeVideoSourceChanged(Box<BridgeVideoSourceChanged>),
     /// Notification that a channel is being broadcast to ARI applications for claiming.
     ///
     /// `CallBroadcast` in events.json.
-    CallBroadcast(CallBroadcast),
+    CallBroadcast(Box<CallBroadcast>),
     /// Notification that a broadcast channel has been successfully claimed by an ARI application.
     ///
     /// `CallClaimed` in events.json.
-    CallClaimed(CallClaimed),
+    CallClaimed(Box<CallClaimed>),
     /// Channel changed Caller ID.
     ///
     /// `ChannelCallerId` in events.json.
-    ChannelCallerId(ChannelCallerId),
+    ChannelCallerId(Box<ChannelCallerId>),
     /// Channel changed Connected Line.
     ///
     /// `ChannelConnectedLine` in events.json.
-    ChannelConnectedLine(ChannelConnectedLine),
+    ChannelConnectedLine(Box<ChannelConnectedLine>),
     /// Notification that a channel has been created.
     ///
     /// `ChannelCreated` in events.json.
-    ChannelCreated(ChannelCreated),
+    ChannelCreated(Box<ChannelCreated>),
     /// Notification that a channel has been destroyed.
     ///
     /// `ChannelDestroyed` in events.json.
-    ChannelDestroyed(ChannelDestroyed),
+    ChannelDestroyed(Box<ChannelDestroyed>),
     /// Channel changed location in the dialplan.
     ///
     /// `ChannelDialplan` in events.json.
-    ChannelDialplan(ChannelDialplan),
+    ChannelDialplan(Box<ChannelDialplan>),
     /// DTMF received on a channel.
     ///
     /// This event is sent when the DTMF ends. There is no notification about the start of DTMF
     ///
     /// `ChannelDtmfReceived` in events.json.
-    ChannelDtmfReceived(ChannelDtmfReceived),
+    ChannelDtmfReceived(Box<ChannelDtmfReceived>),
     /// Notification that a channel has entered a bridge.
     ///
     /// `ChannelEnteredBridge` in events.json.
-    ChannelEnteredBridge(ChannelEnteredBridge),
+    ChannelEnteredBridge(Box<ChannelEnteredBridge>),
     /// A hangup was requested on the channel.
     ///
     /// `ChannelHangupRequest` in events.json.
-    ChannelHangupRequest(ChannelHangupRequest),
+    ChannelHangupRequest(Box<ChannelHangupRequest>),
     /// A channel initiated a media hold.
     ///
     /// `ChannelHold` in events.json.
-    ChannelHold(ChannelHold),
+    ChannelHold(Box<ChannelHold>),
     /// Notification that a channel has left a bridge.
     ///
     /// `ChannelLeftBridge` in events.json.
-    ChannelLeftBridge(ChannelLeftBridge),
+    ChannelLeftBridge(Box<ChannelLeftBridge>),
     /// Notification of a channel's state change.
     ///
     /// `ChannelStateChange` in events.json.
-    ChannelStateChange(ChannelStateChange),
+    ChannelStateChange(Box<ChannelStateChange>),
     /// Talking is no longer detected on the channel.
     ///
     /// `ChannelTalkingFinished` in events.json.
-    ChannelTalkingFinished(ChannelTalkingFinished),
+    ChannelTalkingFinished(Box<ChannelTalkingFinished>),
     /// Talking was detected on the channel.
     ///
     /// `ChannelTalkingStarted` in events.json.
-    ChannelTalkingStarted(ChannelTalkingStarted),
+    ChannelTalkingStarted(Box<ChannelTalkingStarted>),
     /// Tone was detected on the channel.
     ///
     /// `ChannelToneDetected` in events.json.
-    ChannelToneDetected(ChannelToneDetected),
+    ChannelToneDetected(Box<ChannelToneDetected>),
     /// transfer on a channel.
     ///
     /// `ChannelTransfer` in events.json.
-    ChannelTransfer(ChannelTransfer),
+    ChannelTransfer(Box<ChannelTransfer>),
     /// A channel initiated a media unhold.
     ///
     /// `ChannelUnhold` in events.json.
-    ChannelUnhold(ChannelUnhold),
+    ChannelUnhold(Box<ChannelUnhold>),
     /// User-generated event with additional user-defined fields in the object.
     ///
     /// `ChannelUserevent` in events.json.
-    ChannelUserevent(ChannelUserevent),
+    ChannelUserevent(Box<ChannelUserevent>),
     /// Channel variable changed.
     ///
     /// `ChannelVarset` in events.json.
-    ChannelVarset(ChannelVarset),
+    ChannelVarset(Box<ChannelVarset>),
     /// The state of a contact on an endpoint has changed.
     ///
     /// `ContactStatusChange` in events.json.
-    ContactStatusChange(ContactStatusChange),
+    ContactStatusChange(Box<ContactStatusChange>),
     /// Notification that a device state has changed.
     ///
     /// `DeviceStateChanged` in events.json.
-    DeviceStateChanged(DeviceStateChanged),
+    DeviceStateChanged(Box<DeviceStateChanged>),
     /// Dialing state has changed.
     ///
     /// `Dial` in events.json.
-    Dial(Dial),
+    Dial(Box<Dial>),
     /// Endpoint state changed.
     ///
     /// `EndpointStateChange` in events.json.
-    EndpointStateChange(EndpointStateChange),
+    EndpointStateChange(Box<EndpointStateChange>),
     /// The state of a peer associated with an endpoint has changed.
     ///
     /// `PeerStatusChange` in events.json.
-    PeerStatusChange(PeerStatusChange),
+    PeerStatusChange(Box<PeerStatusChange>),
     /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
     ///
     /// `PlaybackContinuing` in events.json.
-    PlaybackContinuing(PlaybackContinuing),
+    PlaybackContinuing(Box<PlaybackContinuing>),
     /// Event showing the completion of a media playback operation.
     ///
     /// `PlaybackFinished` in events.json.
-    PlaybackFinished(PlaybackFinished),
+    PlaybackFinished(Box<PlaybackFinished>),
     /// Event showing the start of a media playback operation.
     ///
     /// `PlaybackStarted` in events.json.
-    PlaybackStarted(PlaybackStarted),
+    PlaybackStarted(Box<PlaybackStarted>),
     /// REST over Websocket Response.
     ///
     /// `RESTResponse` in events.json.
-    RESTResponse(RESTResponse),
+    RESTResponse(Box<RESTResponse>),
     /// Event showing failure of a recording operation.
     ///
     /// `RecordingFailed` in events.json.
-    RecordingFailed(RecordingFailed),
+    RecordingFailed(Box<RecordingFailed>),
     /// Event showing the completion of a recording operation.
     ///
     /// `RecordingFinished` in events.json.
-    RecordingFinished(RecordingFinished),
+    RecordingFinished(Box<RecordingFinished>),
     /// Event showing the start of a recording operation.
     ///
     /// `RecordingStarted` in events.json.
-    RecordingStarted(RecordingStarted),
+    RecordingStarted(Box<RecordingStarted>),
     /// Notification that a channel has left a Stasis application.
     ///
     /// `StasisEnd` in events.json.
-    StasisEnd(StasisEnd),
+    StasisEnd(Box<StasisEnd>),
     /// Notification that a channel has entered a Stasis application.
     ///
     /// `StasisStart` in events.json.
-    StasisStart(StasisStart),
+    StasisStart(Box<StasisStart>),
     /// A text message was received from an endpoint.
     ///
     /// `TextMessageReceived` in events.json.
-    TextMessageReceived(TextMessageReceived),
+    TextMessageReceived(Box<TextMessageReceived>),
     /// A type these bindings do not know.
     Unknown(UnknownEvent),
 }
@@ -3902,198 +3902,198 @@ impl PartialEq for UnknownEvent {
 }
 /// Base type for errors and events
 ///
-/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Message::Unknown`]; a known one whose body does not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text.
+/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Message::Unknown`]; a known one whose body does not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text. Known variants are boxed, so that a message moves as a pointer.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Message {
     /// Notification that trying to move a channel to another Stasis application failed.
     ///
     /// `ApplicationMoveFailed` in events.json.
-    ApplicationMoveFailed(ApplicationMoveFailed),
+    ApplicationMoveFailed(Box<ApplicationMoveFailed>),
     /// Notification that a Stasis app has been registered.
     ///
     /// `ApplicationRegistered` in events.json.
-    ApplicationRegistered(ApplicationRegistered),
+    ApplicationRegistered(Box<ApplicationRegistered>),
     /// Notification that another WebSocket has taken over for an application.
     ///
     /// An application may only be subscribed to by a single WebSocket at a time. If multiple WebSockets attempt to subscribe to the same application, the newer WebSocket wins, and the older one receives this event.
     ///
     /// `ApplicationReplaced` in events.json.
-    ApplicationReplaced(ApplicationReplaced),
+    ApplicationReplaced(Box<ApplicationReplaced>),
     /// Notification that a Stasis app has been unregistered.
     ///
     /// `ApplicationUnregistered` in events.json.
-    ApplicationUnregistered(ApplicationUnregistered),
+    ApplicationUnregistered(Box<ApplicationUnregistered>),
     /// Notification that an attended transfer has occurred.
     ///
     /// `BridgeAttendedTransfer` in events.json.
-    BridgeAttendedTransfer(BridgeAttendedTransfer),
+    BridgeAttendedTransfer(Box<BridgeAttendedTransfer>),
     /// Notification that a blind transfer has occurred.
     ///
     /// `BridgeBlindTransfer` in events.json.
-    BridgeBlindTransfer(BridgeBlindTransfer),
+    BridgeBlindTransfer(Box<BridgeBlindTransfer>),
     /// Notification that a bridge has been created.
     ///
     /// `BridgeCreated` in events.json.
-    BridgeCreated(BridgeCreated),
+    BridgeCreated(Box<BridgeCreated>),
     /// Notification that a bridge has been destroyed.
     ///
     /// `BridgeDestroyed` in events.json.
-    BridgeDestroyed(BridgeDestroyed),
+    BridgeDestroyed(Box<BridgeDestroyed>),
     /// Notification that one bridge has merged into another.
     ///
     /// `BridgeMerged` in events.json.
-    BridgeMerged(BridgeMerged),
+    BridgeMerged(Box<BridgeMerged>),
     /// Notification that the source of video in a bridge has changed.
     ///
     /// `BridgeVideoSourceChanged` in events.json.
-    BridgeVideoSourceChanged(BridgeVideoSourceChanged),
+    BridgeVideoSourceChanged(Box<BridgeVideoSourceChanged>),
     /// Notification that a channel is being broadcast to ARI applications for claiming.
     ///
     /// `CallBroadcast` in events.json.
-    CallBroadcast(CallBroadcast),
+    CallBroadcast(Box<CallBroadcast>),
     /// Notification that a broadcast channel has been successfully claimed by an ARI application.
     ///
     /// `CallClaimed` in events.json.
-    CallClaimed(CallClaimed),
+    CallClaimed(Box<CallClaimed>),
     /// Channel changed Caller ID.
     ///
     /// `ChannelCallerId` in events.json.
-    ChannelCallerId(ChannelCallerId),
+    ChannelCallerId(Box<ChannelCallerId>),
     /// Channel changed Connected Line.
     ///
     /// `ChannelConnectedLine` in events.json.
-    ChannelConnectedLine(ChannelConnectedLine),
+    ChannelConnectedLine(Box<ChannelConnectedLine>),
     /// Notification that a channel has been created.
     ///
     /// `ChannelCreated` in events.json.
-    ChannelCreated(ChannelCreated),
+    ChannelCreated(Box<ChannelCreated>),
     /// Notification that a channel has been destroyed.
     ///
     /// `ChannelDestroyed` in events.json.
-    ChannelDestroyed(ChannelDestroyed),
+    ChannelDestroyed(Box<ChannelDestroyed>),
     /// Channel changed location in the dialplan.
     ///
     /// `ChannelDialplan` in events.json.
-    ChannelDialplan(ChannelDialplan),
+    ChannelDialplan(Box<ChannelDialplan>),
     /// DTMF received on a channel.
     ///
     /// This event is sent when the DTMF ends. There is no notification about the start of DTMF
     ///
     /// `ChannelDtmfReceived` in events.json.
-    ChannelDtmfReceived(ChannelDtmfReceived),
+    ChannelDtmfReceived(Box<ChannelDtmfReceived>),
     /// Notification that a channel has entered a bridge.
     ///
     /// `ChannelEnteredBridge` in events.json.
-    ChannelEnteredBridge(ChannelEnteredBridge),
+    ChannelEnteredBridge(Box<ChannelEnteredBridge>),
     /// A hangup was requested on the channel.
     ///
     /// `ChannelHangupRequest` in events.json.
-    ChannelHangupRequest(ChannelHangupRequest),
+    ChannelHangupRequest(Box<ChannelHangupRequest>),
     /// A channel initiated a media hold.
     ///
     /// `ChannelHold` in events.json.
-    ChannelHold(ChannelHold),
+    ChannelHold(Box<ChannelHold>),
     /// Notification that a channel has left a bridge.
     ///
     /// `ChannelLeftBridge` in events.json.
-    ChannelLeftBridge(ChannelLeftBridge),
+    ChannelLeftBridge(Box<ChannelLeftBridge>),
     /// Notification of a channel's state change.
     ///
     /// `ChannelStateChange` in events.json.
-    ChannelStateChange(ChannelStateChange),
+    ChannelStateChange(Box<ChannelStateChange>),
     /// Talking is no longer detected on the channel.
     ///
     /// `ChannelTalkingFinished` in events.json.
-    ChannelTalkingFinished(ChannelTalkingFinished),
+    ChannelTalkingFinished(Box<ChannelTalkingFinished>),
     /// Talking was detected on the channel.
     ///
     /// `ChannelTalkingStarted` in events.json.
-    ChannelTalkingStarted(ChannelTalkingStarted),
+    ChannelTalkingStarted(Box<ChannelTalkingStarted>),
     /// Tone was detected on the channel.
     ///
     /// `ChannelToneDetected` in events.json.
-    ChannelToneDetected(ChannelToneDetected),
+    ChannelToneDetected(Box<ChannelToneDetected>),
     /// transfer on a channel.
     ///
     /// `ChannelTransfer` in events.json.
-    ChannelTransfer(ChannelTransfer),
+    ChannelTransfer(Box<ChannelTransfer>),
     /// A channel initiated a media unhold.
     ///
     /// `ChannelUnhold` in events.json.
-    ChannelUnhold(ChannelUnhold),
+    ChannelUnhold(Box<ChannelUnhold>),
     /// User-generated event with additional user-defined fields in the object.
     ///
     /// `ChannelUserevent` in events.json.
-    ChannelUserevent(ChannelUserevent),
+    ChannelUserevent(Box<ChannelUserevent>),
     /// Channel variable changed.
     ///
     /// `ChannelVarset` in events.json.
-    ChannelVarset(ChannelVarset),
+    ChannelVarset(Box<ChannelVarset>),
     /// The state of a contact on an endpoint has changed.
     ///
     /// `ContactStatusChange` in events.json.
-    ContactStatusChange(ContactStatusChange),
+    ContactStatusChange(Box<ContactStatusChange>),
     /// Notification that a device state has changed.
     ///
     /// `DeviceStateChanged` in events.json.
-    DeviceStateChanged(DeviceStateChanged),
+    DeviceStateChanged(Box<DeviceStateChanged>),
     /// Dialing state has changed.
     ///
     /// `Dial` in events.json.
-    Dial(Dial),
+    Dial(Box<Dial>),
     /// Endpoint state changed.
     ///
     /// `EndpointStateChange` in events.json.
-    EndpointStateChange(EndpointStateChange),
+    EndpointStateChange(Box<EndpointStateChange>),
     /// Error event sent when required params are missing.
     ///
     /// `MissingParams` in events.json.
-    MissingParams(MissingParams),
+    MissingParams(Box<MissingParams>),
     /// The state of a peer associated with an endpoint has changed.
     ///
     /// `PeerStatusChange` in events.json.
-    PeerStatusChange(PeerStatusChange),
+    PeerStatusChange(Box<PeerStatusChange>),
     /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
     ///
     /// `PlaybackContinuing` in events.json.
-    PlaybackContinuing(PlaybackContinuing),
+    PlaybackContinuing(Box<PlaybackContinuing>),
     /// Event showing the completion of a media playback operation.
     ///
     /// `PlaybackFinished` in events.json.
-    PlaybackFinished(PlaybackFinished),
+    PlaybackFinished(Box<PlaybackFinished>),
     /// Event showing the start of a media playback operation.
     ///
     /// `PlaybackStarted` in events.json.
-    PlaybackStarted(PlaybackStarted),
+    PlaybackStarted(Box<PlaybackStarted>),
     /// REST over Websocket Response.
     ///
     /// `RESTResponse` in events.json.
-    RESTResponse(RESTResponse),
+    RESTResponse(Box<RESTResponse>),
     /// Event showing failure of a recording operation.
     ///
     /// `RecordingFailed` in events.json.
-    RecordingFailed(RecordingFailed),
+    RecordingFailed(Box<RecordingFailed>),
     /// Event showing the completion of a recording operation.
     ///
     /// `RecordingFinished` in events.json.
-    RecordingFinished(RecordingFinished),
+    RecordingFinished(Box<RecordingFinished>),
     /// Event showing the start of a recording operation.
     ///
     /// `RecordingStarted` in events.json.
-    RecordingStarted(RecordingStarted),
+    RecordingStarted(Box<RecordingStarted>),
     /// Notification that a channel has left a Stasis application.
     ///
     /// `StasisEnd` in events.json.
-    StasisEnd(StasisEnd),
+    StasisEnd(Box<StasisEnd>),
     /// Notification that a channel has entered a Stasis application.
     ///
     /// `StasisStart` in events.json.
-    StasisStart(StasisStart),
+    StasisStart(Box<StasisStart>),
     /// A text message was received from an endpoint.
     ///
     /// `TextMessageReceived` in events.json.
-    TextMessageReceived(TextMessageReceived),
+    TextMessageReceived(Box<TextMessageReceived>),
     /// A type these bindings do not know.
     Unknown(UnknownMessage),
 }
