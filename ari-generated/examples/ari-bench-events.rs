@@ -11,20 +11,38 @@
 //! through the public event stream as a typed `Message`, counts them from the
 //! first one on, and on the `ChannelUserevent` named `BENCH_DONE` prints
 //! `RESULT client=ari-generated events=N seconds=S [errors=E]`.
+//!
+//! Runs on tokio's default multi-thread runtime; `ARI_BENCH_RUNTIME=current_thread`
+//! runs it on a current-thread runtime instead (faster on 2 cores, see
+//! `docs/performance.md`).
 
 use ari_generated::models::Message;
 use futures_util::StreamExt as _;
 use std::process::ExitCode;
 use std::time::Instant;
 
-#[tokio::main]
-async fn main() -> ExitCode {
+fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let [url, user, password, app] = args.as_slice() else {
         eprintln!("usage: ari-bench-events BASE_URL USER PASS APP");
         return ExitCode::from(2);
     };
-    match run(url, user, password, app).await {
+    let runtime = match std::env::var("ARI_BENCH_RUNTIME").as_deref() {
+        Ok("current_thread") => tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build(),
+        _ => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build(),
+    };
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("ari-bench-events: cannot start tokio: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(url, user, password, app)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(error) => {
             eprintln!("ari-bench-events: {error}");

@@ -1,6 +1,7 @@
 //! Project automation: `cargo xtask <command>`.
 
 mod asterisk;
+mod bench;
 mod ci;
 mod diff;
 mod regenerate;
@@ -18,6 +19,8 @@ struct Cli {
 enum Command {
     /// Manage the real Asterisk used by tests and `regenerate --url`.
     Asterisk(asterisk::AsteriskArgs),
+    /// Measure performance: decode, codegen, REST overhead, event throughput (docs/performance.md).
+    Bench(bench::BenchArgs),
     /// What changed in ARI between two api-docs sets (folders or live URLs), and what breaks.
     Diff(diff::DiffArgs),
     /// Which operations, models and events exist in which of several api-docs sets.
@@ -32,6 +35,7 @@ fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Asterisk(args) => asterisk::run(args),
+        Command::Bench(args) => bench::run_bench(args),
         Command::Diff(args) => diff::run_diff(args),
         Command::Matrix(args) => diff::run_matrix(args),
         Command::Regenerate(args) => regenerate::run(args),
