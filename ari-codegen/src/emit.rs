@@ -22,17 +22,59 @@ pub fn emit(api: &Api) -> Result<Vec<GeneratedFile>> {
 
 /// The module's files, their paths starting with `prefix`.
 fn emit_module(api: &Api, prefix: &str) -> Result<Vec<GeneratedFile>> {
-    let mut files = vec![
-        render(&format!("{prefix}mod.rs"), api, emit_root(api, None))?,
-        render(&format!("{prefix}models.rs"), api, emit_models(api))?,
-    ];
-    for resource in api.resources.values() {
-        files.push(render(
+    // Formatting (syn + prettyplease) is nine tenths of the generator's time,
+    // and every file is formatted on its own: the files are shared out to
+    // one thread per core, biggest first. The output does not depend on
+    // which thread renders what.
+    enum Job<'a> {
+        Root,
+        Models,
+        Resource(&'a ir::Resource),
+    }
+    let mut jobs = vec![Job::Models];
+    jobs.extend(api.resources.values().map(Job::Resource));
+    jobs.push(Job::Root);
+    let render_job = |job: &Job| match job {
+        Job::Root => render(&format!("{prefix}mod.rs"), api, emit_root(api, None)),
+        Job::Models => render(&format!("{prefix}models.rs"), api, emit_models(api)),
+        Job::Resource(resource) => render(
             &format!("{prefix}{}.rs", resource.name),
             api,
             emit_resource(api, resource),
-        )?);
-    }
+        ),
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(jobs.len());
+    let mut files = if threads <= 1 {
+        jobs.iter().map(render_job).collect::<Result<Vec<_>>>()?
+    } else {
+        let next = std::sync::atomic::AtomicUsize::new(0);
+        let work = || {
+            let mut done = Vec::new();
+            loop {
+                let index = next.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                let Some(job) = jobs.get(index) else {
+                    return done;
+                };
+                done.push(render_job(job));
+            }
+        };
+        std::thread::scope(|scope| {
+            let helpers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+            let mut results = work();
+            for helper in helpers {
+                match helper.join() {
+                    Ok(more) => results.extend(more),
+                    Err(_) => results.push(Err(Error::Emit {
+                        file: format!("{prefix}*.rs"),
+                        message: "a formatting thread panicked".into(),
+                    })),
+                }
+            }
+            results.into_iter().collect::<Result<Vec<_>>>()
+        })?
+    };
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
