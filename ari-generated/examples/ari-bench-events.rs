@@ -17,6 +17,7 @@
 //! `docs/performance.md`).
 
 use ari_generated::models::Message;
+use ari_generated::runtime::StreamItem;
 use futures_util::StreamExt as _;
 use std::process::ExitCode;
 use std::time::Instant;
@@ -65,14 +66,17 @@ async fn run(
     while let Some(item) = stream.next().await {
         started.get_or_insert_with(Instant::now);
         let message = match item {
-            Ok(message) => message,
-            Err(ari_generated::runtime::EventError::Decode(error)) => {
+            StreamItem::Event(message) => message,
+            StreamItem::Malformed(error) => {
                 events += 1;
                 errors += 1;
                 eprintln!("decode error: {error}");
                 continue;
             }
-            Err(error) => return Err(error.into()),
+            StreamItem::Disconnected { reason, .. } => {
+                return Err(format!("event connection lost: {reason}").into());
+            }
+            _ => continue,
         };
         events += 1;
         if let Message::ChannelUserevent(event) = &message

@@ -1,9 +1,11 @@
 //! The HTTP side: base URL, credentials, requests and answers.
 
 use super::error::{ErrorResponse, TransportError};
+use super::events::EventOptions;
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tracing::Instrument as _;
 
 pub use reqwest::Method;
 
@@ -42,6 +44,9 @@ struct Inner {
     /// E.g. `http://127.0.0.1:8088/ari`, without a trailing slash.
     base_url: String,
     credentials: Credentials,
+    connect_timeout: Option<Duration>,
+    user_agent: String,
+    event_options: EventOptions,
 }
 
 impl std::fmt::Debug for Client {
@@ -57,7 +62,7 @@ impl std::fmt::Debug for Client {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
-    #[error("the base URL `{0}` must start with http:// or https://")]
+    #[error("the base URL `{0}` must be http:// or https:// followed by a host, without query")]
     InvalidBaseUrl(String),
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
@@ -72,6 +77,7 @@ pub struct ClientBuilder {
     request_timeout: Option<Duration>,
     connect_timeout: Option<Duration>,
     user_agent: String,
+    event_options: EventOptions,
 }
 
 impl ClientBuilder {
@@ -84,6 +90,7 @@ impl ClientBuilder {
             request_timeout: Some(Duration::from_secs(30)),
             connect_timeout: Some(Duration::from_secs(10)),
             user_agent: concat!("ari-generated/", env!("CARGO_PKG_VERSION")).to_owned(),
+            event_options: EventOptions::default(),
         }
     }
 
@@ -122,19 +129,23 @@ impl ClientBuilder {
         self
     }
 
+    /// Reconnect, keep-alive and buffering of event streams opened through
+    /// the generated `connect` methods (and the default for
+    /// [`Client::event_stream`]).
+    pub fn event_options(mut self, options: EventOptions) -> Self {
+        self.event_options = options;
+        self
+    }
+
     pub fn build(self) -> Result<Client, BuildError> {
-        let trimmed = self.base_url.trim_end_matches('/');
-        if !(trimmed.starts_with("http://") || trimmed.starts_with("https://")) {
-            return Err(BuildError::InvalidBaseUrl(self.base_url));
-        }
-        let scheme_end = trimmed.find("://").map_or(0, |i| i + 3);
-        let has_path = trimmed[scheme_end..].contains('/');
-        let base_url = if has_path {
-            trimmed.to_owned()
-        } else {
-            format!("{trimmed}/ari")
+        let (base_url, userinfo) = split_base_url(&self.base_url)?;
+        // `http://user:pass@host` works, but the pair never stays in the URL,
+        // where it would show up in logs and errors.
+        let credentials = match (self.credentials, userinfo) {
+            (Credentials::None, Some((user, password))) => Credentials::Basic { user, password },
+            (credentials, _) => credentials,
         };
-        let mut http = reqwest::Client::builder().user_agent(self.user_agent);
+        let mut http = reqwest::Client::builder().user_agent(self.user_agent.clone());
         if let Some(timeout) = self.request_timeout {
             http = http.timeout(timeout);
         }
@@ -145,9 +156,55 @@ impl ClientBuilder {
             inner: Arc::new(Inner {
                 http: http.build().map_err(BuildError::Http)?,
                 base_url,
-                credentials: self.credentials,
+                credentials,
+                connect_timeout: self.connect_timeout,
+                user_agent: self.user_agent,
+                event_options: self.event_options,
             }),
         })
+    }
+}
+
+/// The ARI root of a base URL, and the user and password it embeds.
+#[allow(clippy::type_complexity)]
+fn split_base_url(url: &str) -> Result<(String, Option<(String, String)>), BuildError> {
+    // The rejected URL is not echoed back: it may hold a password.
+    let invalid = || BuildError::InvalidBaseUrl(redact_userinfo(url));
+    let trimmed = url.trim().trim_end_matches('/');
+    let (scheme, rest) = if let Some(rest) = trimmed.strip_prefix("http://") {
+        ("http://", rest)
+    } else if let Some(rest) = trimmed.strip_prefix("https://") {
+        ("https://", rest)
+    } else {
+        return Err(invalid());
+    };
+    let (authority, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let (userinfo, host) = match authority.rsplit_once('@') {
+        Some((userinfo, host)) => (Some(userinfo), host),
+        None => (None, authority),
+    };
+    if host.is_empty() || path.contains(['?', '#']) {
+        return Err(invalid());
+    }
+    let decode = |text: &str| {
+        percent_encoding::percent_decode_str(text)
+            .decode_utf8_lossy()
+            .into_owned()
+    };
+    let userinfo = userinfo.map(|info| match info.split_once(':') {
+        Some((user, password)) => (decode(user), decode(password)),
+        None => (decode(info), String::new()),
+    });
+    let path = if path.is_empty() { "/ari" } else { path };
+    Ok((format!("{scheme}{host}{path}"), userinfo))
+}
+
+fn redact_userinfo(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            format!("{}<redacted>{}", &url[..scheme_end + 3], &url[at..])
+        }
+        _ => url.to_owned(),
     }
 }
 
@@ -176,10 +233,42 @@ impl Client {
         &self.inner.credentials
     }
 
+    pub(crate) fn connect_timeout(&self) -> Option<Duration> {
+        self.inner.connect_timeout
+    }
+
+    pub(crate) fn user_agent(&self) -> &str {
+        &self.inner.user_agent
+    }
+
+    /// What event streams opened through the generated `connect` use.
+    pub fn event_options(&self) -> &EventOptions {
+        &self.inner.event_options
+    }
+
     /// Sends one request; used by every generated operation.
+    ///
+    /// Each request runs in a `debug` span `ari_request` with `method`, the
+    /// path template (`/channels/{channelId}`, never the ids or query, which
+    /// may hold an `api_key`), and once answered `status` and `elapsed_ms`.
     pub async fn execute(&self, request: Request) -> Result<Response, TransportError> {
-        let span = tracing::debug_span!("ari_request", method = %request.method, path = request.template, status = tracing::field::Empty, elapsed_ms = tracing::field::Empty);
-        let _guard = span.enter();
+        let span = tracing::debug_span!(
+            "ari_request",
+            method = %request.method,
+            path = request.template,
+            status = tracing::field::Empty,
+            elapsed_ms = tracing::field::Empty,
+        );
+        self.execute_in(request, &span)
+            .instrument(span.clone())
+            .await
+    }
+
+    async fn execute_in(
+        &self,
+        request: Request,
+        span: &tracing::Span,
+    ) -> Result<Response, TransportError> {
         let started = Instant::now();
         let url = format!("{}{}", self.inner.base_url, request.path);
         let mut builder = self
@@ -200,13 +289,26 @@ impl Client {
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes);
         }
-        let response = builder.send().await.map_err(TransportError::http)?;
-        let status = response.status().as_u16();
-        let body = response.bytes().await.map_err(TransportError::http)?;
-        span.record("status", status);
-        span.record("elapsed_ms", started.elapsed().as_millis() as u64);
-        tracing::debug!(status, "ARI answered");
-        Ok(Response { status, body })
+        let outcome = async {
+            let response = builder.send().await?;
+            let status = response.status().as_u16();
+            Ok((status, response.bytes().await?))
+        }
+        .await;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("elapsed_ms", elapsed_ms);
+        match outcome {
+            Ok((status, body)) => {
+                span.record("status", status);
+                tracing::debug!(status, elapsed_ms, "ARI answered");
+                Ok(Response { status, body })
+            }
+            Err(error) => {
+                let error = TransportError::http(error);
+                tracing::debug!(%error, elapsed_ms, "ARI request failed");
+                Err(error)
+            }
+        }
     }
 }
 
@@ -371,6 +473,35 @@ mod tests {
         let client = Client::builder("https://pbx/asterisk/ari").build().unwrap();
         assert_eq!(client.base_url(), "https://pbx/asterisk/ari");
         assert!(Client::builder("pbx:8088").build().is_err());
+        assert!(Client::builder("http://").build().is_err());
+        assert!(Client::builder("http://pbx/ari?x=1").build().is_err());
+    }
+
+    #[test]
+    fn credentials_in_the_url_move_out_of_it() {
+        let client = Client::builder("http://ari%40user:p%3Ass@pbx:8088/")
+            .build()
+            .unwrap();
+        assert_eq!(client.base_url(), "http://pbx:8088/ari");
+        assert!(matches!(
+            client.credentials(),
+            Credentials::Basic { user, password } if user == "ari@user" && password == "p:ss"
+        ));
+        let debug = format!("{client:?}");
+        assert!(
+            !debug.contains("p:ss") && !debug.contains("p%3Ass"),
+            "{debug}"
+        );
+        // Explicit credentials win over the URL's.
+        let client = Client::builder("http://u:url-pw@pbx")
+            .api_key("k:v")
+            .build()
+            .unwrap();
+        assert!(matches!(client.credentials(), Credentials::ApiKey(_)));
+        let error = Client::builder("ftp://u:hidden-pw@pbx")
+            .build()
+            .unwrap_err();
+        assert!(!error.to_string().contains("hidden-pw"), "{error}");
     }
 
     #[test]

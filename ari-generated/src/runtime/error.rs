@@ -1,6 +1,7 @@
 //! Errors shared by every operation.
 
 use std::fmt;
+use std::sync::Arc;
 
 /// An answer Asterisk gave with a non-success status.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -73,7 +74,10 @@ impl TransportError {
 
 /// A message whose text could not be decoded. Keeps the raw text so nothing
 /// Asterisk sent is lost, and the type when it could be read.
-#[derive(Debug, thiserror::Error)]
+///
+/// Cloneable (the source is shared) so that every consumer of a forked
+/// [`EventStream`](super::EventStream) can receive it.
+#[derive(Debug, Clone, thiserror::Error)]
 #[error("cannot decode {} message: {source}", kind.as_deref().unwrap_or("a"))]
 pub struct DecodeError {
     /// The discriminator, when it could be read.
@@ -81,7 +85,7 @@ pub struct DecodeError {
     /// The message exactly as received.
     pub raw: String,
     #[source]
-    pub source: serde_json::Error,
+    pub source: Arc<serde_json::Error>,
 }
 
 impl DecodeError {
@@ -89,7 +93,7 @@ impl DecodeError {
         DecodeError {
             kind,
             raw: raw.to_owned(),
-            source,
+            source: Arc::new(source),
         }
     }
 }

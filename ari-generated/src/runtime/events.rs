@@ -1,15 +1,28 @@
-//! The WebSocket side: `GET /events` as a stream of typed messages.
+//! The WebSocket side: `GET /events` as a stream of typed messages that
+//! outlives dropped connections and Asterisk restarts.
+//!
+//! One reader task per connection reads frames, decodes each straight into
+//! `T` and hands it to every consumer through a bounded channel. When a
+//! consumer is slow the reader waits for it, so it stops reading the socket
+//! and TCP pushes back on Asterisk: nothing is ever dropped or overwritten.
 
 use super::client::{Client, Credentials, Request};
 use super::error::DecodeError;
 use base64::Engine as _;
-use futures_util::{Stream, StreamExt as _};
+use futures_util::{SinkExt as _, Stream, StreamExt as _};
 use std::pin::Pin;
+use std::sync::Arc;
 use std::task::{Context, Poll};
+use std::time::Duration;
+use tokio::sync::mpsc;
+use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
 
 /// A message type that can be decoded from one WebSocket text frame.
-pub trait FromFrame: Sized + Send + 'static {
+///
+/// `Clone` so that a connection can feed several consumers
+/// ([`EventStream::subscribe`]); clones only happen when there are several.
+pub trait FromFrame: Sized + Clone + Send + 'static {
     fn from_frame(text: &str) -> Result<Self, DecodeError>;
 }
 
@@ -21,40 +34,232 @@ pub enum ConnectError {
     InvalidUrl(String),
     #[error("WebSocket handshake failed: {0}")]
     WebSocket(#[source] tungstenite::Error),
+    #[error("WebSocket handshake did not complete within {0:?}")]
+    Timeout(Duration),
 }
 
-/// One item of the stream that is not a message.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum EventError {
-    /// A frame that could not be decoded; the stream goes on.
-    #[error(transparent)]
-    Decode(#[from] DecodeError),
-    /// The connection failed or closed; the stream ends after this item.
-    #[error("event connection lost: {0}")]
-    Connection(String),
-}
-
-/// Bounded: when the application is slower than Asterisk, the reader stops
-/// reading and TCP pushes back, instead of overwriting or dropping events.
-const BUFFER: usize = 1024;
-
-/// Typed messages from the event WebSocket.
-pub struct EventStream<T> {
-    receiver: tokio::sync::mpsc::Receiver<Result<T, EventError>>,
-    reader: tokio::task::JoinHandle<()>,
-}
-
-impl<T> Stream for EventStream<T> {
-    type Item = Result<T, EventError>;
-    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.receiver.poll_recv(cx)
+impl ConnectError {
+    /// The HTTP status Asterisk refused the upgrade with (401 for bad
+    /// credentials, 400 for an unknown or missing `app`), if it answered.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            ConnectError::WebSocket(tungstenite::Error::Http(response)) => {
+                Some(response.status().as_u16())
+            }
+            _ => None,
+        }
     }
 }
 
-impl<T> Drop for EventStream<T> {
+/// One item of an [`EventStream`].
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum StreamItem<T> {
+    /// A message from Asterisk, decoded.
+    Event(T),
+    /// A frame that could not be decoded; [`DecodeError::raw`] holds its
+    /// text. The stream goes on.
+    Malformed(DecodeError),
+    /// The connection was lost. Events that happened while it was down are
+    /// not replayed by Asterisk: after [`StreamItem::Reconnected`], read the
+    /// state you depend on again (`GET /channels`, `/bridges`, ...). When
+    /// `will_reconnect` is false this is the last item.
+    Disconnected {
+        reason: String,
+        will_reconnect: bool,
+    },
+    /// A new connection is up, with the same `app` and `subscribeAll`, so the
+    /// Stasis applications are registered again.
+    Reconnected {
+        /// Connection attempts it took, 1 when the first one succeeded.
+        attempts: u32,
+    },
+}
+
+impl<T> StreamItem<T> {
+    /// The event, if this item is one.
+    pub fn into_event(self) -> Option<T> {
+        match self {
+            StreamItem::Event(event) => Some(event),
+            _ => None,
+        }
+    }
+
+    pub fn as_event(&self) -> Option<&T> {
+        match self {
+            StreamItem::Event(event) => Some(event),
+            _ => None,
+        }
+    }
+}
+
+/// When to try again after the connection was lost: `initial`, then
+/// multiplied by `factor` up to `max`, each delay shortened by up to
+/// `jitter` (a fraction) so that many clients of one restarted Asterisk do
+/// not all come back in the same millisecond.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct Backoff {
+    pub initial: Duration,
+    pub max: Duration,
+    pub factor: u32,
+    /// 0.0 (fixed schedule) to 1.0.
+    pub jitter: f64,
+    /// Give up (and end the stream) after this many failed attempts in a
+    /// row; `None` tries forever.
+    pub max_attempts: Option<u32>,
+}
+
+impl Default for Backoff {
+    fn default() -> Self {
+        Backoff {
+            initial: Duration::from_millis(200),
+            max: Duration::from_secs(10),
+            factor: 2,
+            jitter: 0.2,
+            max_attempts: None,
+        }
+    }
+}
+
+impl Backoff {
+    pub fn new(initial: Duration, max: Duration) -> Self {
+        Backoff {
+            initial,
+            max,
+            ..Backoff::default()
+        }
+    }
+
+    pub fn factor(mut self, factor: u32) -> Self {
+        self.factor = factor.max(1);
+        self
+    }
+
+    pub fn jitter(mut self, jitter: f64) -> Self {
+        self.jitter = jitter.clamp(0.0, 1.0);
+        self
+    }
+
+    pub fn max_attempts(mut self, max_attempts: Option<u32>) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The delay before attempt `attempt` (1-based), without jitter.
+    pub fn base_delay(&self, attempt: u32) -> Duration {
+        let exponent = attempt.saturating_sub(1);
+        let multiplier = self.factor.max(1).saturating_pow(exponent);
+        self.initial.saturating_mul(multiplier).min(self.max)
+    }
+
+    /// The delay before attempt `attempt`, with jitter drawn from `unit`
+    /// (a number in `0.0..1.0`).
+    pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
+        let base = self.base_delay(attempt);
+        let shortening = self.jitter.clamp(0.0, 1.0) * unit.clamp(0.0, 1.0);
+        base.mul_f64(1.0 - shortening)
+    }
+}
+
+/// A number in `0.0..1.0` that differs between calls and processes; jitter
+/// needs no better randomness than std's hasher keys.
+fn jitter_unit() -> f64 {
+    use std::hash::{BuildHasher as _, Hasher as _};
+    let mut hasher = std::collections::hash_map::RandomState::new().build_hasher();
+    hasher.write_u128(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos()),
+    );
+    (hasher.finish() >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// How an event stream keeps its connection.
+#[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
+pub struct EventOptions {
+    /// `None`: the stream ends after the first [`StreamItem::Disconnected`].
+    pub reconnect: Option<Backoff>,
+    /// Send a WebSocket ping after this long without one; `None` sends none.
+    pub ping_interval: Option<Duration>,
+    /// The connection counts as lost when nothing (pong or event) arrives
+    /// within this long after a ping.
+    pub pong_timeout: Duration,
+    /// Items buffered per consumer before the reader waits for it.
+    pub buffer: usize,
+}
+
+impl Default for EventOptions {
+    fn default() -> Self {
+        EventOptions {
+            reconnect: Some(Backoff::default()),
+            ping_interval: Some(Duration::from_secs(20)),
+            pong_timeout: Duration::from_secs(10),
+            buffer: 1024,
+        }
+    }
+}
+
+impl EventOptions {
+    pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
+        self.reconnect = backoff;
+        self
+    }
+
+    pub fn keepalive(mut self, ping_interval: Option<Duration>, pong_timeout: Duration) -> Self {
+        self.ping_interval = ping_interval;
+        self.pong_timeout = pong_timeout;
+        self
+    }
+
+    pub fn buffer(mut self, buffer: usize) -> Self {
+        self.buffer = buffer.max(1);
+        self
+    }
+}
+
+/// Aborts the reader when the last handle on the connection goes away, even
+/// if no event arrives to notice it.
+struct ReaderGuard<T> {
+    task: tokio::task::JoinHandle<()>,
+    register: mpsc::UnboundedSender<mpsc::Sender<StreamItem<T>>>,
+    buffer: usize,
+}
+
+impl<T> Drop for ReaderGuard<T> {
     fn drop(&mut self) {
-        self.reader.abort();
+        self.task.abort();
+    }
+}
+
+/// Typed messages from the event WebSocket, with connection changes in
+/// between (see [`StreamItem`]). Ends only when reconnecting is disabled or
+/// gives up.
+pub struct EventStream<T> {
+    receiver: mpsc::Receiver<StreamItem<T>>,
+    guard: Arc<ReaderGuard<T>>,
+}
+
+impl<T> EventStream<T> {
+    /// Another consumer of the same connection. It receives every item from
+    /// now on; the reader goes at the pace of the slowest consumer.
+    pub fn subscribe(&self) -> EventStream<T> {
+        let (sender, receiver) = mpsc::channel(self.guard.buffer);
+        // A closed register means the reader has ended: the new stream then
+        // ends at once, like this one.
+        let _ = self.guard.register.send(sender);
+        EventStream {
+            receiver,
+            guard: Arc::clone(&self.guard),
+        }
+    }
+}
+
+impl<T> Stream for EventStream<T> {
+    type Item = StreamItem<T>;
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        self.receiver.poll_recv(cx)
     }
 }
 
@@ -64,15 +269,31 @@ impl<T> std::fmt::Debug for EventStream<T> {
     }
 }
 
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
 const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'.')
     .remove(b'_')
     .remove(b'~');
 
+/// Everything needed to open the same connection again. Holds the
+/// credentials, so it is never printed.
+struct Target {
+    client: Client,
+    url: String,
+    /// `path?app=...` without credentials, for logs.
+    display: String,
+}
+
 impl Client {
-    /// The WebSocket URL for a request, `http` becoming `ws`.
-    fn websocket_url(&self, request: &Request) -> Result<String, ConnectError> {
+    /// The WebSocket URL for a request, `http` becoming `ws`, and the same
+    /// without credentials for logs.
+    pub(crate) fn websocket_url(
+        &self,
+        request: &Request,
+    ) -> Result<(String, String), ConnectError> {
         let base = self.base_url();
         let base = if let Some(rest) = base.strip_prefix("https://") {
             format!("wss://{rest}")
@@ -81,79 +302,618 @@ impl Client {
         } else {
             return Err(ConnectError::InvalidUrl(base.to_owned()));
         };
+        let encode = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        percent_encoding::utf8_percent_encode(v, QUERY_VALUE)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        };
         let mut pairs: Vec<(&str, &str)> = request
             .query_pairs()
             .iter()
             .map(|(k, v)| (*k, v.as_str()))
             .collect();
+        let display_query = encode(&pairs);
         if let Credentials::ApiKey(key) = self.credentials() {
             pairs.push(("api_key", key));
         }
-        let query = pairs
-            .iter()
-            .map(|(k, v)| {
-                format!(
-                    "{k}={}",
-                    percent_encoding::utf8_percent_encode(v, QUERY_VALUE)
-                )
-            })
-            .collect::<Vec<_>>()
-            .join("&");
-        Ok(format!(
-            "{base}{}{}{query}",
-            request.path(),
-            if query.is_empty() { "" } else { "?" }
-        ))
+        let query = encode(&pairs);
+        let join = |query: &str| {
+            format!(
+                "{}{}{query}",
+                request.path(),
+                if query.is_empty() { "" } else { "?" }
+            )
+        };
+        Ok((format!("{base}{}", join(&query)), join(&display_query)))
     }
 
-    /// Opens the event WebSocket; used by the generated `connect` methods.
+    /// Opens the event WebSocket with the client's [`EventOptions`]; used by
+    /// the generated `connect` methods.
     pub async fn connect_events<T: FromFrame>(
         &self,
         request: Request,
     ) -> Result<EventStream<T>, ConnectError> {
-        let url = self.websocket_url(&request)?;
-        let mut ws_request = url
+        let options = self.event_options().clone();
+        self.connect_events_with(request, options).await
+    }
+
+    /// Opens the event WebSocket. The first connection is made here, so bad
+    /// credentials or an unreachable server are reported at once; later
+    /// losses are items of the stream.
+    pub async fn connect_events_with<T: FromFrame>(
+        &self,
+        request: Request,
+        options: EventOptions,
+    ) -> Result<EventStream<T>, ConnectError> {
+        let (url, display) = self.websocket_url(&request)?;
+        let target = Target {
+            client: self.clone(),
+            url,
+            display,
+        };
+        let socket = target.open().await?;
+        tracing::info!(target: "ari_generated::events", events = %target.display, "event WebSocket connected");
+        let buffer = options.buffer.max(1);
+        let (sender, receiver) = mpsc::channel(buffer);
+        let (register, registrations) = mpsc::unbounded_channel();
+        let reader = Reader {
+            target,
+            options,
+            consumers: vec![sender],
+            registrations,
+        };
+        let task = tokio::spawn(reader.run(socket));
+        Ok(EventStream {
+            receiver,
+            guard: Arc::new(ReaderGuard {
+                task,
+                register,
+                buffer,
+            }),
+        })
+    }
+}
+
+impl Target {
+    async fn open(&self) -> Result<Socket, ConnectError> {
+        let mut request = self
+            .url
             .as_str()
             .into_client_request()
-            .map_err(|_| ConnectError::InvalidUrl(self.base_url().to_owned()))?;
-        if let Credentials::Basic { user, password } = self.credentials() {
+            .map_err(|_| ConnectError::InvalidUrl(self.client.base_url().to_owned()))?;
+        if let Credentials::Basic { user, password } = self.client.credentials() {
             let token =
                 base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            let value = format!("Basic {token}").parse().map_err(|_| {
-                ConnectError::InvalidUrl("credentials are not a valid header".into())
-            })?;
-            ws_request.headers_mut().insert("Authorization", value);
+            let mut value: tungstenite::http::HeaderValue =
+                format!("Basic {token}").parse().map_err(|_| {
+                    ConnectError::InvalidUrl("credentials are not a valid header".into())
+                })?;
+            value.set_sensitive(true);
+            request.headers_mut().insert("Authorization", value);
         }
-        let (mut socket, _) = tokio_tungstenite::connect_async(ws_request)
-            .await
-            .map_err(ConnectError::WebSocket)?;
-        let (sender, receiver) = tokio::sync::mpsc::channel(BUFFER);
-        let reader = tokio::spawn(async move {
-            loop {
-                let item = match socket.next().await {
-                    Some(Ok(tungstenite::Message::Text(text))) => {
-                        T::from_frame(text.as_str()).map_err(EventError::from)
-                    }
-                    Some(Ok(tungstenite::Message::Close(_))) | None => {
-                        let _ = sender
-                            .send(Err(EventError::Connection("closed by the server".into())))
-                            .await;
-                        return;
-                    }
-                    Some(Ok(_)) => continue,
-                    Some(Err(error)) => {
-                        let _ = sender
-                            .send(Err(EventError::Connection(error.to_string())))
-                            .await;
-                        return;
-                    }
-                };
-                if sender.send(item).await.is_err() {
+        if let Ok(agent) = self.client.user_agent().parse() {
+            request.headers_mut().insert("User-Agent", agent);
+        }
+        let handshake = super::tls::connect(request);
+        let (socket, _) = match self.client.connect_timeout() {
+            Some(limit) => tokio::time::timeout(limit, handshake)
+                .await
+                .map_err(|_| ConnectError::Timeout(limit))?,
+            None => handshake.await,
+        }
+        .map_err(ConnectError::WebSocket)?;
+        Ok(socket)
+    }
+}
+
+/// Why reading one connection stopped.
+enum Ended {
+    /// Every consumer is gone.
+    NoConsumers,
+    Lost(String),
+}
+
+struct Reader<T> {
+    target: Target,
+    options: EventOptions,
+    consumers: Vec<mpsc::Sender<StreamItem<T>>>,
+    registrations: mpsc::UnboundedReceiver<mpsc::Sender<StreamItem<T>>>,
+}
+
+impl<T: FromFrame> Reader<T> {
+    async fn run(mut self, mut socket: Socket) {
+        loop {
+            let reason = match self.read(&mut socket).await {
+                Ended::NoConsumers => {
                     let _ = socket.close(None).await;
                     return;
                 }
+                Ended::Lost(reason) => reason,
+            };
+            let Some(backoff) = self.options.reconnect.clone() else {
+                tracing::warn!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket lost; not reconnecting");
+                self.deliver(StreamItem::Disconnected {
+                    reason,
+                    will_reconnect: false,
+                })
+                .await;
+                return;
+            };
+            tracing::warn!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket lost; reconnecting");
+            if !self
+                .deliver(StreamItem::Disconnected {
+                    reason,
+                    will_reconnect: true,
+                })
+                .await
+            {
+                return;
+            }
+            match self.reconnect(&backoff).await {
+                Ok((new_socket, attempts)) => {
+                    socket = new_socket;
+                    tracing::info!(target: "ari_generated::events", events = %self.target.display, attempts, "event WebSocket reconnected");
+                    if !self.deliver(StreamItem::Reconnected { attempts }).await {
+                        let _ = socket.close(None).await;
+                        return;
+                    }
+                }
+                Err(reason) => {
+                    tracing::error!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket: giving up");
+                    self.deliver(StreamItem::Disconnected {
+                        reason,
+                        will_reconnect: false,
+                    })
+                    .await;
+                    return;
+                }
+            }
+        }
+    }
+
+    async fn reconnect(&mut self, backoff: &Backoff) -> Result<(Socket, u32), String> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            tokio::time::sleep(backoff.delay(attempt, jitter_unit())).await;
+            self.accept_consumers();
+            if self.consumers.is_empty() {
+                return Err("every consumer is gone".into());
+            }
+            match self.target.open().await {
+                Ok(socket) => return Ok((socket, attempt)),
+                Err(error) => {
+                    tracing::debug!(target: "ari_generated::events", attempt, %error, "reconnect attempt failed");
+                    if backoff.max_attempts.is_some_and(|max| attempt >= max) {
+                        return Err(format!(
+                            "no connection after {attempt} attempts, last: {error}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn read(&mut self, socket: &mut Socket) -> Ended {
+        let mut next_ping = self
+            .options
+            .ping_interval
+            .map(|every| Instant::now() + every);
+        let mut pong_deadline: Option<Instant> = None;
+        loop {
+            // Biased towards the socket: after waiting for a slow consumer,
+            // frames already received prove the connection alive before the
+            // pong deadline is looked at.
+            let frame = tokio::select! {
+                biased;
+                frame = socket.next() => frame,
+                () = sleep_until(pong_deadline) => {
+                    return Ended::Lost(format!(
+                        "no pong within {:?} of a ping",
+                        self.options.pong_timeout
+                    ));
+                }
+                () = sleep_until(next_ping) => {
+                    // One ping at a time: a second one must not push the
+                    // deadline of the first further out.
+                    if pong_deadline.is_none() {
+                        if let Err(error) = socket.send(tungstenite::Message::Ping(Default::default())).await {
+                            return Ended::Lost(format!("cannot send a ping: {error}"));
+                        }
+                        pong_deadline = Some(Instant::now() + self.options.pong_timeout);
+                    }
+                    next_ping = self.options.ping_interval.map(|every| Instant::now() + every);
+                    continue;
+                }
+            };
+            pong_deadline = None;
+            let item = match frame {
+                Some(Ok(tungstenite::Message::Text(text))) => match T::from_frame(text.as_str()) {
+                    Ok(event) => StreamItem::Event(event),
+                    Err(error) => {
+                        tracing::warn!(target: "ari_generated::events", %error, "malformed event frame");
+                        StreamItem::Malformed(error)
+                    }
+                },
+                Some(Ok(tungstenite::Message::Close(frame))) => {
+                    return Ended::Lost(match frame {
+                        Some(frame) if !frame.reason.is_empty() => {
+                            format!("closed by the server ({}: {})", frame.code, frame.reason)
+                        }
+                        Some(frame) => format!("closed by the server ({})", frame.code),
+                        None => "closed by the server".into(),
+                    });
+                }
+                None => return Ended::Lost("connection closed".into()),
+                Some(Err(error)) => return Ended::Lost(error.to_string()),
+                // Pings are answered by tungstenite; pongs only prove liveness.
+                Some(Ok(_)) => continue,
+            };
+            if !self.deliver(item).await {
+                return Ended::NoConsumers;
+            }
+        }
+    }
+
+    fn accept_consumers(&mut self) {
+        while let Ok(consumer) = self.registrations.try_recv() {
+            self.consumers.push(consumer);
+        }
+        self.consumers.retain(|consumer| !consumer.is_closed());
+    }
+
+    /// Hands `item` to every consumer, waiting for room in each. False when
+    /// none is left.
+    async fn deliver(&mut self, item: StreamItem<T>) -> bool {
+        self.accept_consumers();
+        let Some((last, others)) = self.consumers.split_last() else {
+            return false;
+        };
+        for consumer in others {
+            // A consumer that is gone is removed at the next delivery.
+            let _ = consumer.send(item.clone()).await;
+        }
+        let _ = last.send(item).await;
+        self.consumers.retain(|consumer| !consumer.is_closed());
+        !self.consumers.is_empty()
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// `client.event_stream(["app1", "app2"])`: the hand-written way to open the
+/// event WebSocket, with per-stream connection options.
+#[derive(Debug, Clone)]
+#[must_use = "nothing is connected until `connect` is awaited"]
+pub struct EventStreamBuilder {
+    client: Client,
+    apps: Vec<String>,
+    subscribe_all: Option<bool>,
+    options: EventOptions,
+}
+
+impl Client {
+    /// Events for the Stasis applications `apps` (registered by connecting).
+    pub fn event_stream<I, S>(&self, apps: I) -> EventStreamBuilder
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        EventStreamBuilder {
+            client: self.clone(),
+            apps: apps.into_iter().map(Into::into).collect(),
+            subscribe_all: None,
+            options: self.event_options().clone(),
+        }
+    }
+}
+
+impl EventStreamBuilder {
+    /// Subscribe the applications to every event source, not only their own
+    /// channels and bridges.
+    pub fn subscribe_all(mut self, subscribe_all: bool) -> Self {
+        self.subscribe_all = Some(subscribe_all);
+        self
+    }
+
+    /// `None`: end the stream when the connection is lost.
+    pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
+        self.options.reconnect = backoff;
+        self
+    }
+
+    pub fn keepalive(mut self, ping_interval: Option<Duration>, pong_timeout: Duration) -> Self {
+        self.options = self.options.keepalive(ping_interval, pong_timeout);
+        self
+    }
+
+    pub fn buffer(mut self, buffer: usize) -> Self {
+        self.options = self.options.buffer(buffer);
+        self
+    }
+
+    pub fn options(mut self, options: EventOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    fn request(&self) -> Request {
+        let mut request = Request::new(reqwest::Method::GET, "/events", "/events".to_owned());
+        request.query_list("app", &self.apps);
+        if let Some(all) = self.subscribe_all {
+            request.query("subscribeAll", &all);
+        }
+        request
+    }
+
+    /// Connects, decoding into these bindings' [`crate::models::Message`].
+    pub async fn connect(self) -> Result<EventStream<crate::models::Message>, ConnectError> {
+        self.connect_as().await
+    }
+
+    /// Connects, decoding into another message type (e.g. the `Message` of
+    /// bindings generated for another Asterisk version).
+    pub async fn connect_as<T: FromFrame>(self) -> Result<EventStream<T>, ConnectError> {
+        let request = self.request();
+        self.client.connect_events_with(request, self.options).await
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+
+    #[test]
+    fn backoff_doubles_up_to_the_cap() {
+        let backoff = Backoff::new(Duration::from_millis(100), Duration::from_secs(2)).jitter(0.0);
+        let schedule: Vec<u128> = (1..=8)
+            .map(|attempt| backoff.delay(attempt, 0.99).as_millis())
+            .collect();
+        assert_eq!(schedule, [100, 200, 400, 800, 1600, 2000, 2000, 2000]);
+        assert_eq!(backoff.base_delay(u32::MAX), Duration::from_secs(2));
+    }
+
+    #[test]
+    fn jitter_only_shortens_within_its_fraction() {
+        let backoff = Backoff::new(Duration::from_secs(1), Duration::from_secs(8)).jitter(0.25);
+        assert_eq!(backoff.delay(2, 0.0), Duration::from_secs(2));
+        assert_eq!(backoff.delay(2, 1.0), Duration::from_millis(1500));
+        for _ in 0..100 {
+            let unit = jitter_unit();
+            assert!((0.0..1.0).contains(&unit), "{unit}");
+            let delay = backoff.delay(3, unit);
+            assert!(delay <= Duration::from_secs(4) && delay >= Duration::from_secs(3));
+        }
+    }
+
+    #[test]
+    fn websocket_url_keeps_the_key_out_of_the_display_form() {
+        let client = Client::builder("https://pbx:8089")
+            .api_key("user:s3cret")
+            .build()
+            .unwrap();
+        let mut request = Request::new(reqwest::Method::GET, "/events", "/events".into());
+        request.query_list("app", &["a b".to_owned(), "c".to_owned()]);
+        request.query("subscribeAll", &true);
+        let (url, display) = client.websocket_url(&request).unwrap();
+        assert_eq!(
+            url,
+            "wss://pbx:8089/ari/events?app=a%20b%2Cc&subscribeAll=true&api_key=user%3As3cret"
+        );
+        assert_eq!(display, "/events?app=a%20b%2Cc&subscribeAll=true");
+    }
+
+    #[derive(Debug, Clone, PartialEq)]
+    struct Word(String);
+
+    impl FromFrame for Word {
+        fn from_frame(text: &str) -> Result<Self, DecodeError> {
+            serde_json::from_str::<String>(text)
+                .map(Word)
+                .map_err(|source| DecodeError::new(None, text, source))
+        }
+    }
+
+    /// A one-shot WebSocket server that sends `frames` then closes.
+    async fn serve(frames: Vec<&'static str>) -> String {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (tcp, _) = listener.accept().await.unwrap();
+            let mut socket = tokio_tungstenite::accept_async(tcp).await.unwrap();
+            for frame in frames {
+                socket
+                    .send(tungstenite::Message::text(frame))
+                    .await
+                    .unwrap();
+            }
+            let _ = socket.close(None).await;
+        });
+        format!("http://{address}")
+    }
+
+    fn events_request() -> Request {
+        Request::new(reqwest::Method::GET, "/events", "/events".into())
+    }
+
+    #[tokio::test]
+    async fn a_malformed_frame_is_an_item_and_the_stream_goes_on() {
+        let url = serve(vec![r#""one""#, "{not json", r#""two""#]).await;
+        let client = Client::builder(url).build().unwrap();
+        let options = EventOptions::default().reconnect(None);
+        let stream = client
+            .connect_events_with::<Word>(events_request(), options)
+            .await
+            .unwrap();
+        let items: Vec<StreamItem<Word>> = stream.collect().await;
+        assert_eq!(items.len(), 4, "{items:?}");
+        assert!(matches!(&items[0], StreamItem::Event(Word(w)) if w == "one"));
+        assert!(matches!(&items[1], StreamItem::Malformed(e) if e.raw == "{not json"));
+        assert!(matches!(&items[2], StreamItem::Event(Word(w)) if w == "two"));
+        assert!(matches!(
+            &items[3],
+            StreamItem::Disconnected {
+                will_reconnect: false,
+                ..
+            }
+        ));
+    }
+
+    #[tokio::test]
+    async fn every_subscriber_sees_every_item_even_when_one_is_slow() {
+        let frames: Vec<&'static str> = vec![r#""a""#, r#""b""#, r#""c""#, r#""d""#, r#""e""#];
+        let url = serve(frames).await;
+        let client = Client::builder(url).build().unwrap();
+        // A buffer of one: the reader must wait for the slow consumer
+        // rather than drop anything.
+        let options = EventOptions::default().reconnect(None).buffer(1);
+        let fast = client
+            .connect_events_with::<Word>(events_request(), options)
+            .await
+            .unwrap();
+        let slow = fast.subscribe();
+        let slow = tokio::spawn(async move {
+            let mut slow = slow;
+            let mut seen = Vec::new();
+            while let Some(item) = slow.next().await {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                seen.push(item.into_event().map(|w| w.0));
+            }
+            seen
+        });
+        let fast: Vec<_> = fast
+            .map(|item| item.into_event().map(|w| w.0))
+            .collect()
+            .await;
+        let slow = slow.await.unwrap();
+        let expected: Vec<Option<String>> = ["a", "b", "c", "d", "e"]
+            .iter()
+            .map(|w| Some(w.to_string()))
+            .chain([None])
+            .collect();
+        assert_eq!(fast, expected);
+        assert_eq!(slow, expected);
+    }
+
+    #[tokio::test]
+    async fn a_dropped_connection_is_reported_and_reopened() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            for word in [r#""first""#, r#""second""#] {
+                let (tcp, _) = listener.accept().await.unwrap();
+                let mut socket = tokio_tungstenite::accept_async(tcp).await.unwrap();
+                socket.send(tungstenite::Message::text(word)).await.unwrap();
+                // Drop without a close frame, like a crashed server.
+                drop(socket);
             }
         });
-        Ok(EventStream { receiver, reader })
+        let client = Client::builder(format!("http://{address}"))
+            .build()
+            .unwrap();
+        let backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(50))
+            .max_attempts(Some(3));
+        let options = EventOptions::default().reconnect(Some(backoff));
+        let mut stream = client
+            .connect_events_with::<Word>(events_request(), options)
+            .await
+            .unwrap();
+        let mut next = async || {
+            tokio::time::timeout(Duration::from_secs(5), stream.next())
+                .await
+                .unwrap()
+        };
+        assert!(matches!(next().await, Some(StreamItem::Event(Word(w))) if w == "first"));
+        assert!(matches!(
+            next().await,
+            Some(StreamItem::Disconnected {
+                will_reconnect: true,
+                ..
+            })
+        ));
+        assert!(matches!(
+            next().await,
+            Some(StreamItem::Reconnected { attempts: 1 })
+        ));
+        assert!(matches!(next().await, Some(StreamItem::Event(Word(w))) if w == "second"));
+        assert!(matches!(
+            next().await,
+            Some(StreamItem::Disconnected {
+                will_reconnect: true,
+                ..
+            })
+        ));
+        // Nobody listens any more: three failed attempts, then the end.
+        match next().await {
+            Some(StreamItem::Disconnected {
+                reason,
+                will_reconnect: false,
+            }) => assert!(reason.contains("3 attempts"), "{reason}"),
+            other => panic!("{other:?}"),
+        }
+        assert!(next().await.is_none());
+    }
+
+    #[tokio::test]
+    async fn a_silent_server_is_detected_by_ping() {
+        // Completes the handshake, then never reads or writes again.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (hold, mut held) = tokio::sync::mpsc::channel::<()>(1);
+        tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut request = vec![0u8; 4096];
+            let read = tcp.read(&mut request).await.unwrap();
+            let request = String::from_utf8_lossy(&request[..read]).into_owned();
+            let key = request
+                .lines()
+                .find_map(|l| {
+                    l.strip_prefix("Sec-WebSocket-Key: ")
+                        .or(l.strip_prefix("sec-websocket-key: "))
+                })
+                .unwrap()
+                .trim()
+                .to_owned();
+            let accept = tungstenite::handshake::derive_accept_key(key.as_bytes());
+            let answer = format!(
+                "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: {accept}\r\n\r\n"
+            );
+            tcp.write_all(answer.as_bytes()).await.unwrap();
+            let _keep = tcp;
+            held.recv().await;
+        });
+        let client = Client::builder(format!("http://{address}"))
+            .build()
+            .unwrap();
+        let options = EventOptions::default()
+            .reconnect(None)
+            .keepalive(Some(Duration::from_millis(50)), Duration::from_millis(100));
+        let mut stream = client
+            .connect_events_with::<Word>(events_request(), options)
+            .await
+            .unwrap();
+        let item = tokio::time::timeout(Duration::from_secs(5), stream.next())
+            .await
+            .unwrap();
+        match item {
+            Some(StreamItem::Disconnected { reason, .. }) => {
+                assert!(reason.contains("no pong"), "{reason}")
+            }
+            other => panic!("{other:?}"),
+        }
+        drop(hold);
     }
 }

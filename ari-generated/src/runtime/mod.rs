@@ -1,9 +1,12 @@
-//! The hand-written runtime every generated operation calls into.
+//! The hand-written runtime every generated operation calls into: the HTTP
+//! client, the event stream and the version check.
 
 mod client;
 mod error;
 mod events;
 mod timestamp;
+mod tls;
+mod version;
 pub mod wire;
 
 pub use client::{
@@ -11,5 +14,8 @@ pub use client::{
     encode_path,
 };
 pub use error::{DecodeError, ErrorResponse, TransportError};
-pub use events::{ConnectError, EventError, EventStream, FromFrame};
+pub use events::{
+    Backoff, ConnectError, EventOptions, EventStream, EventStreamBuilder, FromFrame, StreamItem,
+};
 pub use timestamp::{Timestamp, TimestampError};
+pub use version::{BindingsVersion, VersionCheck, VersionError};
