@@ -1,1 +1,241 @@
-//! Shared helpers of the end-to-end tests.
+//! Shared helpers of the end-to-end tests against a real Asterisk
+//! (`cargo xtask asterisk up`).
+//!
+//! Every test gets its client from [`client_or_skip`], uses names from
+//! [`unique`] (tests of one binary run in parallel threads) and waits
+//! through [`Events`], whose every wait has a deadline.
+
+use ari_generated::Client;
+use ari_generated::models::Message;
+use ari_generated::runtime::{EventStream, StreamItem};
+use futures_util::StreamExt as _;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::time::Duration;
+
+/// How long any single wait for Asterisk may take before the test fails.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+/// `ARI_URL`, `ARI_USER`, `ARI_PASSWORD`, with the harness's defaults.
+pub fn settings() -> (String, String, String) {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    (
+        var("ARI_URL", "http://127.0.0.1:8088"),
+        var("ARI_USER", "asterisk"),
+        var("ARI_PASSWORD", "asterisk"),
+    )
+}
+
+/// A client for the test Asterisk, or `None` (after a notice) when none
+/// answers. With `CI=true` an unreachable Asterisk fails the test instead:
+/// CI must never pass by skipping.
+pub async fn client_or_skip() -> Option<Client> {
+    let (url, user, password) = settings();
+    let client = Client::new(url.as_str(), user, password).expect("ARI_URL is not a valid URL");
+    let answer = tokio::time::timeout(WAIT, client.asterisk().ping().send()).await;
+    let problem = match answer {
+        Ok(Ok(_)) => return Some(client),
+        Ok(Err(error)) => format!("{error}"),
+        Err(_) => format!("no answer within {WAIT:?}"),
+    };
+    if std::env::var("CI").is_ok_and(|ci| ci == "true") {
+        panic!(
+            "CI=true but Asterisk does not answer at {url} ({problem}); \
+             start it with `cargo xtask asterisk up`"
+        );
+    }
+    eprintln!("SKIPPED: no Asterisk at {url} ({problem}); run `cargo xtask asterisk up`");
+    None
+}
+
+/// `client_or_skip`, returning from the test when there is no Asterisk.
+#[macro_export]
+macro_rules! client_or_return {
+    () => {
+        match $crate::client_or_skip().await {
+            Some(client) => client,
+            None => return,
+        }
+    };
+}
+
+/// A name no other test (in this or another process) uses.
+pub fn unique(prefix: &str) -> String {
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.subsec_nanos());
+    format!(
+        "{prefix}-{}-{}-{nanos:x}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    )
+}
+
+/// An event stream with deadlines, keeping what it saw for failure messages.
+pub struct Events {
+    pub stream: EventStream<Message>,
+    pub seen: Vec<String>,
+}
+
+impl Events {
+    /// Connects for `apps` and waits until Asterisk lists them, so that an
+    /// originate right after cannot race the registration.
+    pub async fn connect(client: &Client, apps: &[&str]) -> Events {
+        let stream =
+            tokio::time::timeout(WAIT, client.event_stream(apps.iter().copied()).connect())
+                .await
+                .expect("event WebSocket: no answer")
+                .expect("event WebSocket");
+        for app in apps {
+            wait_until(|| async { client.applications().get(*app).send().await.is_ok() }).await;
+        }
+        Events {
+            stream,
+            seen: Vec::new(),
+        }
+    }
+
+    pub fn from_stream(stream: EventStream<Message>) -> Events {
+        Events {
+            stream,
+            seen: Vec::new(),
+        }
+    }
+
+    /// The next item of the stream, whatever it is.
+    pub async fn next_item(&mut self, within: Duration) -> StreamItem<Message> {
+        match tokio::time::timeout(within, self.stream.next()).await {
+            Ok(Some(item)) => {
+                self.seen.push(match &item {
+                    StreamItem::Event(message) => message.kind().to_owned(),
+                    other => format!("{other:?}"),
+                });
+                item
+            }
+            Ok(None) => panic!("the event stream ended; seen: {:?}", self.seen),
+            Err(_) => panic!("no event within {within:?}; seen: {:?}", self.seen),
+        }
+    }
+
+    /// The next event; connection items and malformed frames fail the test.
+    pub async fn next(&mut self) -> Message {
+        match self.next_item(WAIT).await {
+            StreamItem::Event(message) => message,
+            other => panic!("expected an event, got {other:?}; seen: {:?}", self.seen),
+        }
+    }
+
+    /// Skips events until `pick` returns something.
+    pub async fn until<R>(&mut self, mut pick: impl FnMut(&Message) -> Option<R>) -> R {
+        let deadline = tokio::time::Instant::now() + WAIT;
+        loop {
+            let left = deadline.saturating_duration_since(tokio::time::Instant::now());
+            if let StreamItem::Event(message) = self.next_item(left).await
+                && let Some(found) = pick(&message)
+            {
+                return found;
+            }
+        }
+    }
+
+    /// Every event up to and including the first for which `done` holds.
+    pub async fn collect_until(&mut self, mut done: impl FnMut(&Message) -> bool) -> Vec<Message> {
+        let mut collected = Vec::new();
+        self.until(|message| {
+            collected.push(message.clone());
+            done(message).then_some(())
+        })
+        .await;
+        collected
+    }
+
+    /// Asserts that no event arrives within `quiet`.
+    pub async fn assert_quiet(&mut self, quiet: Duration) {
+        if let Ok(Some(item)) = tokio::time::timeout(quiet, self.stream.next()).await {
+            panic!("unexpected {item:?}; seen before: {:?}", self.seen);
+        }
+    }
+}
+
+/// An event as a short text with what identifies it within a call, so
+/// that a whole sequence can be asserted at once:
+/// `ChannelStateChange(Up)`, `Dial(RINGING)`, `ChannelVarset(X=1)`.
+pub fn describe(message: &Message) -> String {
+    let detail = match message {
+        Message::ChannelStateChange(e) => e.channel.state.as_str().to_owned(),
+        Message::StasisStart(e) => e.args.join(","),
+        Message::Dial(e) => e.dialstatus.clone(),
+        Message::ChannelVarset(e) => format!("{}={}", e.variable, e.value),
+        Message::ChannelDtmfReceived(e) => e.digit.clone(),
+        Message::ChannelUserevent(e) => e.eventname.clone(),
+        Message::ChannelHangupRequest(e) => e.cause.map(|c| c.to_string()).unwrap_or_default(),
+        Message::ChannelDestroyed(e) => e.cause.to_string(),
+        Message::ChannelDialplan(e) => format!("{}:{}", e.dialplan_app, e.dialplan_app_data),
+        Message::PlaybackStarted(e) => e.playback.media_uri.clone(),
+        Message::PlaybackFinished(e) => e.playback.state.as_str().to_owned(),
+        Message::RecordingStarted(e) => e.recording.name.clone(),
+        Message::RecordingFinished(e) => e.recording.state.as_str().to_owned(),
+        Message::DeviceStateChanged(e) => {
+            format!("{}={}", e.device_state.name, e.device_state.state.as_str())
+        }
+        _ => return message.kind().to_owned(),
+    };
+    format!("{}({detail})", message.kind())
+}
+
+/// The described events about `channel`, in order.
+pub fn sequence(events: &[Message], channel: &str) -> Vec<String> {
+    events
+        .iter()
+        .filter(|m| channel_id(m) == Some(channel))
+        .map(describe)
+        .collect()
+}
+
+/// Polls `check` until it holds; fails the test after [`WAIT`].
+pub async fn wait_until<F, Fut>(mut check: F)
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = bool>,
+{
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while !check().await {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "condition not met within {WAIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// The channel an event is about, for the variants that carry one (a
+/// `Dial`'s peer, a playback's or recording's target channel).
+pub fn channel_id(message: &Message) -> Option<&str> {
+    Some(match message {
+        Message::Dial(e) => &e.peer.id,
+        Message::PlaybackStarted(e) => e.playback.target_uri.strip_prefix("channel:")?,
+        Message::PlaybackFinished(e) => e.playback.target_uri.strip_prefix("channel:")?,
+        Message::RecordingStarted(e) => e.recording.target_uri.strip_prefix("channel:")?,
+        Message::RecordingFinished(e) => e.recording.target_uri.strip_prefix("channel:")?,
+        Message::StasisStart(e) => &e.channel.id,
+        Message::StasisEnd(e) => &e.channel.id,
+        Message::ChannelCreated(e) => &e.channel.id,
+        Message::ChannelDestroyed(e) => &e.channel.id,
+        Message::ChannelStateChange(e) => &e.channel.id,
+        Message::ChannelDialplan(e) => &e.channel.id,
+        Message::ChannelHangupRequest(e) => &e.channel.id,
+        Message::ChannelVarset(e) => &e.channel.as_ref()?.id,
+        Message::ChannelDtmfReceived(e) => &e.channel.id,
+        Message::ChannelEnteredBridge(e) => &e.channel.as_ref()?.id,
+        Message::ChannelLeftBridge(e) => &e.channel.id,
+        Message::ChannelUserevent(e) => &e.channel.as_ref()?.id,
+        Message::ChannelConnectedLine(e) => &e.channel.id,
+        Message::ChannelCallerId(e) => &e.channel.id,
+        _ => return None,
+    })
+}
+
+/// Hangs a channel up, ignoring "already gone": for clean-up.
+pub async fn hang_up_quietly(client: &Client, channel: &str) {
+    let _ = client.channels().hangup(channel).send().await;
+}
