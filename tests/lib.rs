@@ -235,6 +235,63 @@ pub fn channel_id(message: &Message) -> Option<&str> {
     })
 }
 
+/// Hangs up channels and destroys bridges a test created when the test
+/// fails half-way, so that a failure does not leave calls up for 300 s
+/// (and break the "no channels left" checks of later tests).
+pub struct Cleanup {
+    client: Client,
+    channels: Vec<String>,
+    bridges: Vec<String>,
+}
+
+impl Cleanup {
+    pub fn new(client: &Client) -> Cleanup {
+        Cleanup {
+            client: client.clone(),
+            channels: Vec::new(),
+            bridges: Vec::new(),
+        }
+    }
+
+    pub fn channel(&mut self, id: &str) {
+        self.channels.push(id.to_owned());
+    }
+
+    pub fn bridge(&mut self, id: &str) {
+        self.bridges.push(id.to_owned());
+    }
+}
+
+impl Drop for Cleanup {
+    fn drop(&mut self) {
+        if !std::thread::panicking() {
+            return;
+        }
+        let client = self.client.clone();
+        let channels = std::mem::take(&mut self.channels);
+        let bridges = std::mem::take(&mut self.bridges);
+        // Drop cannot await, and the test's runtime is unwinding: a thread
+        // with a runtime of its own does the clean-up.
+        let cleaner = std::thread::spawn(move || {
+            let Ok(runtime) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            runtime.block_on(async {
+                for channel in &channels {
+                    hang_up_quietly(&client, channel).await;
+                }
+                for bridge in &bridges {
+                    let _ = client.bridges().destroy(bridge).send().await;
+                }
+            });
+        });
+        let _ = cleaner.join();
+    }
+}
+
 /// Hangs a channel up, ignoring "already gone": for clean-up.
 pub async fn hang_up_quietly(client: &Client, channel: &str) {
     let _ = client.channels().hangup(channel).send().await;

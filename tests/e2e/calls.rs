@@ -25,6 +25,7 @@ fn is_destroyed(message: &Message, channel: &str) -> bool {
 #[tokio::test]
 async fn hello_world_from_the_getting_started_seed() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let mut events = Events::connect(&client, &["hello"]).await;
     // `;1` waits in the dialplan (the seed's `application wait`), `;2` runs
     // extension 1.
@@ -47,6 +48,7 @@ async fn hello_world_from_the_getting_started_seed() {
     assert_eq!(start.channel.dialplan.exten, "1");
     assert!(start.channel.name.ends_with(";2"), "{}", start.channel.name);
     let id = start.channel.id.clone();
+    cleanup.channel(&id);
 
     client.channels().answer(&id).send().await.unwrap();
     let playback = client
@@ -95,6 +97,7 @@ async fn hello_world_from_the_getting_started_seed() {
 #[tokio::test]
 async fn early_bridging_from_the_asterisk_14_seed() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let app = unique("early");
     let mut events = Events::connect(&client, &[&app]).await;
 
@@ -105,6 +108,7 @@ async fn early_bridging_from_the_asterisk_14_seed() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&inbound.id);
     let mut seen = events
         .collect_until(|m| matches!(m, Message::StasisStart(e) if e.channel.id == inbound.id))
         .await;
@@ -115,6 +119,7 @@ async fn early_bridging_from_the_asterisk_14_seed() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&outbound.id);
     assert_eq!(outbound.state.as_str(), "Down");
     seen.extend(
         events
@@ -144,6 +149,7 @@ async fn early_bridging_from_the_asterisk_14_seed() {
         .send()
         .await
         .unwrap();
+    cleanup.bridge(&bridge.id);
     client
         .bridges()
         .add_channel(&bridge.id, &[&inbound.id, &outbound.id])
@@ -244,6 +250,7 @@ async fn early_bridging_from_the_asterisk_14_seed() {
 #[tokio::test]
 async fn originate_into_stasis_follows_the_whole_call() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let app = unique("originate");
     let mut events = Events::connect(&client, &[&app]).await;
     let channel = client
@@ -254,6 +261,7 @@ async fn originate_into_stasis_follows_the_whole_call() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&channel.id);
     assert_eq!(channel.state.as_str(), "Down");
     let seen = events.collect_until(|m| is_destroyed(m, &channel.id)).await;
     assert_eq!(
@@ -279,6 +287,7 @@ async fn originate_into_stasis_follows_the_whole_call() {
 #[tokio::test]
 async fn originate_into_the_dialplan_follows_the_whole_call() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let app = unique("dialplan");
     let stream = client
         .event_stream([app.as_str()])
@@ -290,6 +299,8 @@ async fn originate_into_the_dialplan_follows_the_whole_call() {
     wait_until(|| async { client.applications().get(&app).send().await.is_ok() }).await;
     let id = unique("dp");
     let other = format!("{id}-2");
+    cleanup.channel(&id);
+    cleanup.channel(&other);
     let channel = client
         .channels()
         .originate("Local/answer-wait@default")
@@ -301,6 +312,7 @@ async fn originate_into_the_dialplan_follows_the_whole_call() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&channel.id);
     assert_eq!(channel.id, id);
     // `playback` answers, plays hello-world and hangs up.
     let seen = events.collect_until(|m| is_destroyed(m, &id)).await;
@@ -332,6 +344,7 @@ async fn originate_into_the_dialplan_follows_the_whole_call() {
 #[tokio::test]
 async fn dtmf_from_the_far_end_and_sent_through_ari() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let app = unique("dtmf");
     let mut events = Events::connect(&client, &[&app]).await;
 
@@ -342,6 +355,7 @@ async fn dtmf_from_the_far_end_and_sent_through_ari() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&sender.id);
     let mut digits = Vec::new();
     while digits.len() < 4 {
         digits.push(
@@ -366,6 +380,7 @@ async fn dtmf_from_the_far_end_and_sent_through_ari() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&echo.id);
     events
         .until(|m| stasis_start_of(m).filter(|s| s.channel.id == echo.id))
         .await;
@@ -394,6 +409,7 @@ async fn dtmf_from_the_far_end_and_sent_through_ari() {
 #[tokio::test]
 async fn user_events_from_dialplan_and_ari_reach_every_consumer() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let app = unique("userevent");
     let mut events = Events::connect(&client, &[&app]).await;
     let mut second = Events::from_stream(events.stream.subscribe());
@@ -406,6 +422,7 @@ async fn user_events_from_dialplan_and_ari_reach_every_consumer() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&channel.id);
     let from_dialplan = |m: &Message| match m {
         Message::ChannelUserevent(e) if e.eventname == name => Some((**e).clone()),
         _ => None,
@@ -459,6 +476,7 @@ async fn user_events_from_dialplan_and_ari_reach_every_consumer() {
 #[tokio::test]
 async fn channel_variables_round_trip() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let app = unique("vars");
     let mut events = Events::connect(&client, &[&app]).await;
     let channel = client
@@ -469,6 +487,7 @@ async fn channel_variables_round_trip() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&channel.id);
     events
         .until(|m| stasis_start_of(m).filter(|s| s.channel.id == channel.id))
         .await;
@@ -524,6 +543,7 @@ async fn channel_variables_round_trip() {
 #[tokio::test]
 async fn recordings_record_list_fetch_delete() {
     let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
     let app = unique("rec");
     let mut events = Events::connect(&client, &[&app]).await;
     // The far end plays hello-world (about 1.5 s) and hangs up.
@@ -534,6 +554,7 @@ async fn recordings_record_list_fetch_delete() {
         .send()
         .await
         .unwrap();
+    cleanup.channel(&channel.id);
     events
         .until(|m| stasis_start_of(m).filter(|s| s.channel.id == channel.id))
         .await;

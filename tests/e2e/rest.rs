@@ -1,0 +1,427 @@
+//! REST against the real Asterisk: system information, modules, logging,
+//! sounds, the version check, typed errors, path parameters that need
+//! encoding, and credentials that never leak.
+
+use ari_generated::runtime::{BindingsVersion, Credentials};
+use ari_generated::{Client, bridges, channels, device_states, events, models};
+use ari_tests::*;
+use std::sync::{Arc, Mutex};
+
+#[tokio::test]
+async fn asterisk_info_matches_the_version_check() {
+    let client = client_or_return!();
+    client.asterisk().ping().send().await.unwrap();
+    let info = client.asterisk().get_info().send().await.unwrap();
+    let system = info.system.expect("info has `system`");
+    assert!(!system.entity_id.is_empty());
+    assert!(info.build.is_some() && info.config.is_some() && info.status.is_some());
+    let only = client
+        .asterisk()
+        .get_info()
+        .only(&[models::Only::System])
+        .send()
+        .await
+        .unwrap();
+    assert!(only.system.is_some() && only.build.is_none());
+
+    let check = client.check_version().await.unwrap();
+    assert_eq!(check.server_asterisk_version, system.version);
+    assert_eq!(check.bindings, BindingsVersion::current());
+    // The harness runs the Asterisk the committed bindings come from.
+    assert!(
+        check.asterisk_version_matches() && check.api_version_matches(),
+        "{check:?}"
+    );
+    let older = client
+        .check_version_against(BindingsVersion {
+            asterisk_version: "20.0.0",
+            api_version: "9.0.0",
+        })
+        .await
+        .unwrap();
+    assert!(!older.api_version_matches() && !older.is_compatible());
+}
+
+#[tokio::test]
+async fn modules_are_listed_and_missing_ones_are_not_found() {
+    let client = client_or_return!();
+    let modules = client.asterisk().list_modules().send().await.unwrap();
+    let ari = modules
+        .iter()
+        .find(|m| m.name == "res_ari.so")
+        .expect("res_ari.so is loaded");
+    assert_eq!(ari.status, "Running");
+    let one = client
+        .asterisk()
+        .get_module("res_ari.so")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(one.name, "res_ari.so");
+    let missing = client
+        .asterisk()
+        .get_module("res_no_such_module.so")
+        .send()
+        .await;
+    assert!(
+        matches!(
+            missing,
+            Err(ari_generated::asterisk::GetModuleError::NotFound(_))
+        ),
+        "{missing:?}"
+    );
+}
+
+#[tokio::test]
+async fn log_channels_are_added_listed_and_deleted() {
+    let client = client_or_return!();
+    let channels = client.asterisk().list_log_channels().send().await.unwrap();
+    assert!(channels.iter().any(|c| c.channel.ends_with("messages")));
+    let name = unique("ari-test-log");
+    client
+        .asterisk()
+        .add_log(&name, "notice,warning")
+        .send()
+        .await
+        .unwrap();
+    let channels = client.asterisk().list_log_channels().send().await.unwrap();
+    let added = channels
+        .iter()
+        .find(|c| c.channel.ends_with(&name))
+        .expect("the new log channel is listed");
+    assert!(added.configuration.contains("NOTICE"), "{added:?}");
+    let again = client.asterisk().add_log(&name, "notice").send().await;
+    assert!(
+        matches!(
+            again,
+            Err(ari_generated::asterisk::AddLogError::Conflict(_))
+        ),
+        "{again:?}"
+    );
+    client.asterisk().delete_log(&name).send().await.unwrap();
+    let gone = client.asterisk().delete_log(&name).send().await;
+    assert!(
+        matches!(
+            gone,
+            Err(ari_generated::asterisk::DeleteLogError::NotFound(_))
+        ),
+        "{gone:?}"
+    );
+}
+
+#[tokio::test]
+async fn sounds_are_listed_with_their_formats() {
+    let client = client_or_return!();
+    let sounds = client
+        .sounds()
+        .list()
+        .lang("en")
+        .format("gsm")
+        .send()
+        .await
+        .unwrap();
+    let hello = sounds
+        .iter()
+        .find(|s| s.id == "hello-world")
+        .expect("the core sounds hold hello-world");
+    assert!(
+        hello
+            .formats
+            .iter()
+            .any(|f| f.format == "gsm" && f.language == "en"),
+        "{hello:?}"
+    );
+    let one = client.sounds().get("hello-world").send().await.unwrap();
+    assert_eq!(one.id, "hello-world");
+}
+
+/// Each documented error status arrives as the operation's own variant.
+#[tokio::test]
+async fn errors_are_typed_per_operation() {
+    let client = client_or_return!();
+    let missing = client.channels().get("no-such-channel").send().await;
+    match missing {
+        Err(channels::GetError::NotFound(response)) => {
+            assert_eq!(response.status, 404);
+            assert_eq!(response.message.as_deref(), Some("Channel not found"));
+        }
+        other => panic!("{other:?}"),
+    }
+
+    let id = unique("conflict");
+    client
+        .bridges()
+        .create_with_id(&id)
+        .type_("mixing")
+        .send()
+        .await
+        .unwrap();
+    let mut cleanup = Cleanup::new(&client);
+    cleanup.bridge(&id);
+    let twice = client.bridges().create_with_id(&id).send().await;
+    match &twice {
+        Err(bridges::CreateWithIdError::Conflict(response)) => {
+            assert_eq!(response.status, 409);
+            assert!(
+                response.to_string().contains("already exists"),
+                "{response}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(twice.unwrap_err().status(), Some(409));
+    let unknown_channel = client
+        .bridges()
+        .add_channel(&id, &["no-such-channel"])
+        .send()
+        .await;
+    assert!(
+        matches!(
+            unknown_channel,
+            Err(bridges::AddChannelError::BadRequest(_))
+        ),
+        "{unknown_channel:?}"
+    );
+    client.bridges().destroy(&id).send().await.unwrap();
+    let gone = client.bridges().destroy(&id).send().await;
+    assert!(
+        matches!(gone, Err(bridges::DestroyError::NotFound(_))),
+        "{gone:?}"
+    );
+
+    // Neither an app nor a dialplan location.
+    let bad = client
+        .channels()
+        .originate("Local/answer-wait@default")
+        .send()
+        .await;
+    match bad {
+        Err(channels::OriginateError::BadRequest(response)) => assert_eq!(
+            response.message.as_deref(),
+            Some("Application or extension must be specified")
+        ),
+        other => panic!("{other:?}"),
+    }
+    let no_source = client
+        .events()
+        .user_event("E", "no-such-app-for-sure")
+        .source(&["channel:no-such-channel"])
+        .send()
+        .await;
+    assert!(
+        matches!(
+            no_source,
+            Err(events::UserEventError::NotFound(_)
+                | events::UserEventError::UnprocessableEntity(_))
+        ),
+        "{no_source:?}"
+    );
+}
+
+const AWKWARD: &str = "a/b?c#d e%f+&=;ü";
+
+/// Ids holding `/`, `?`, `#`, spaces, `%` and more reach Asterisk intact:
+/// created under the id, read back under it, listed with it.
+#[tokio::test]
+async fn path_parameters_reach_asterisk_as_the_intended_id() {
+    let client = client_or_return!();
+    let mut cleanup = Cleanup::new(&client);
+
+    let bridge_id = format!("{AWKWARD}-{}", unique("bridge"));
+    let bridge = client
+        .bridges()
+        .create_with_id(&bridge_id)
+        .type_("mixing")
+        .send()
+        .await
+        .unwrap();
+    cleanup.bridge(&bridge_id);
+    assert_eq!(bridge.id, bridge_id);
+    let fetched = client.bridges().get(&bridge_id).send().await.unwrap();
+    assert_eq!(fetched.id, bridge_id);
+    let listed = client.bridges().list().send().await.unwrap();
+    assert!(listed.iter().any(|b| b.id == bridge_id));
+
+    let app = unique("paths");
+    let mut events = Events::connect(&client, &[&app]).await;
+    let channel_id = format!("{AWKWARD}-{}", unique("chan"));
+    let channel = client
+        .channels()
+        .originate_with_id(&channel_id, "Local/answer-wait@default")
+        .app(&app)
+        .send()
+        .await
+        .unwrap();
+    cleanup.channel(&channel_id);
+    assert_eq!(channel.id, channel_id);
+    events
+        .until(|m| match m {
+            models::Message::StasisStart(s) if s.channel.id == channel_id => Some(()),
+            _ => None,
+        })
+        .await;
+    let fetched = client.channels().get(&channel_id).send().await.unwrap();
+    assert_eq!(fetched.id, channel_id);
+    client
+        .bridges()
+        .add_channel(&bridge_id, &[&channel_id])
+        .send()
+        .await
+        .unwrap();
+    wait_until(|| async {
+        client
+            .bridges()
+            .get(&bridge_id)
+            .send()
+            .await
+            .is_ok_and(|b| b.channels == [channel_id.clone()])
+    })
+    .await;
+    client.channels().hangup(&channel_id).send().await.unwrap();
+    client.bridges().destroy(&bridge_id).send().await.unwrap();
+
+    // Device names are `Stasis:` plus anything but `/`, which Asterisk
+    // reads as a technology separator.
+    let device = format!("Stasis:{}", unique("dev ?#%&+"));
+    client
+        .device_states()
+        .update(&device, models::UpdateDeviceState::Busy)
+        .send()
+        .await
+        .unwrap();
+    let state = client.device_states().get(&device).send().await.unwrap();
+    assert_eq!(state.name, device);
+    assert_eq!(state.state.as_str(), "BUSY");
+    client.device_states().delete(&device).send().await.unwrap();
+    let state = client.device_states().get(&device).send().await.unwrap();
+    assert_eq!(state.state.as_str(), "UNKNOWN");
+    // Only `Stasis:` devices are ARI's to change.
+    let foreign = client
+        .device_states()
+        .delete(format!("PJSIP/{}", unique("x")))
+        .send()
+        .await;
+    assert!(
+        matches!(foreign, Err(device_states::DeleteError::Conflict(_))),
+        "{foreign:?}"
+    );
+}
+
+/// A `MakeWriter` that keeps everything logged, to search it afterwards.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl<'a> tracing_subscriber::fmt::MakeWriter<'a> for Captured {
+    type Writer = Captured;
+    fn make_writer(&'a self) -> Self::Writer {
+        self.clone()
+    }
+}
+
+/// Everything this test binary logs, at trace level, from the first call
+/// on. Global rather than scoped: a scoped subscriber misses callsites
+/// whose interest other test threads cached meanwhile.
+fn captured_logs() -> Captured {
+    static CAPTURED: std::sync::OnceLock<Captured> = std::sync::OnceLock::new();
+    CAPTURED
+        .get_or_init(|| {
+            let captured = Captured::default();
+            let subscriber = tracing_subscriber::fmt()
+                .with_max_level(tracing::Level::TRACE)
+                .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+                .with_ansi(false)
+                .with_writer(captured.clone())
+                .finish();
+            tracing::subscriber::set_global_default(subscriber)
+                .expect("no other subscriber in this binary");
+            captured
+        })
+        .clone()
+}
+
+/// Wrong passwords and keys are refused with a status, and neither they
+/// nor good ones show up in errors, `Debug` or (trace-level) logs of any
+/// test of this binary; request spans name the path template and the status.
+#[tokio::test]
+async fn credentials_never_leak_and_requests_are_traced() {
+    let captured = captured_logs();
+    let Some(good) = client_or_skip().await else {
+        return;
+    };
+
+    let (url, user, password) = settings();
+    let wrong_password = "wrong-PASSWORD-4711";
+    let wrong_key = "wrong-KEY-0815";
+    let by_password = Client::new(url.as_str(), user.as_str(), wrong_password).unwrap();
+    let by_key = Client::builder(url.as_str())
+        .api_key(format!("{user}:{wrong_key}"))
+        .build()
+        .unwrap();
+    let mut shown = Vec::new();
+    for client in [&by_password, &by_key] {
+        shown.push(format!("{client:?}"));
+        let refused = client.asterisk().get_info().send().await.unwrap_err();
+        assert_eq!(refused.status(), Some(401), "{refused:?}");
+        shown.push(format!("{refused} {refused:?}"));
+        let stream = client
+            .event_stream(["leak-test"])
+            .connect()
+            .await
+            .unwrap_err();
+        assert_eq!(stream.status(), Some(401), "{stream:?}");
+        shown.push(format!("{stream} {stream:?}"));
+    }
+    // The right key works, for REST and for the WebSocket.
+    let by_good_key = Client::builder(url.as_str())
+        .api_key(format!("{user}:{password}"))
+        .build()
+        .unwrap();
+    by_good_key.asterisk().ping().send().await.unwrap();
+    let app = unique("leak");
+    let stream = by_good_key
+        .event_stream([app.as_str()])
+        .connect()
+        .await
+        .unwrap();
+    drop(stream);
+    assert!(matches!(
+        good.channels().get("traced-id").send().await,
+        Err(channels::GetError::NotFound(_))
+    ));
+
+    let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    for text in shown.iter().chain([&logs]) {
+        assert!(!text.contains(wrong_password), "{text}");
+        assert!(!text.contains(wrong_key), "{text}");
+        assert!(!text.contains("api_key"), "{text}");
+    }
+    assert!(
+        logs.lines().any(|l| l.contains("ari_request")
+            && l.contains("path=\"/channels/{channelId}\"")
+            && l.contains("status=404")),
+        "{logs}"
+    );
+    assert!(
+        !logs.contains("traced-id"),
+        "ids stay out of the span: {logs}"
+    );
+    assert!(matches!(
+        Client::builder(url.as_str())
+            .credentials(Credentials::Basic {
+                user: user.clone(),
+                password: password.clone()
+            })
+            .build(),
+        Ok(_)
+    ));
+}
