@@ -415,13 +415,9 @@ async fn credentials_never_leak_and_requests_are_traced() {
         !logs.contains("traced-id"),
         "ids stay out of the span: {logs}"
     );
-    assert!(matches!(
-        Client::builder(url.as_str())
-            .credentials(Credentials::Basic {
-                user: user.clone(),
-                password: password.clone()
-            })
-            .build(),
-        Ok(_)
-    ));
+    let credentials = Credentials::Basic {
+        user: user.clone(),
+        password: password.clone(),
+    };
+    assert!(!format!("{credentials:?}").contains(&format!("password: \"{password}")));
 }
