@@ -242,6 +242,7 @@ pub struct Cleanup {
     client: Client,
     channels: Vec<String>,
     bridges: Vec<String>,
+    prefixes: Vec<String>,
 }
 
 impl Cleanup {
@@ -250,7 +251,13 @@ impl Cleanup {
             client: client.clone(),
             channels: Vec::new(),
             bridges: Vec::new(),
+            prefixes: Vec::new(),
         }
+    }
+
+    /// Every channel whose id starts with `prefix`.
+    pub fn channels_starting_with(&mut self, prefix: &str) {
+        self.prefixes.push(prefix.to_owned());
     }
 
     pub fn channel(&mut self, id: &str) {
@@ -270,6 +277,7 @@ impl Drop for Cleanup {
         let client = self.client.clone();
         let channels = std::mem::take(&mut self.channels);
         let bridges = std::mem::take(&mut self.bridges);
+        let prefixes = std::mem::take(&mut self.prefixes);
         // Drop cannot await, and the test's runtime is unwinding: a thread
         // with a runtime of its own does the clean-up.
         let cleaner = std::thread::spawn(move || {
@@ -280,6 +288,16 @@ impl Drop for Cleanup {
                 return;
             };
             runtime.block_on(async {
+                let mut channels = channels;
+                if !prefixes.is_empty()
+                    && let Ok(all) = client.channels().list().send().await
+                {
+                    channels.extend(
+                        all.into_iter()
+                            .map(|c| c.id)
+                            .filter(|id| prefixes.iter().any(|p| id.starts_with(p))),
+                    );
+                }
                 for channel in &channels {
                     hang_up_quietly(&client, channel).await;
                 }
