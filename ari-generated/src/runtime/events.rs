@@ -158,7 +158,9 @@ impl Backoff {
     pub fn delay(&self, attempt: u32, unit: f64) -> Duration {
         let base = self.base_delay(attempt);
         let shortening = self.jitter.clamp(0.0, 1.0) * unit.clamp(0.0, 1.0);
-        base.mul_f64(1.0 - shortening)
+        // `try_`: a NaN jitter (the field is public) or a huge base must not
+        // panic; the plain delay is the fallback.
+        Duration::try_from_secs_f64(base.as_secs_f64() * (1.0 - shortening)).unwrap_or(base)
     }
 }
 
@@ -684,6 +686,13 @@ mod tests {
             .collect();
         assert_eq!(schedule, [100, 200, 400, 800, 1600, 2000, 2000, 2000]);
         assert_eq!(backoff.base_delay(u32::MAX), Duration::from_secs(2));
+        let odd = Backoff {
+            jitter: f64::NAN,
+            max: Duration::MAX,
+            ..Backoff::default()
+        };
+        assert_eq!(odd.delay(1, 0.5), Duration::from_millis(200));
+        assert_eq!(odd.delay(u32::MAX, 0.5), odd.base_delay(u32::MAX));
     }
 
     #[test]
