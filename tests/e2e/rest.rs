@@ -421,3 +421,34 @@ async fn credentials_never_leak_and_requests_are_traced() {
     };
     assert!(!format!("{credentials:?}").contains(&format!("password: \"{password}")));
 }
+
+/// Connecting compares the server's versions with the bindings' in the
+/// background and warns through `tracing` when they differ.
+#[tokio::test]
+async fn connecting_warns_when_the_server_differs_from_the_bindings() {
+    let captured = captured_logs();
+    let client = client_or_return!();
+    let app = unique("version");
+    let pretend = BindingsVersion {
+        asterisk_version: "13.99.0-pretend",
+        api_version: "1.0.0",
+    };
+    let _stream = client
+        .event_stream([app.as_str()])
+        .check_version(Some(pretend))
+        .connect()
+        .await
+        .unwrap();
+    wait_until(|| async {
+        let logs = String::from_utf8_lossy(&captured.0.lock().unwrap()).into_owned();
+        logs.lines().any(|l| {
+            l.contains("WARN")
+                && l.contains("apiVersion differs")
+                && l.contains("bindings=\"1.0.0\"")
+                && l.contains("compatible=false")
+        }) && logs
+            .lines()
+            .any(|l| l.contains("WARN") && l.contains("13.99.0-pretend"))
+    })
+    .await;
+}

@@ -8,6 +8,7 @@
 
 use super::client::{Client, Credentials, Request};
 use super::error::DecodeError;
+use super::version::BindingsVersion;
 use base64::Engine as _;
 use futures_util::{SinkExt as _, Stream, StreamExt as _};
 use std::pin::Pin;
@@ -190,6 +191,10 @@ pub struct EventOptions {
     pub pong_timeout: Duration,
     /// Items buffered per consumer before the reader waits for it.
     pub buffer: usize,
+    /// After each (re)connection, compare the server's versions with
+    /// these, in the background, and `tracing::warn!` when they differ (a
+    /// restart may have brought another Asterisk). `None` skips the check.
+    pub check_version: Option<BindingsVersion>,
 }
 
 impl Default for EventOptions {
@@ -199,6 +204,7 @@ impl Default for EventOptions {
             ping_interval: Some(Duration::from_secs(20)),
             pong_timeout: Duration::from_secs(10),
             buffer: 1024,
+            check_version: Some(BindingsVersion::current()),
         }
     }
 }
@@ -218,6 +224,23 @@ impl EventOptions {
     pub fn buffer(mut self, buffer: usize) -> Self {
         self.buffer = buffer.max(1);
         self
+    }
+
+    pub fn check_version(mut self, bindings: Option<BindingsVersion>) -> Self {
+        self.check_version = bindings;
+        self
+    }
+
+    fn spawn_version_check(&self, client: &Client) {
+        if let Some(bindings) = self.check_version {
+            let client = client.clone();
+            tokio::spawn(async move {
+                // Mismatches are logged by the check itself.
+                if let Err(error) = client.check_version_against(bindings).await {
+                    tracing::debug!(target: "ari_generated::events", %error, "version check failed");
+                }
+            });
+        }
     }
 }
 
@@ -362,6 +385,7 @@ impl Client {
         };
         let socket = target.open().await?;
         tracing::info!(target: "ari_generated::events", events = %target.display, "event WebSocket connected");
+        options.spawn_version_check(self);
         let buffer = options.buffer.max(1);
         let (sender, receiver) = mpsc::channel(buffer);
         let (register, registrations) = mpsc::unbounded_channel();
@@ -462,6 +486,7 @@ impl<T: FromFrame> Reader<T> {
                 Ok((new_socket, attempts)) => {
                     socket = new_socket;
                     tracing::info!(target: "ari_generated::events", events = %self.target.display, attempts, "event WebSocket reconnected");
+                    self.options.spawn_version_check(&self.target.client);
                     if !self.deliver(StreamItem::Reconnected { attempts }).await {
                         let _ = socket.close(None).await;
                         return;
@@ -646,6 +671,12 @@ impl EventStreamBuilder {
         self
     }
 
+    /// See [`EventOptions::check_version`].
+    pub fn check_version(mut self, bindings: Option<BindingsVersion>) -> Self {
+        self.options.check_version = bindings;
+        self
+    }
+
     pub fn options(mut self, options: EventOptions) -> Self {
         self.options = options;
         self
@@ -754,6 +785,12 @@ mod tests {
         format!("http://{address}")
     }
 
+    /// No version check: these servers only speak WebSocket, and accept a
+    /// fixed number of connections.
+    fn test_options() -> EventOptions {
+        EventOptions::default().check_version(None)
+    }
+
     fn events_request() -> Request {
         Request::new(reqwest::Method::GET, "/events", "/events".into())
     }
@@ -762,7 +799,7 @@ mod tests {
     async fn a_malformed_frame_is_an_item_and_the_stream_goes_on() {
         let url = serve(vec![r#""one""#, "{not json", r#""two""#]).await;
         let client = Client::builder(url).build().unwrap();
-        let options = EventOptions::default().reconnect(None);
+        let options = test_options().reconnect(None);
         let stream = client
             .connect_events_with::<Word>(events_request(), options)
             .await
@@ -782,13 +819,49 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn typed_messages_unknown_types_and_broken_known_ones() {
+        let url = serve(vec![
+            r#"{"type":"FutureThing","application":"app","timestamp":"2026-11-23T10:00:00.000+0000","extra":1}"#,
+            r#"{"type":"StasisStart","application":"app"}"#,
+            r#"{"application":"app","type":"ApplicationRegistered","timestamp":"2026-11-23T10:00:00.000+0000"}"#,
+        ])
+        .await;
+        let client = Client::builder(url).build().unwrap();
+        let mut stream = client
+            .event_stream(["app"])
+            .options(test_options().reconnect(None))
+            .connect()
+            .await
+            .unwrap();
+        match stream.next().await {
+            Some(StreamItem::Event(crate::models::Message::Unknown(unknown))) => {
+                assert_eq!(unknown.kind, "FutureThing");
+            }
+            other => panic!("{other:?}"),
+        }
+        match stream.next().await {
+            Some(StreamItem::Malformed(error)) => {
+                assert_eq!(error.kind.as_deref(), Some("StasisStart"));
+                assert_eq!(error.raw, r#"{"type":"StasisStart","application":"app"}"#);
+            }
+            other => panic!("{other:?}"),
+        }
+        match stream.next().await {
+            Some(StreamItem::Event(crate::models::Message::ApplicationRegistered(registered))) => {
+                assert_eq!(registered.application, "app");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[tokio::test]
     async fn every_subscriber_sees_every_item_even_when_one_is_slow() {
         let frames: Vec<&'static str> = vec![r#""a""#, r#""b""#, r#""c""#, r#""d""#, r#""e""#];
         let url = serve(frames).await;
         let client = Client::builder(url).build().unwrap();
         // A buffer of one: the reader must wait for the slow consumer
         // rather than drop anything.
-        let options = EventOptions::default().reconnect(None).buffer(1);
+        let options = test_options().reconnect(None).buffer(1);
         let fast = client
             .connect_events_with::<Word>(events_request(), options)
             .await
@@ -835,7 +908,7 @@ mod tests {
             .unwrap();
         let backoff = Backoff::new(Duration::from_millis(10), Duration::from_millis(50))
             .max_attempts(Some(3));
-        let options = EventOptions::default().reconnect(Some(backoff));
+        let options = test_options().reconnect(Some(backoff));
         let mut stream = client
             .connect_events_with::<Word>(events_request(), options)
             .await
@@ -907,7 +980,7 @@ mod tests {
         let client = Client::builder(format!("http://{address}"))
             .build()
             .unwrap();
-        let options = EventOptions::default()
+        let options = test_options()
             .reconnect(None)
             .keepalive(Some(Duration::from_millis(50)), Duration::from_millis(100));
         let mut stream = client
