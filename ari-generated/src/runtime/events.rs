@@ -949,6 +949,35 @@ mod tests {
         assert!(next().await.is_none());
     }
 
+    #[cfg(feature = "wss")]
+    #[tokio::test]
+    async fn https_base_urls_speak_tls_to_the_event_socket() {
+        // A plain-text server: a TLS client fails in the handshake; a
+        // client without TLS would send it a plain HTTP upgrade instead.
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let first_bytes = tokio::spawn(async move {
+            let (mut tcp, _) = listener.accept().await.unwrap();
+            let mut head = [0u8; 3];
+            tcp.read_exact(&mut head).await.unwrap();
+            tcp.write_all(b"HTTP/1.1 400 Bad Request\r\n\r\n")
+                .await
+                .unwrap();
+            head
+        });
+        let client = Client::builder(format!("https://{address}"))
+            .build()
+            .unwrap();
+        let error = client
+            .connect_events_with::<Word>(events_request(), test_options())
+            .await
+            .unwrap_err();
+        assert!(matches!(error, ConnectError::WebSocket(_)), "{error:?}");
+        // 0x16 0x03: a TLS handshake record, not `GET`.
+        let head = first_bytes.await.unwrap();
+        assert_eq!(&head[..2], &[0x16, 0x03], "{head:?}");
+    }
+
     #[tokio::test]
     async fn a_silent_server_is_detected_by_ping() {
         // Completes the handshake, then never reads or writes again.
