@@ -98,6 +98,28 @@ fn pair(c: &mut Criterion, name: &str, base: &str, user: &str, password: &str) {
         serde_json::from_slice::<AsteriskPing>(&body).expect("decode")
     };
     runtime.block_on(by_hand());
+    // The same by hand plus what the runtime adds: its user agent and an
+    // (empty) `.query()`, to tell where a difference comes from.
+    let http_ua = reqwest::Client::builder()
+        .timeout(Duration::from_secs(30))
+        .connect_timeout(Duration::from_secs(10))
+        .user_agent(concat!("ari-generated/", env!("CARGO_PKG_VERSION")))
+        .build()
+        .expect("reqwest client");
+    let no_query: Vec<(&str, String)> = Vec::new();
+    let like_runtime = || async {
+        let response = http_ua
+            .get(&url)
+            .query(&no_query)
+            .basic_auth(user, Some(password))
+            .send()
+            .await
+            .expect("send");
+        assert!(response.status().is_success());
+        let body = response.bytes().await.expect("body");
+        serde_json::from_slice::<AsteriskPing>(&body).expect("decode")
+    };
+    runtime.block_on(like_runtime());
 
     let mut group = c.benchmark_group(format!("rest_ping_{name}"));
     group.bench_function("generated", |b| {
@@ -107,6 +129,10 @@ fn pair(c: &mut Criterion, name: &str, base: &str, user: &str, password: &str) {
     group.bench_function("reqwest_by_hand", |b| {
         b.to_async(&runtime)
             .iter(|| async { black_box(by_hand().await) })
+    });
+    group.bench_function("reqwest_by_hand_ua_query", |b| {
+        b.to_async(&runtime)
+            .iter(|| async { black_box(like_runtime().await) })
     });
     group.finish();
 }
