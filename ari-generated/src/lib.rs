@@ -25,3 +25,8 @@ include!(concat!(env!("OUT_DIR"), "/ari_generated.rs"));
 
 pub use generated::*;
 pub use runtime::{Client, ClientBuilder};
+
+// The README's examples compile as doctests, so they cannot drift from the API.
+#[cfg(doctest)]
+#[doc = include_str!("../../README.md")]
+struct ReadmeDoctests;
