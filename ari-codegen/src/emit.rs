@@ -116,18 +116,35 @@ pub fn emit_crate(api: &Api, name: &str, runtime: &str) -> Result<Vec<GeneratedF
             #[derive(Debug, Clone)]
             pub struct Client(ari_generated::runtime::Client);
 
+            /// What these bindings were generated from, for version checks.
+            pub const BINDINGS: BindingsVersion = BindingsVersion {
+                asterisk_version: crate::ASTERISK_VERSION,
+                api_version: crate::API_VERSION,
+            };
+
             impl Client {
                 /// A client with basic authentication and default timeouts.
                 pub fn new(base_url: impl Into<String>, user: impl Into<String>, password: impl Into<String>) -> Result<Self, BuildError> {
                     ari_generated::runtime::Client::new(base_url, user, password).map(Client)
                 }
 
+                /// The runtime's builder; `Client::from(builder.build()?)` makes a client of these bindings.
+                pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
+                    ari_generated::runtime::Client::builder(base_url)
+                }
+
                 pub async fn execute(&self, request: Request) -> Result<Response, TransportError> {
                     self.0.execute(request).await
                 }
 
+                /// Compares the server with these bindings (not with the ones `ari-generated` carries).
+                pub async fn check_version(&self) -> Result<VersionCheck, VersionError> {
+                    self.0.check_version_against(BINDINGS).await
+                }
+
                 pub async fn connect_events<T: FromFrame>(&self, request: Request) -> Result<EventStream<T>, ConnectError> {
-                    self.0.connect_events(request).await
+                    let options = self.0.event_options().clone().check_version(Some(BINDINGS));
+                    self.0.connect_events_with(request, options).await
                 }
             }
 
@@ -513,7 +530,13 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         quote! { #name::#variant(value) => crate::runtime::wire::serialize_tagged(serializer, #discriminator, #wire, value), }
     });
 
-    let accessors = poly.common.iter().map(|prop| {
+    // The unknown variant keeps only the common properties.
+    let accessible = poly
+        .common
+        .iter()
+        .map(|prop| (prop, true))
+        .chain(poly.shared.iter().map(|prop| (prop, false)));
+    let accessors = accessible.map(|(prop, kept_when_unknown)| {
         let field = ident(&prop.name);
         let ty = match prop.ty {
             TypeRef::String => quote! { &str },
@@ -536,13 +559,16 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
                 None => quote! { #name::#variant(_) => None, },
             }
         });
-        let unknown_read = common_accessor(prop, None).unwrap_or_else(|| quote! { None });
+        let unknown_arm = match common_accessor(prop, None).filter(|_| kept_when_unknown) {
+            Some(read) => quote! { #name::Unknown(value) => #read, },
+            None => quote! { #name::Unknown(_) => None, },
+        };
         quote! {
             #docs
             pub fn #field(&self) -> Option<#ty> {
                 match self {
                     #( #arms )*
-                    #name::Unknown(value) => #unknown_read,
+                    #unknown_arm
                 }
             }
         }

@@ -161,6 +161,9 @@ pub struct Polymorphic {
     /// Properties that some leaf inherits from this base or from a base
     /// between it and the leaf: reachable on every variant.
     pub common: Vec<Property>,
+    /// Properties that several leaves declare with the same type (`channel`,
+    /// `bridge`, `playback`): reachable on every variant, `None` where absent.
+    pub shared: Vec<Property>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -311,6 +311,7 @@ fn build_models(
                 leaves,
                 unknown_type_name: format!("Unknown{name}"),
                 common: Vec::new(),
+                shared: Vec::new(),
             })
         };
         models.insert(
@@ -346,6 +347,7 @@ fn build_models(
             }
         }
         poly.common.sort_by(|a, b| a.api_name.cmp(&b.api_name));
+        poly.shared = shared_properties(&poly.leaves, &poly.common, &snapshot);
         let unknown = poly.unknown_type_name.clone();
         if type_names.contains_key(&unknown) {
             return Err(Error::spec(
@@ -356,6 +358,47 @@ fn build_models(
         }
     }
     Ok(models)
+}
+
+/// Names the message enums define themselves, which no accessor may take.
+const MESSAGE_METHODS: &[&str] = &["kind", "from_json", "clone", "eq", "fmt"];
+
+/// Properties declared by at least two leaves, with one type among all that
+/// declare them, that are not common already.
+fn shared_properties(
+    leaves: &[String],
+    common: &[ir::Property],
+    models: &BTreeMap<String, ir::Model>,
+) -> Vec<ir::Property> {
+    let mut by_name: BTreeMap<&str, Vec<&ir::Property>> = BTreeMap::new();
+    for leaf in leaves {
+        for prop in &models[leaf].properties {
+            by_name
+                .entry(prop.api_name.as_str())
+                .or_default()
+                .push(prop);
+        }
+    }
+    by_name
+        .into_values()
+        .filter(|props| {
+            props.len() >= 2
+                && props
+                    .iter()
+                    .all(|p| p.ty == props[0].ty && p.name == props[0].name)
+        })
+        .map(|props| props[0])
+        .filter(|prop| {
+            !common
+                .iter()
+                .any(|c| c.api_name == prop.api_name || c.name == prop.name)
+        })
+        .filter(|prop| !MESSAGE_METHODS.contains(&prop.name.as_str()))
+        .map(|prop| ir::Property {
+            required: false,
+            ..prop.clone()
+        })
+        .collect()
 }
 
 fn collect_leaves(hierarchy: &Hierarchy, id: &str, out: &mut Vec<String>) {

@@ -126,3 +126,27 @@ fn open_enums_keep_unknown_values() {
     assert_eq!(state, ChannelState::Other("Teleporting".into()));
     assert_eq!(serde_json::to_string(&state).unwrap(), r#""Teleporting""#);
 }
+
+#[test]
+fn fields_several_events_share_are_reachable() {
+    let mut seen_channel = 0;
+    for (at, line) in corpus() {
+        let message = Message::from_json(&line).unwrap();
+        let original: serde_json::Value = serde_json::from_str(&line).unwrap();
+        let channel_id = message.channel().map(|c| c.id.as_str());
+        // `Dial` names its channels `peer` and `caller`, so only `channel` counts here.
+        assert_eq!(channel_id, original["channel"]["id"].as_str(), "{at}");
+        assert_eq!(
+            message.bridge().map(|b| b.id.as_str()),
+            original["bridge"]["id"].as_str(),
+            "{at}"
+        );
+        assert_eq!(
+            message.playback().map(|p| p.id.as_str()),
+            original["playback"]["id"].as_str(),
+            "{at}"
+        );
+        seen_channel += usize::from(channel_id.is_some());
+    }
+    assert!(seen_channel > 10, "the corpus has channel events");
+}
