@@ -55,6 +55,12 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         "cargo build (tests)",
         cargo().args(["test", "--workspace", "--no-run"]),
     )?;
+    // Benches are not run here (figures come from `cargo xtask bench`), but
+    // they must keep compiling.
+    step(
+        "cargo bench --no-run",
+        cargo().args(["bench", "--workspace", "--no-run"]),
+    )?;
 
     let xtask = std::env::current_exe().context("locating the xtask binary")?;
     // Another port lets a second checkout run its suite beside a developer's Asterisk.
