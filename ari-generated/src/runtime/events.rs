@@ -9,7 +9,6 @@
 use super::client::{Client, Credentials, Request};
 use super::error::DecodeError;
 use super::version::BindingsVersion;
-use base64::Engine as _;
 use futures_util::{SinkExt as _, Stream, StreamExt as _};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -414,15 +413,14 @@ impl Target {
             .as_str()
             .into_client_request()
             .map_err(|_| ConnectError::InvalidUrl(self.client.base_url().to_owned()))?;
-        if let Credentials::Basic { user, password } = self.client.credentials() {
-            let token =
-                base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"));
-            let mut value: tungstenite::http::HeaderValue =
-                format!("Basic {token}").parse().map_err(|_| {
-                    ConnectError::InvalidUrl("credentials are not a valid header".into())
-                })?;
-            value.set_sensitive(true);
-            request.headers_mut().insert("Authorization", value);
+        if let Some(authorization) = self.client.authorization() {
+            request
+                .headers_mut()
+                .insert("Authorization", authorization.clone());
+        } else if matches!(self.client.credentials(), Credentials::Basic { .. }) {
+            return Err(ConnectError::InvalidUrl(
+                "credentials are not a valid header".into(),
+            ));
         }
         if let Ok(agent) = self.client.user_agent().parse() {
             request.headers_mut().insert("User-Agent", agent);
