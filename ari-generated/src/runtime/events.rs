@@ -2,14 +2,17 @@
 //! outlives dropped connections and Asterisk restarts.
 //!
 //! One reader task per connection reads frames, decodes each straight into
-//! `T` and hands it to every consumer through a bounded channel. When a
-//! consumer is slow the reader waits for it, so it stops reading the socket
-//! and TCP pushes back on Asterisk: nothing is ever dropped or overwritten.
+//! `T` and hands them to every consumer through a bounded channel, in
+//! batches of the frames that had already arrived (one wake-up of the
+//! consumer per batch rather than per event). When a consumer is slow the
+//! reader waits for it, so it stops reading the socket and TCP pushes back on
+//! Asterisk: nothing is ever dropped or overwritten.
 
 use super::client::{Client, Credentials, Request};
 use super::error::DecodeError;
 use super::version::BindingsVersion;
-use futures_util::{SinkExt as _, Stream, StreamExt as _};
+use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
+use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -245,10 +248,21 @@ impl EventOptions {
 
 /// Aborts the reader when the last handle on the connection goes away, even
 /// if no event arrives to notice it.
+/// The most frames the reader decodes before handing them over.
+const BATCH: usize = 64;
+
+/// Items handed to a consumer at once.
+type Batch<T> = Vec<StreamItem<T>>;
+
+/// Channel capacity, in batches, for a buffer of `buffer` items.
+fn batches_for(buffer: usize) -> usize {
+    buffer.div_ceil(BATCH).max(1)
+}
+
 struct ReaderGuard<T> {
     task: tokio::task::JoinHandle<()>,
-    register: mpsc::UnboundedSender<mpsc::Sender<StreamItem<T>>>,
-    buffer: usize,
+    register: mpsc::UnboundedSender<mpsc::Sender<Batch<T>>>,
+    capacity: usize,
 }
 
 impl<T> Drop for ReaderGuard<T> {
@@ -261,20 +275,26 @@ impl<T> Drop for ReaderGuard<T> {
 /// between (see [`StreamItem`]). Ends only when reconnecting is disabled or
 /// gives up.
 pub struct EventStream<T> {
-    receiver: mpsc::Receiver<StreamItem<T>>,
+    receiver: mpsc::Receiver<Batch<T>>,
+    /// The rest of the batch being handed out.
+    pending: VecDeque<StreamItem<T>>,
     guard: Arc<ReaderGuard<T>>,
 }
+
+// Nothing in the stream is ever pinned in place: items are moved out.
+impl<T> Unpin for EventStream<T> {}
 
 impl<T> EventStream<T> {
     /// Another consumer of the same connection. It receives every item from
     /// now on; the reader goes at the pace of the slowest consumer.
     pub fn subscribe(&self) -> EventStream<T> {
-        let (sender, receiver) = mpsc::channel(self.guard.buffer);
+        let (sender, receiver) = mpsc::channel(self.guard.capacity);
         // A closed register means the reader has ended: the new stream then
         // ends at once, like this one.
         let _ = self.guard.register.send(sender);
         EventStream {
             receiver,
+            pending: VecDeque::new(),
             guard: Arc::clone(&self.guard),
         }
     }
@@ -283,7 +303,16 @@ impl<T> EventStream<T> {
 impl<T> Stream for EventStream<T> {
     type Item = StreamItem<T>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        self.receiver.poll_recv(cx)
+        loop {
+            if let Some(item) = self.pending.pop_front() {
+                return Poll::Ready(Some(item));
+            }
+            match self.receiver.poll_recv(cx) {
+                Poll::Ready(Some(batch)) => self.pending = VecDeque::from(batch),
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
     }
 }
 
@@ -385,8 +414,8 @@ impl Client {
         let socket = target.open().await?;
         tracing::info!(target: "ari_generated::events", events = %target.display, "event WebSocket connected");
         options.spawn_version_check(self);
-        let buffer = options.buffer.max(1);
-        let (sender, receiver) = mpsc::channel(buffer);
+        let capacity = batches_for(options.buffer);
+        let (sender, receiver) = mpsc::channel(capacity);
         let (register, registrations) = mpsc::unbounded_channel();
         let reader = Reader {
             target,
@@ -397,10 +426,11 @@ impl Client {
         let task = tokio::spawn(reader.run(socket));
         Ok(EventStream {
             receiver,
+            pending: VecDeque::new(),
             guard: Arc::new(ReaderGuard {
                 task,
                 register,
-                buffer,
+                capacity,
             }),
         })
     }
@@ -447,8 +477,40 @@ enum Ended {
 struct Reader<T> {
     target: Target,
     options: EventOptions,
-    consumers: Vec<mpsc::Sender<StreamItem<T>>>,
-    registrations: mpsc::UnboundedReceiver<mpsc::Sender<StreamItem<T>>>,
+    consumers: Vec<mpsc::Sender<Batch<T>>>,
+    registrations: mpsc::UnboundedReceiver<mpsc::Sender<Batch<T>>>,
+}
+
+/// What one frame means to the reader.
+enum Frame<T> {
+    Item(StreamItem<T>),
+    /// Pings are answered by tungstenite; pongs only prove liveness.
+    Skip,
+    End(Ended),
+}
+
+fn classify<T: FromFrame>(
+    frame: Option<Result<tungstenite::Message, tungstenite::Error>>,
+) -> Frame<T> {
+    match frame {
+        Some(Ok(tungstenite::Message::Text(text))) => match T::from_frame(text.as_str()) {
+            Ok(event) => Frame::Item(StreamItem::Event(event)),
+            Err(error) => {
+                tracing::warn!(target: "ari_generated::events", %error, "malformed event frame");
+                Frame::Item(StreamItem::Malformed(error))
+            }
+        },
+        Some(Ok(tungstenite::Message::Close(frame))) => Frame::End(Ended::Lost(match frame {
+            Some(frame) if !frame.reason.is_empty() => {
+                format!("closed by the server ({}: {})", frame.code, frame.reason)
+            }
+            Some(frame) => format!("closed by the server ({})", frame.code),
+            None => "closed by the server".into(),
+        })),
+        None => Frame::End(Ended::Lost("connection closed".into())),
+        Some(Err(error)) => Frame::End(Ended::Lost(error.to_string())),
+        Some(Ok(_)) => Frame::Skip,
+    }
 }
 
 impl<T: FromFrame> Reader<T> {
@@ -559,30 +621,29 @@ impl<T: FromFrame> Reader<T> {
                 }
             };
             pong_deadline = None;
-            let item = match frame {
-                Some(Ok(tungstenite::Message::Text(text))) => match T::from_frame(text.as_str()) {
-                    Ok(event) => StreamItem::Event(event),
-                    Err(error) => {
-                        tracing::warn!(target: "ari_generated::events", %error, "malformed event frame");
-                        StreamItem::Malformed(error)
-                    }
-                },
-                Some(Ok(tungstenite::Message::Close(frame))) => {
-                    return Ended::Lost(match frame {
-                        Some(frame) if !frame.reason.is_empty() => {
-                            format!("closed by the server ({}: {})", frame.code, frame.reason)
-                        }
-                        Some(frame) => format!("closed by the server ({})", frame.code),
-                        None => "closed by the server".into(),
-                    });
+            let mut batch = Vec::new();
+            let mut ended = None;
+            match classify::<T>(frame) {
+                Frame::Item(item) => batch.push(item),
+                Frame::Skip => {}
+                Frame::End(end) => ended = Some(end),
+            }
+            // Frames that have already arrived join the batch without waiting.
+            while ended.is_none() && batch.len() < BATCH {
+                let Some(frame) = socket.next().now_or_never() else {
+                    break;
+                };
+                match classify::<T>(frame) {
+                    Frame::Item(item) => batch.push(item),
+                    Frame::Skip => {}
+                    Frame::End(end) => ended = Some(end),
                 }
-                None => return Ended::Lost("connection closed".into()),
-                Some(Err(error)) => return Ended::Lost(error.to_string()),
-                // Pings are answered by tungstenite; pongs only prove liveness.
-                Some(Ok(_)) => continue,
-            };
-            if !self.deliver(item).await {
+            }
+            if !batch.is_empty() && !self.deliver_batch(batch).await {
                 return Ended::NoConsumers;
+            }
+            if let Some(end) = ended {
+                return end;
             }
         }
     }
@@ -597,15 +658,19 @@ impl<T: FromFrame> Reader<T> {
     /// Hands `item` to every consumer, waiting for room in each. False when
     /// none is left.
     async fn deliver(&mut self, item: StreamItem<T>) -> bool {
+        self.deliver_batch(vec![item]).await
+    }
+
+    async fn deliver_batch(&mut self, batch: Batch<T>) -> bool {
         self.accept_consumers();
         let Some((last, others)) = self.consumers.split_last() else {
             return false;
         };
         for consumer in others {
             // A consumer that is gone is removed at the next delivery.
-            let _ = consumer.send(item.clone()).await;
+            let _ = consumer.send(batch.clone()).await;
         }
-        let _ = last.send(item).await;
+        let _ = last.send(batch).await;
         self.consumers.retain(|consumer| !consumer.is_closed());
         !self.consumers.is_empty()
     }
