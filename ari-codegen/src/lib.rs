@@ -35,7 +35,9 @@ pub fn generate_single_file(docs: &ApiDocs) -> Result<String> {
 
 /// Counts for the one-line summary the CLI and xtask print.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Summary {
+pub struct Summary<'a> {
+    pub asterisk_version: Option<&'a str>,
+    pub api_version: Option<&'a str>,
     pub resources: usize,
     pub operations: usize,
     pub models: usize,
@@ -43,8 +45,8 @@ pub struct Summary {
     pub messages: usize,
 }
 
-impl Summary {
-    pub fn of(api: &ir::Api) -> Self {
+impl<'a> Summary<'a> {
+    pub fn of(api: &'a ir::Api) -> Self {
         let messages = api
             .models
             .values()
@@ -55,11 +57,29 @@ impl Summary {
             .max()
             .unwrap_or(0);
         Summary {
+            asterisk_version: api.meta.asterisk_version.as_deref(),
+            api_version: api.meta.api_version.as_deref(),
             resources: api.resources.len(),
             operations: api.resources.values().map(|r| r.operations.len()).sum(),
             models: api.models.len(),
             messages,
         }
+    }
+}
+
+/// `Asterisk 22.10.1 (apiVersion 10.0.0): 11 resources, 109 operations, …`
+impl std::fmt::Display for Summary<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "Asterisk {} (apiVersion {}): {} resources, {} operations, {} models, {} message types",
+            self.asterisk_version.unwrap_or("?"),
+            self.api_version.unwrap_or("?"),
+            self.resources,
+            self.operations,
+            self.models,
+            self.messages
+        )
     }
 }
 

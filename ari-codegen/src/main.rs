@@ -79,16 +79,9 @@ fn main() -> ExitCode {
     });
     match result {
         Ok((api, written)) => {
-            let s = Summary::of(&api);
             println!(
-                "Asterisk {} (apiVersion {}): {} resources, {} operations, {} models, {} message types; {} files written to {} in {:.0?}",
-                api.meta.asterisk_version.as_deref().unwrap_or("?"),
-                api.meta.api_version.as_deref().unwrap_or("?"),
-                s.resources,
-                s.operations,
-                s.models,
-                s.messages,
-                written,
+                "{}; {written} files written to {} in {:.0?}",
+                Summary::of(&api),
                 out.display(),
                 started.elapsed()
             );

@@ -143,10 +143,6 @@ impl Scope {
             .find(|name| self.taken.insert(name.clone()))
             .unwrap_or(candidate)
     }
-
-    pub fn contains(&self, name: &str) -> bool {
-        self.taken.contains(name)
-    }
 }
 
 #[cfg(test)]

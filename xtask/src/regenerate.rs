@@ -61,8 +61,6 @@ pub fn run(args: RegenerateArgs) -> anyhow::Result<()> {
     let files = ari_codegen::emit::emit(&api)?;
     let out = bindings_dir(&root);
     let summary = Summary::of(&api);
-    let version = api.meta.asterisk_version.as_deref().unwrap_or("?");
-    let api_version = api.meta.api_version.as_deref().unwrap_or("?");
     if args.check {
         let stale = stale_files(&out, &files)?;
         if !stale.is_empty() {
@@ -73,11 +71,7 @@ pub fn run(args: RegenerateArgs) -> anyhow::Result<()> {
             );
         }
         println!(
-            "bindings are fresh: Asterisk {version} (apiVersion {api_version}), {} resources, {} operations, {} models, {} message types, {} files checked in {:.0?}",
-            summary.resources,
-            summary.operations,
-            summary.models,
-            summary.messages,
+            "bindings are fresh: {summary}; {} files checked in {:.0?}",
             files.len(),
             started.elapsed()
         );
@@ -85,11 +79,7 @@ pub fn run(args: RegenerateArgs) -> anyhow::Result<()> {
     }
     ari_codegen::write_files(&out, &files).with_context(|| format!("writing {}", out.display()))?;
     println!(
-        "Asterisk {version} (apiVersion {api_version}): {} resources, {} operations, {} models, {} message types; {} files written to {} in {:.0?}",
-        summary.resources,
-        summary.operations,
-        summary.models,
-        summary.messages,
+        "{summary}; {} files written to {} in {:.0?}",
         files.len(),
         out.display(),
         started.elapsed()
