@@ -376,11 +376,59 @@ fn emit_struct(api: &Api, model: &ir::Model) -> TokenStream {
             }
         }
     });
+    let decoder = emit_struct_decoder(api, model);
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         pub struct #name {
             #( #fields )*
+        }
+
+        #decoder
+    }
+}
+
+/// The fast-path decoder of a struct (see `runtime::decode`): one slot per
+/// property, filled by matching member names, unknown members skipped.
+/// Anything else (a duplicate, a missing required member) is left to serde.
+/// Slots are numbered, so that no property name can shadow the closure's
+/// own bindings.
+fn emit_struct_decoder(api: &Api, model: &ir::Model) -> TokenStream {
+    let name = ident(&model.name);
+    let slot = |index: usize| ident(&format!("slot{index}"));
+    let slots = model.properties.iter().enumerate().map(|(index, p)| {
+        let slot = slot(index);
+        let ty = rust_type(api, &p.ty);
+        if p.required {
+            quote! { let mut #slot: Option<#ty> = None; }
+        } else {
+            quote! { let mut #slot: Option<Option<#ty>> = None; }
+        }
+    });
+    let arms = model.properties.iter().enumerate().map(|(index, p)| {
+        let slot = slot(index);
+        let wire = &p.api_name;
+        quote! { #wire => cursor.field(&mut #slot), }
+    });
+    let assign = model.properties.iter().enumerate().map(|(index, p)| {
+        let slot = slot(index);
+        let field = ident(&p.name);
+        if p.required {
+            quote! { #field: crate::runtime::decode::required(#slot)?, }
+        } else {
+            quote! { #field: #slot.flatten(), }
+        }
+    });
+    quote! {
+        impl crate::runtime::decode::WireDecode for #name {
+            fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+                #( #slots )*
+                cursor.object(|cursor, key| match key {
+                    #( #arms )*
+                    _ => cursor.skip_value(),
+                })?;
+                Ok(#name { #( #assign )* })
+            }
         }
     }
 }
@@ -462,6 +510,12 @@ fn emit_enum(e: &ir::EnumType) -> TokenStream {
                 crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
             }
         }
+
+        impl crate::runtime::decode::WireDecode for #name {
+            fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+                cursor.str_value().map(|value| Self::from_wire(&value))
+            }
+        }
     }
 }
 
@@ -522,7 +576,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
     let decode_arms = leaves.iter().map(|leaf| {
         let variant = ident(&leaf.name);
         let wire = &leaf.api_name;
-        quote! { #wire => serde_json::from_str(text).map(#name::#variant), }
+        quote! { #wire => crate::runtime::decode::decode_via(text, path).map(#name::#variant), }
     });
     let serialize_arms = leaves.iter().map(|leaf| {
         let variant = ident(&leaf.name);
@@ -620,6 +674,12 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
 
             /// Decodes one JSON text, such as a WebSocket frame.
             pub fn from_json(text: &str) -> Result<Self, crate::runtime::DecodeError> {
+                Self::from_json_via(text, crate::runtime::decode::Path::Auto)
+            }
+
+            /// [`Self::from_json`] through one decoder only, to hold the fast path against serde.
+            #[doc(hidden)]
+            pub fn from_json_via(text: &str, path: crate::runtime::decode::Path) -> Result<Self, crate::runtime::DecodeError> {
                 let kind = crate::runtime::wire::discriminator(text, #discriminator)
                     .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
                 let decoded = match kind.as_ref() {
@@ -630,6 +690,12 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
             }
 
             #( #accessors )*
+        }
+
+        impl crate::runtime::decode::WireDecode for #name {
+            fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+                cursor.with_text(|text| Self::from_json(text).ok())
+            }
         }
 
         impl crate::runtime::FromFrame for #name {

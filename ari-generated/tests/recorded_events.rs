@@ -150,3 +150,316 @@ fn fields_several_events_share_are_reachable() {
     }
     assert!(seen_channel > 10, "the corpus has channel events");
 }
+
+// ------------------------------------------------------------------ fast path
+//
+// `Message::from_json` decodes through the generated fast path and falls back
+// to serde for whatever it does not settle. These tests hold it to serde: on
+// every recorded message and on many rewritten or broken variants of each,
+// the fast path alone either declines or gives exactly serde's value, and
+// the combined decode gives serde's value or fails where serde fails.
+
+use ari_generated::runtime::decode::Path;
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+
+/// A JSON tree that keeps member order, so that a rewrite changes only what
+/// it means to.
+#[derive(Debug, Clone)]
+enum Node {
+    Null,
+    Bool(bool),
+    Number(serde_json::Number),
+    Text(String),
+    List(Vec<Node>),
+    Object(Vec<(String, Node)>),
+}
+
+impl<'de> Deserialize<'de> for Node {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct NodeVisitor;
+        impl<'de> Visitor<'de> for NodeVisitor {
+            type Value = Node;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("JSON")
+            }
+            fn visit_unit<E>(self) -> Result<Node, E> {
+                Ok(Node::Null)
+            }
+            fn visit_bool<E>(self, v: bool) -> Result<Node, E> {
+                Ok(Node::Bool(v))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Node, E> {
+                Ok(Node::Number(v.into()))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Node, E> {
+                Ok(Node::Number(v.into()))
+            }
+            fn visit_f64<E: serde::de::Error>(self, v: f64) -> Result<Node, E> {
+                serde_json::Number::from_f64(v)
+                    .map(Node::Number)
+                    .ok_or_else(|| E::custom("not a JSON number"))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Node, E> {
+                Ok(Node::Text(v.to_owned()))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Node, A::Error> {
+                let mut items = Vec::new();
+                while let Some(item) = seq.next_element()? {
+                    items.push(item);
+                }
+                Ok(Node::List(items))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Node, A::Error> {
+                let mut members = Vec::new();
+                while let Some(member) = map.next_entry()? {
+                    members.push(member);
+                }
+                Ok(Node::Object(members))
+            }
+        }
+        deserializer.deserialize_any(NodeVisitor)
+    }
+}
+
+#[derive(Clone, Copy, Default)]
+struct Style {
+    /// Whitespace around every token.
+    spaced: bool,
+    /// Every character of string values written as `\uXXXX`.
+    escaped_values: bool,
+    /// Member names escaped too.
+    escaped_names: bool,
+}
+
+fn write_string(out: &mut String, text: &str, escaped: bool) {
+    if escaped {
+        out.push('"');
+        for unit in text.encode_utf16() {
+            out.push_str(&format!("\\u{unit:04x}"));
+        }
+        out.push('"');
+    } else {
+        out.push_str(&serde_json::to_string(text).unwrap());
+    }
+}
+
+fn write(node: &Node, style: Style, out: &mut String) {
+    let gap = if style.spaced { " \n\t " } else { "" };
+    match node {
+        Node::Null => out.push_str("null"),
+        Node::Bool(v) => out.push_str(&v.to_string()),
+        Node::Number(v) => out.push_str(&v.to_string()),
+        Node::Text(v) => write_string(out, v, style.escaped_values),
+        Node::List(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                out.push_str(if i == 0 { gap } else { "," });
+                out.push_str(gap);
+                write(item, style, out);
+            }
+            out.push_str(gap);
+            out.push(']');
+        }
+        Node::Object(members) => {
+            out.push('{');
+            for (i, (name, value)) in members.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                out.push_str(gap);
+                write_string(out, name, style.escaped_names);
+                out.push_str(gap);
+                out.push(':');
+                out.push_str(gap);
+                write(value, style, out);
+            }
+            out.push_str(gap);
+            out.push('}');
+        }
+    }
+}
+
+fn text(node: &Node, style: Style) -> String {
+    let mut out = String::new();
+    write(node, style, &mut out);
+    out
+}
+
+/// Every object in the tree, as paths of member indexes.
+fn object_paths(node: &Node, path: &mut Vec<usize>, out: &mut Vec<Vec<usize>>) {
+    if let Node::Object(members) = node {
+        out.push(path.clone());
+        for (i, (_, value)) in members.iter().enumerate() {
+            path.push(i);
+            object_paths(value, path, out);
+            path.pop();
+        }
+    }
+}
+
+type Members = Vec<(String, Node)>;
+
+fn members_at<'a>(node: &'a mut Node, path: &[usize]) -> &'a mut Members {
+    let Node::Object(members) = node else {
+        panic!("not an object")
+    };
+    match path.split_first() {
+        None => members,
+        Some((first, rest)) => members_at(&mut members[*first].1, rest),
+    }
+}
+
+/// Rewrites of one message: valid JSON of another shape, values of the
+/// wrong type, and broken texts.
+fn variants(line: &str) -> Vec<(String, String)> {
+    let root: Node = serde_json::from_str(line).unwrap();
+    let mut out = vec![
+        ("as recorded".to_owned(), line.to_owned()),
+        (
+            "spaced".to_owned(),
+            text(
+                &root,
+                Style {
+                    spaced: true,
+                    ..Style::default()
+                },
+            ),
+        ),
+        (
+            "escaped values".to_owned(),
+            text(
+                &root,
+                Style {
+                    escaped_values: true,
+                    ..Style::default()
+                },
+            ),
+        ),
+        (
+            "escaped names".to_owned(),
+            text(
+                &root,
+                Style {
+                    escaped_names: true,
+                    ..Style::default()
+                },
+            ),
+        ),
+    ];
+    let mut paths = Vec::new();
+    object_paths(&root, &mut Vec::new(), &mut paths);
+    let unknown: Node =
+        serde_json::from_str(r#"{"a":[1,-2.5e3,{"b":null,"c":true}],"d":"\"q\\u00e9\"","e":[]}"#)
+            .unwrap();
+    for path in &paths {
+        let mut with_unknown = root.clone();
+        members_at(&mut with_unknown, path).insert(0, ("zz_unknown".into(), unknown.clone()));
+        out.push((
+            format!("unknown member at {path:?}"),
+            text(&with_unknown, Style::default()),
+        ));
+
+        let mut reversed = root.clone();
+        members_at(&mut reversed, path).reverse();
+        out.push((
+            format!("reversed at {path:?}"),
+            text(&reversed, Style::default()),
+        ));
+
+        let count = members_at(&mut root.clone(), path).len();
+        for i in 0..count {
+            let rewrite = |change: &dyn Fn(&mut Members)| {
+                let mut node = root.clone();
+                change(members_at(&mut node, path));
+                text(&node, Style::default())
+            };
+            let at = format!("member {i} of {path:?}");
+            out.push((format!("{at} removed"), rewrite(&|m| drop(m.remove(i)))));
+            out.push((format!("{at} null"), rewrite(&|m| m[i].1 = Node::Null)));
+            out.push((format!("{at} twice"), rewrite(&|m| m.push(m[i].clone()))));
+            out.push((
+                format!("{at} as a string"),
+                rewrite(&|m| m[i].1 = Node::Text("1".into())),
+            ));
+            out.push((
+                format!("{at} as a number"),
+                rewrite(&|m| m[i].1 = Node::Number(7.into())),
+            ));
+            out.push((
+                format!("{at} as a fraction"),
+                rewrite(&|m| m[i].1 = Node::Number(serde_json::Number::from_f64(1.5).unwrap())),
+            ));
+            out.push((
+                format!("{at} as a huge number"),
+                rewrite(&|m| m[i].1 = Node::Number(u64::MAX.into())),
+            ));
+            out.push((
+                format!("{at} as an object"),
+                rewrite(&|m| m[i].1 = Node::Object(Vec::new())),
+            ));
+            out.push((
+                format!("{at} as a list"),
+                rewrite(&|m| m[i].1 = Node::List(vec![Node::Bool(true)])),
+            ));
+        }
+    }
+    // Broken texts.
+    for cut in (1..line.len()).step_by(7) {
+        if line.is_char_boundary(cut) {
+            out.push((format!("cut at {cut}"), line[..cut].to_owned()));
+        }
+    }
+    out.push(("trailing garbage".into(), format!("{line} x")));
+    out.push((
+        "trailing comma".into(),
+        format!("{},}}", &line[..line.len() - 1]),
+    ));
+    out.push((
+        "control character".into(),
+        line.replacen("\":\"", "\":\"\u{1}", 1),
+    ));
+    out.push(("bad escape".into(), line.replacen("\":\"", "\":\"\\q", 1)));
+    out.push(("leading zero".into(), line.replacen(":1", ":01", 1)));
+    out
+}
+
+#[test]
+fn the_fast_path_gives_serdes_answer_or_none() {
+    let mut checked = 0usize;
+    let mut fast = 0usize;
+    let mut failures = Vec::new();
+    for (at, line) in corpus() {
+        // Real messages never need serde.
+        if let Err(error) = Message::from_json_via(&line, Path::FastOnly) {
+            failures.push(format!(
+                "{at}: the fast path declined a recorded message: {error}"
+            ));
+        }
+        for (rewrite, text) in variants(&line) {
+            checked += 1;
+            let serde = Message::from_json_via(&text, Path::SerdeOnly).ok();
+            let only_fast = Message::from_json_via(&text, Path::FastOnly).ok();
+            let auto = Message::from_json_via(&text, Path::Auto).ok();
+            if let Some(value) = &only_fast {
+                fast += 1;
+                if serde.as_ref() != Some(value) {
+                    failures.push(format!(
+                        "{at} ({rewrite}): the fast path gave {value:?}, serde {serde:?}\n  {text}"
+                    ));
+                }
+            }
+            if auto != serde {
+                failures.push(format!(
+                    "{at} ({rewrite}): from_json gave {auto:?}, serde {serde:?}\n  {text}"
+                ));
+            }
+        }
+    }
+    assert!(failures.is_empty(), "{}", failures.join("\n"));
+    // The rewrites must exercise both paths.
+    assert!(
+        fast > checked / 10 && fast < checked,
+        "{fast} of {checked} decoded fast"
+    );
+    eprintln!("{checked} texts checked, {fast} settled by the fast path");
+}

@@ -14,6 +14,24 @@ pub struct AdditionalParam {
     /// Value of the parameter
     pub parameter_value: String,
 }
+impl crate::runtime::decode::WireDecode for AdditionalParam {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "parameter_name" => cursor.field(&mut slot0),
+                "parameter_value" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(AdditionalParam {
+            parameter_name: crate::runtime::decode::required(slot0)?,
+            parameter_value: crate::runtime::decode::required(slot1)?,
+        })
+    }
+}
 /// Details of a Stasis application
 ///
 /// `Application` in applications.json.
@@ -34,6 +52,39 @@ pub struct Application {
     /// Name of this application
     pub name: String,
 }
+impl crate::runtime::decode::WireDecode for Application {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Vec<String>> = None;
+        let mut slot1: Option<Vec<String>> = None;
+        let mut slot2: Option<Vec<String>> = None;
+        let mut slot3: Option<Vec<String>> = None;
+        let mut slot4: Option<Vec<serde_json::Value>> = None;
+        let mut slot5: Option<Vec<serde_json::Value>> = None;
+        let mut slot6: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge_ids" => cursor.field(&mut slot0),
+                "channel_ids" => cursor.field(&mut slot1),
+                "device_names" => cursor.field(&mut slot2),
+                "endpoint_ids" => cursor.field(&mut slot3),
+                "events_allowed" => cursor.field(&mut slot4),
+                "events_disallowed" => cursor.field(&mut slot5),
+                "name" => cursor.field(&mut slot6),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Application {
+            bridge_ids: crate::runtime::decode::required(slot0)?,
+            channel_ids: crate::runtime::decode::required(slot1)?,
+            device_names: crate::runtime::decode::required(slot2)?,
+            endpoint_ids: crate::runtime::decode::required(slot3)?,
+            events_allowed: crate::runtime::decode::required(slot4)?,
+            events_disallowed: crate::runtime::decode::required(slot5)?,
+            name: crate::runtime::decode::required(slot6)?,
+        })
+    }
+}
 /// Notification that trying to move a channel to another Stasis application failed.
 ///
 /// `ApplicationMoveFailed` in events.json.
@@ -51,6 +102,36 @@ pub struct ApplicationMoveFailed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ApplicationMoveFailed {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Vec<String>> = None;
+        let mut slot1: Option<super::models::Channel> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "args" => cursor.field(&mut slot0),
+                "channel" => cursor.field(&mut slot1),
+                "destination" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ApplicationMoveFailed {
+            args: crate::runtime::decode::required(slot0)?,
+            channel: crate::runtime::decode::required(slot1)?,
+            destination: crate::runtime::decode::required(slot2)?,
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
+}
 /// Notification that a Stasis app has been registered.
 ///
 /// `ApplicationRegistered` in events.json.
@@ -63,6 +144,27 @@ pub struct ApplicationRegistered {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ApplicationRegistered {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<crate::runtime::Timestamp> = None;
+        let mut slot2: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "application" => cursor.field(&mut slot0),
+                "timestamp" => cursor.field(&mut slot1),
+                "asterisk_id" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ApplicationRegistered {
+            application: crate::runtime::decode::required(slot0)?,
+            timestamp: crate::runtime::decode::required(slot1)?,
+            asterisk_id: slot2.flatten(),
+        })
+    }
 }
 /// Notification that another WebSocket has taken over for an application.
 ///
@@ -79,6 +181,27 @@ pub struct ApplicationReplaced {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ApplicationReplaced {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<crate::runtime::Timestamp> = None;
+        let mut slot2: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "application" => cursor.field(&mut slot0),
+                "timestamp" => cursor.field(&mut slot1),
+                "asterisk_id" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ApplicationReplaced {
+            application: crate::runtime::decode::required(slot0)?,
+            timestamp: crate::runtime::decode::required(slot1)?,
+            asterisk_id: slot2.flatten(),
+        })
+    }
+}
 /// Notification that a Stasis app has been unregistered.
 ///
 /// `ApplicationUnregistered` in events.json.
@@ -91,6 +214,27 @@ pub struct ApplicationUnregistered {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ApplicationUnregistered {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<crate::runtime::Timestamp> = None;
+        let mut slot2: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "application" => cursor.field(&mut slot0),
+                "timestamp" => cursor.field(&mut slot1),
+                "asterisk_id" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ApplicationUnregistered {
+            application: crate::runtime::decode::required(slot0)?,
+            timestamp: crate::runtime::decode::required(slot1)?,
+            asterisk_id: slot2.flatten(),
+        })
+    }
 }
 /// Asterisk system information
 ///
@@ -110,6 +254,30 @@ pub struct AsteriskInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<super::models::SystemInfo>,
 }
+impl crate::runtime::decode::WireDecode for AsteriskInfo {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::BuildInfo>> = None;
+        let mut slot1: Option<Option<super::models::ConfigInfo>> = None;
+        let mut slot2: Option<Option<super::models::StatusInfo>> = None;
+        let mut slot3: Option<Option<super::models::SystemInfo>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "build" => cursor.field(&mut slot0),
+                "config" => cursor.field(&mut slot1),
+                "status" => cursor.field(&mut slot2),
+                "system" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(AsteriskInfo {
+            build: slot0.flatten(),
+            config: slot1.flatten(),
+            status: slot2.flatten(),
+            system: slot3.flatten(),
+        })
+    }
+}
 /// Asterisk ping information
 ///
 /// `AsteriskPing` in asterisk.json.
@@ -121,6 +289,27 @@ pub struct AsteriskPing {
     pub ping: String,
     /// The timestamp string of request received time
     pub timestamp: String,
+}
+impl crate::runtime::decode::WireDecode for AsteriskPing {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "asterisk_id" => cursor.field(&mut slot0),
+                "ping" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(AsteriskPing {
+            asterisk_id: crate::runtime::decode::required(slot0)?,
+            ping: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+        })
+    }
 }
 /// The merging of media from one or more channels.
 ///
@@ -154,6 +343,51 @@ pub struct Bridge {
     /// The ID of the channel that is the source of video in this bridge, if one exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_source_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for Bridge {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<super::models::BridgeBridgeType> = None;
+        let mut slot2: Option<Option<serde_json::Value>> = None;
+        let mut slot3: Option<Vec<String>> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<String> = None;
+        let mut slot6: Option<String> = None;
+        let mut slot7: Option<String> = None;
+        let mut slot8: Option<String> = None;
+        let mut slot9: Option<Option<String>> = None;
+        let mut slot10: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge_class" => cursor.field(&mut slot0),
+                "bridge_type" => cursor.field(&mut slot1),
+                "bridgevars" => cursor.field(&mut slot2),
+                "channels" => cursor.field(&mut slot3),
+                "creationtime" => cursor.field(&mut slot4),
+                "creator" => cursor.field(&mut slot5),
+                "id" => cursor.field(&mut slot6),
+                "name" => cursor.field(&mut slot7),
+                "technology" => cursor.field(&mut slot8),
+                "video_mode" => cursor.field(&mut slot9),
+                "video_source_id" => cursor.field(&mut slot10),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Bridge {
+            bridge_class: crate::runtime::decode::required(slot0)?,
+            bridge_type: crate::runtime::decode::required(slot1)?,
+            bridgevars: slot2.flatten(),
+            channels: crate::runtime::decode::required(slot3)?,
+            creationtime: crate::runtime::decode::required(slot4)?,
+            creator: crate::runtime::decode::required(slot5)?,
+            id: crate::runtime::decode::required(slot6)?,
+            name: crate::runtime::decode::required(slot7)?,
+            technology: crate::runtime::decode::required(slot8)?,
+            video_mode: slot9.flatten(),
+            video_source_id: slot10.flatten(),
+        })
+    }
 }
 /// Notification that an attended transfer has occurred.
 ///
@@ -211,6 +445,75 @@ pub struct BridgeAttendedTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for BridgeAttendedTransfer {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<String>> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<Option<super::models::Channel>> = None;
+        let mut slot3: Option<Option<super::models::Channel>> = None;
+        let mut slot4: Option<Option<super::models::Bridge>> = None;
+        let mut slot5: Option<Option<super::models::Channel>> = None;
+        let mut slot6: Option<String> = None;
+        let mut slot7: Option<bool> = None;
+        let mut slot8: Option<Option<super::models::Channel>> = None;
+        let mut slot9: Option<String> = None;
+        let mut slot10: Option<Option<super::models::Channel>> = None;
+        let mut slot11: Option<Option<super::models::Channel>> = None;
+        let mut slot12: Option<super::models::Channel> = None;
+        let mut slot13: Option<Option<super::models::Bridge>> = None;
+        let mut slot14: Option<super::models::Channel> = None;
+        let mut slot15: Option<Option<super::models::Bridge>> = None;
+        let mut slot16: Option<String> = None;
+        let mut slot17: Option<crate::runtime::Timestamp> = None;
+        let mut slot18: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "destination_application" => cursor.field(&mut slot0),
+                "destination_bridge" => cursor.field(&mut slot1),
+                "destination_link_first_leg" => cursor.field(&mut slot2),
+                "destination_link_second_leg" => cursor.field(&mut slot3),
+                "destination_threeway_bridge" => cursor.field(&mut slot4),
+                "destination_threeway_channel" => cursor.field(&mut slot5),
+                "destination_type" => cursor.field(&mut slot6),
+                "is_external" => cursor.field(&mut slot7),
+                "replace_channel" => cursor.field(&mut slot8),
+                "result" => cursor.field(&mut slot9),
+                "transfer_target" => cursor.field(&mut slot10),
+                "transferee" => cursor.field(&mut slot11),
+                "transferer_first_leg" => cursor.field(&mut slot12),
+                "transferer_first_leg_bridge" => cursor.field(&mut slot13),
+                "transferer_second_leg" => cursor.field(&mut slot14),
+                "transferer_second_leg_bridge" => cursor.field(&mut slot15),
+                "application" => cursor.field(&mut slot16),
+                "timestamp" => cursor.field(&mut slot17),
+                "asterisk_id" => cursor.field(&mut slot18),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(BridgeAttendedTransfer {
+            destination_application: slot0.flatten(),
+            destination_bridge: slot1.flatten(),
+            destination_link_first_leg: slot2.flatten(),
+            destination_link_second_leg: slot3.flatten(),
+            destination_threeway_bridge: slot4.flatten(),
+            destination_threeway_channel: slot5.flatten(),
+            destination_type: crate::runtime::decode::required(slot6)?,
+            is_external: crate::runtime::decode::required(slot7)?,
+            replace_channel: slot8.flatten(),
+            result: crate::runtime::decode::required(slot9)?,
+            transfer_target: slot10.flatten(),
+            transferee: slot11.flatten(),
+            transferer_first_leg: crate::runtime::decode::required(slot12)?,
+            transferer_first_leg_bridge: slot13.flatten(),
+            transferer_second_leg: crate::runtime::decode::required(slot14)?,
+            transferer_second_leg_bridge: slot15.flatten(),
+            application: crate::runtime::decode::required(slot16)?,
+            timestamp: crate::runtime::decode::required(slot17)?,
+            asterisk_id: slot18.flatten(),
+        })
+    }
+}
 /// Notification that a blind transfer has occurred.
 ///
 /// `BridgeBlindTransfer` in events.json.
@@ -243,6 +546,51 @@ pub struct BridgeBlindTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for BridgeBlindTransfer {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::Bridge>> = None;
+        let mut slot1: Option<super::models::Channel> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<bool> = None;
+        let mut slot5: Option<Option<super::models::Channel>> = None;
+        let mut slot6: Option<String> = None;
+        let mut slot7: Option<Option<super::models::Channel>> = None;
+        let mut slot8: Option<String> = None;
+        let mut slot9: Option<crate::runtime::Timestamp> = None;
+        let mut slot10: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "channel" => cursor.field(&mut slot1),
+                "context" => cursor.field(&mut slot2),
+                "exten" => cursor.field(&mut slot3),
+                "is_external" => cursor.field(&mut slot4),
+                "replace_channel" => cursor.field(&mut slot5),
+                "result" => cursor.field(&mut slot6),
+                "transferee" => cursor.field(&mut slot7),
+                "application" => cursor.field(&mut slot8),
+                "timestamp" => cursor.field(&mut slot9),
+                "asterisk_id" => cursor.field(&mut slot10),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(BridgeBlindTransfer {
+            bridge: slot0.flatten(),
+            channel: crate::runtime::decode::required(slot1)?,
+            context: crate::runtime::decode::required(slot2)?,
+            exten: crate::runtime::decode::required(slot3)?,
+            is_external: crate::runtime::decode::required(slot4)?,
+            replace_channel: slot5.flatten(),
+            result: crate::runtime::decode::required(slot6)?,
+            transferee: slot7.flatten(),
+            application: crate::runtime::decode::required(slot8)?,
+            timestamp: crate::runtime::decode::required(slot9)?,
+            asterisk_id: slot10.flatten(),
+        })
+    }
+}
 /// Notification that a bridge has been created.
 ///
 /// `BridgeCreated` in events.json.
@@ -257,6 +605,30 @@ pub struct BridgeCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for BridgeCreated {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Bridge> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(BridgeCreated {
+            bridge: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
+}
 /// Notification that a bridge has been destroyed.
 ///
 /// `BridgeDestroyed` in events.json.
@@ -270,6 +642,30 @@ pub struct BridgeDestroyed {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for BridgeDestroyed {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Bridge> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(BridgeDestroyed {
+            bridge: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// Notification that one bridge has merged into another.
 ///
@@ -286,6 +682,33 @@ pub struct BridgeMerged {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for BridgeMerged {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Bridge> = None;
+        let mut slot1: Option<super::models::Bridge> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "bridge_from" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(BridgeMerged {
+            bridge: crate::runtime::decode::required(slot0)?,
+            bridge_from: crate::runtime::decode::required(slot1)?,
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
+}
 /// Notification that the source of video in a bridge has changed.
 ///
 /// `BridgeVideoSourceChanged` in events.json.
@@ -301,6 +724,33 @@ pub struct BridgeVideoSourceChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for BridgeVideoSourceChanged {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Bridge> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "old_video_source_id" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(BridgeVideoSourceChanged {
+            bridge: crate::runtime::decode::required(slot0)?,
+            old_video_source_id: slot1.flatten(),
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
 }
 /// Info about how Asterisk was built
 ///
@@ -319,6 +769,36 @@ pub struct BuildInfo {
     pub os: String,
     /// Username that build Asterisk
     pub user: String,
+}
+impl crate::runtime::decode::WireDecode for BuildInfo {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<String> = None;
+        let mut slot5: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "date" => cursor.field(&mut slot0),
+                "kernel" => cursor.field(&mut slot1),
+                "machine" => cursor.field(&mut slot2),
+                "options" => cursor.field(&mut slot3),
+                "os" => cursor.field(&mut slot4),
+                "user" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(BuildInfo {
+            date: crate::runtime::decode::required(slot0)?,
+            kernel: crate::runtime::decode::required(slot1)?,
+            machine: crate::runtime::decode::required(slot2)?,
+            options: crate::runtime::decode::required(slot3)?,
+            os: crate::runtime::decode::required(slot4)?,
+            user: crate::runtime::decode::required(slot5)?,
+        })
+    }
 }
 /// Notification that a channel is being broadcast to ARI applications for claiming.
 ///
@@ -341,6 +821,36 @@ pub struct CallBroadcast {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for CallBroadcast {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<String>> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<super::models::Channel> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "called" => cursor.field(&mut slot0),
+                "caller" => cursor.field(&mut slot1),
+                "channel" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(CallBroadcast {
+            called: slot0.flatten(),
+            caller: slot1.flatten(),
+            channel: crate::runtime::decode::required(slot2)?,
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
+}
 /// Notification that a broadcast channel has been successfully claimed by an ARI application.
 ///
 /// `CallClaimed` in events.json.
@@ -358,6 +868,33 @@ pub struct CallClaimed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for CallClaimed {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "winner_app" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(CallClaimed {
+            channel: crate::runtime::decode::required(slot0)?,
+            winner_app: crate::runtime::decode::required(slot1)?,
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
+}
 /// Caller identification
 ///
 /// `CallerID` in channels.json.
@@ -365,6 +902,24 @@ pub struct CallClaimed {
 pub struct CallerID {
     pub name: String,
     pub number: String,
+}
+impl crate::runtime::decode::WireDecode for CallerID {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "name" => cursor.field(&mut slot0),
+                "number" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(CallerID {
+            name: crate::runtime::decode::required(slot0)?,
+            number: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// A specific communication connection between Asterisk and an Endpoint.
 ///
@@ -399,6 +954,57 @@ pub struct Channel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenantid: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for Channel {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<super::models::CallerID> = None;
+        let mut slot2: Option<Option<String>> = None;
+        let mut slot3: Option<Option<serde_json::Value>> = None;
+        let mut slot4: Option<super::models::CallerID> = None;
+        let mut slot5: Option<crate::runtime::Timestamp> = None;
+        let mut slot6: Option<super::models::DialplanCEP> = None;
+        let mut slot7: Option<String> = None;
+        let mut slot8: Option<String> = None;
+        let mut slot9: Option<String> = None;
+        let mut slot10: Option<String> = None;
+        let mut slot11: Option<super::models::ChannelState> = None;
+        let mut slot12: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "accountcode" => cursor.field(&mut slot0),
+                "caller" => cursor.field(&mut slot1),
+                "caller_rdnis" => cursor.field(&mut slot2),
+                "channelvars" => cursor.field(&mut slot3),
+                "connected" => cursor.field(&mut slot4),
+                "creationtime" => cursor.field(&mut slot5),
+                "dialplan" => cursor.field(&mut slot6),
+                "id" => cursor.field(&mut slot7),
+                "language" => cursor.field(&mut slot8),
+                "name" => cursor.field(&mut slot9),
+                "protocol_id" => cursor.field(&mut slot10),
+                "state" => cursor.field(&mut slot11),
+                "tenantid" => cursor.field(&mut slot12),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Channel {
+            accountcode: crate::runtime::decode::required(slot0)?,
+            caller: crate::runtime::decode::required(slot1)?,
+            caller_rdnis: slot2.flatten(),
+            channelvars: slot3.flatten(),
+            connected: crate::runtime::decode::required(slot4)?,
+            creationtime: crate::runtime::decode::required(slot5)?,
+            dialplan: crate::runtime::decode::required(slot6)?,
+            id: crate::runtime::decode::required(slot7)?,
+            language: crate::runtime::decode::required(slot8)?,
+            name: crate::runtime::decode::required(slot9)?,
+            protocol_id: crate::runtime::decode::required(slot10)?,
+            state: crate::runtime::decode::required(slot11)?,
+            tenantid: slot12.flatten(),
+        })
+    }
+}
 /// Channel changed Caller ID.
 ///
 /// `ChannelCallerId` in events.json.
@@ -418,6 +1024,36 @@ pub struct ChannelCallerId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelCallerId {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<i32> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<super::models::Channel> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "caller_presentation" => cursor.field(&mut slot0),
+                "caller_presentation_txt" => cursor.field(&mut slot1),
+                "channel" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelCallerId {
+            caller_presentation: crate::runtime::decode::required(slot0)?,
+            caller_presentation_txt: crate::runtime::decode::required(slot1)?,
+            channel: crate::runtime::decode::required(slot2)?,
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
+}
 /// Channel changed Connected Line.
 ///
 /// `ChannelConnectedLine` in events.json.
@@ -433,6 +1069,30 @@ pub struct ChannelConnectedLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelConnectedLine {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelConnectedLine {
+            channel: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
+}
 /// Notification that a channel has been created.
 ///
 /// `ChannelCreated` in events.json.
@@ -446,6 +1106,30 @@ pub struct ChannelCreated {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ChannelCreated {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelCreated {
+            channel: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// Notification that a channel has been destroyed.
 ///
@@ -468,6 +1152,39 @@ pub struct ChannelDestroyed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelDestroyed {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<i32> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<super::models::Channel> = None;
+        let mut slot3: Option<Option<i32>> = None;
+        let mut slot4: Option<String> = None;
+        let mut slot5: Option<crate::runtime::Timestamp> = None;
+        let mut slot6: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "cause" => cursor.field(&mut slot0),
+                "cause_txt" => cursor.field(&mut slot1),
+                "channel" => cursor.field(&mut slot2),
+                "tech_cause" => cursor.field(&mut slot3),
+                "application" => cursor.field(&mut slot4),
+                "timestamp" => cursor.field(&mut slot5),
+                "asterisk_id" => cursor.field(&mut slot6),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelDestroyed {
+            cause: crate::runtime::decode::required(slot0)?,
+            cause_txt: crate::runtime::decode::required(slot1)?,
+            channel: crate::runtime::decode::required(slot2)?,
+            tech_cause: slot3.flatten(),
+            application: crate::runtime::decode::required(slot4)?,
+            timestamp: crate::runtime::decode::required(slot5)?,
+            asterisk_id: slot6.flatten(),
+        })
+    }
+}
 /// Channel changed location in the dialplan.
 ///
 /// `ChannelDialplan` in events.json.
@@ -486,6 +1203,36 @@ pub struct ChannelDialplan {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ChannelDialplan {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "dialplan_app" => cursor.field(&mut slot1),
+                "dialplan_app_data" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelDialplan {
+            channel: crate::runtime::decode::required(slot0)?,
+            dialplan_app: crate::runtime::decode::required(slot1)?,
+            dialplan_app_data: crate::runtime::decode::required(slot2)?,
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
 }
 /// DTMF received on a channel.
 ///
@@ -508,6 +1255,36 @@ pub struct ChannelDtmfReceived {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelDtmfReceived {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<i32> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "digit" => cursor.field(&mut slot1),
+                "duration_ms" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelDtmfReceived {
+            channel: crate::runtime::decode::required(slot0)?,
+            digit: crate::runtime::decode::required(slot1)?,
+            duration_ms: crate::runtime::decode::required(slot2)?,
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
+}
 /// Notification that a channel has entered a bridge.
 ///
 /// `ChannelEnteredBridge` in events.json.
@@ -523,6 +1300,33 @@ pub struct ChannelEnteredBridge {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ChannelEnteredBridge {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Bridge> = None;
+        let mut slot1: Option<Option<super::models::Channel>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "channel" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelEnteredBridge {
+            bridge: crate::runtime::decode::required(slot0)?,
+            channel: slot1.flatten(),
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
 }
 /// A hangup was requested on the channel.
 ///
@@ -548,6 +1352,39 @@ pub struct ChannelHangupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelHangupRequest {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<i32>> = None;
+        let mut slot1: Option<super::models::Channel> = None;
+        let mut slot2: Option<Option<bool>> = None;
+        let mut slot3: Option<Option<i32>> = None;
+        let mut slot4: Option<String> = None;
+        let mut slot5: Option<crate::runtime::Timestamp> = None;
+        let mut slot6: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "cause" => cursor.field(&mut slot0),
+                "channel" => cursor.field(&mut slot1),
+                "soft" => cursor.field(&mut slot2),
+                "tech_cause" => cursor.field(&mut slot3),
+                "application" => cursor.field(&mut slot4),
+                "timestamp" => cursor.field(&mut slot5),
+                "asterisk_id" => cursor.field(&mut slot6),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelHangupRequest {
+            cause: slot0.flatten(),
+            channel: crate::runtime::decode::required(slot1)?,
+            soft: slot2.flatten(),
+            tech_cause: slot3.flatten(),
+            application: crate::runtime::decode::required(slot4)?,
+            timestamp: crate::runtime::decode::required(slot5)?,
+            asterisk_id: slot6.flatten(),
+        })
+    }
+}
 /// A channel initiated a media hold.
 ///
 /// `ChannelHold` in events.json.
@@ -566,6 +1403,33 @@ pub struct ChannelHold {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelHold {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "musicclass" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelHold {
+            channel: crate::runtime::decode::required(slot0)?,
+            musicclass: slot1.flatten(),
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
+}
 /// Notification that a channel has left a bridge.
 ///
 /// `ChannelLeftBridge` in events.json.
@@ -581,6 +1445,33 @@ pub struct ChannelLeftBridge {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelLeftBridge {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Bridge> = None;
+        let mut slot1: Option<super::models::Channel> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "channel" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelLeftBridge {
+            bridge: crate::runtime::decode::required(slot0)?,
+            channel: crate::runtime::decode::required(slot1)?,
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
+}
 /// Notification of a channel's state change.
 ///
 /// `ChannelStateChange` in events.json.
@@ -594,6 +1485,30 @@ pub struct ChannelStateChange {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ChannelStateChange {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelStateChange {
+            channel: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// Talking is no longer detected on the channel.
 ///
@@ -612,6 +1527,33 @@ pub struct ChannelTalkingFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelTalkingFinished {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<i32> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "duration" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelTalkingFinished {
+            channel: crate::runtime::decode::required(slot0)?,
+            duration: crate::runtime::decode::required(slot1)?,
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
+}
 /// Talking was detected on the channel.
 ///
 /// `ChannelTalkingStarted` in events.json.
@@ -627,6 +1569,30 @@ pub struct ChannelTalkingStarted {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelTalkingStarted {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelTalkingStarted {
+            channel: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
+}
 /// Tone was detected on the channel.
 ///
 /// `ChannelToneDetected` in events.json.
@@ -641,6 +1607,30 @@ pub struct ChannelToneDetected {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ChannelToneDetected {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelToneDetected {
+            channel: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// transfer on a channel.
 ///
@@ -662,6 +1652,36 @@ pub struct ChannelTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelTransfer {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::ReferTo> = None;
+        let mut slot1: Option<super::models::ReferredBy> = None;
+        let mut slot2: Option<Option<String>> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "refer_to" => cursor.field(&mut slot0),
+                "referred_by" => cursor.field(&mut slot1),
+                "state" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelTransfer {
+            refer_to: crate::runtime::decode::required(slot0)?,
+            referred_by: crate::runtime::decode::required(slot1)?,
+            state: slot2.flatten(),
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
+}
 /// A channel initiated a media unhold.
 ///
 /// `ChannelUnhold` in events.json.
@@ -676,6 +1696,30 @@ pub struct ChannelUnhold {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for ChannelUnhold {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelUnhold {
+            channel: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// User-generated event with additional user-defined fields in the object.
 ///
@@ -703,6 +1747,42 @@ pub struct ChannelUserevent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelUserevent {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::Bridge>> = None;
+        let mut slot1: Option<Option<super::models::Channel>> = None;
+        let mut slot2: Option<Option<super::models::Endpoint>> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<serde_json::Value> = None;
+        let mut slot5: Option<String> = None;
+        let mut slot6: Option<crate::runtime::Timestamp> = None;
+        let mut slot7: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "channel" => cursor.field(&mut slot1),
+                "endpoint" => cursor.field(&mut slot2),
+                "eventname" => cursor.field(&mut slot3),
+                "userevent" => cursor.field(&mut slot4),
+                "application" => cursor.field(&mut slot5),
+                "timestamp" => cursor.field(&mut slot6),
+                "asterisk_id" => cursor.field(&mut slot7),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelUserevent {
+            bridge: slot0.flatten(),
+            channel: slot1.flatten(),
+            endpoint: slot2.flatten(),
+            eventname: crate::runtime::decode::required(slot3)?,
+            userevent: crate::runtime::decode::required(slot4)?,
+            application: crate::runtime::decode::required(slot5)?,
+            timestamp: crate::runtime::decode::required(slot6)?,
+            asterisk_id: slot7.flatten(),
+        })
+    }
+}
 /// Channel variable changed.
 ///
 /// `ChannelVarset` in events.json.
@@ -725,6 +1805,36 @@ pub struct ChannelVarset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ChannelVarset {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::Channel>> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "value" => cursor.field(&mut slot1),
+                "variable" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ChannelVarset {
+            channel: slot0.flatten(),
+            value: crate::runtime::decode::required(slot1)?,
+            variable: crate::runtime::decode::required(slot2)?,
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
+}
 /// Info about Asterisk configuration
 ///
 /// `ConfigInfo` in asterisk.json.
@@ -746,6 +1856,36 @@ pub struct ConfigInfo {
     /// Effective user/group id for running Asterisk.
     pub setid: super::models::SetId,
 }
+impl crate::runtime::decode::WireDecode for ConfigInfo {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<Option<i32>> = None;
+        let mut slot2: Option<Option<f64>> = None;
+        let mut slot3: Option<Option<i32>> = None;
+        let mut slot4: Option<String> = None;
+        let mut slot5: Option<super::models::SetId> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "default_language" => cursor.field(&mut slot0),
+                "max_channels" => cursor.field(&mut slot1),
+                "max_load" => cursor.field(&mut slot2),
+                "max_open_files" => cursor.field(&mut slot3),
+                "name" => cursor.field(&mut slot4),
+                "setid" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ConfigInfo {
+            default_language: crate::runtime::decode::required(slot0)?,
+            max_channels: slot1.flatten(),
+            max_load: slot2.flatten(),
+            max_open_files: slot3.flatten(),
+            name: crate::runtime::decode::required(slot4)?,
+            setid: crate::runtime::decode::required(slot5)?,
+        })
+    }
+}
 /// A key/value pair that makes up part of a configuration object.
 ///
 /// `ConfigTuple` in asterisk.json.
@@ -755,6 +1895,24 @@ pub struct ConfigTuple {
     pub attribute: String,
     /// The value for the attribute.
     pub value: String,
+}
+impl crate::runtime::decode::WireDecode for ConfigTuple {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "attribute" => cursor.field(&mut slot0),
+                "value" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ConfigTuple {
+            attribute: crate::runtime::decode::required(slot0)?,
+            value: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// Detailed information about a contact on an endpoint.
 ///
@@ -771,6 +1929,30 @@ pub struct ContactInfo {
     /// The location of the contact.
     pub uri: String,
 }
+impl crate::runtime::decode::WireDecode for ContactInfo {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<super::models::ContactInfoContactStatus> = None;
+        let mut slot2: Option<Option<String>> = None;
+        let mut slot3: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "aor" => cursor.field(&mut slot0),
+                "contact_status" => cursor.field(&mut slot1),
+                "roundtrip_usec" => cursor.field(&mut slot2),
+                "uri" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ContactInfo {
+            aor: crate::runtime::decode::required(slot0)?,
+            contact_status: crate::runtime::decode::required(slot1)?,
+            roundtrip_usec: slot2.flatten(),
+            uri: crate::runtime::decode::required(slot3)?,
+        })
+    }
+}
 /// The state of a contact on an endpoint has changed.
 ///
 /// `ContactStatusChange` in events.json.
@@ -786,6 +1968,33 @@ pub struct ContactStatusChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for ContactStatusChange {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::ContactInfo> = None;
+        let mut slot1: Option<super::models::Endpoint> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "contact_info" => cursor.field(&mut slot0),
+                "endpoint" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ContactStatusChange {
+            contact_info: crate::runtime::decode::required(slot0)?,
+            endpoint: crate::runtime::decode::required(slot1)?,
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
+}
 /// Represents the state of a device.
 ///
 /// `DeviceState` in deviceStates.json.
@@ -795,6 +2004,24 @@ pub struct DeviceState {
     pub name: String,
     /// Device's state
     pub state: super::models::DeviceStateState,
+}
+impl crate::runtime::decode::WireDecode for DeviceState {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<super::models::DeviceStateState> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "name" => cursor.field(&mut slot0),
+                "state" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(DeviceState {
+            name: crate::runtime::decode::required(slot0)?,
+            state: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// Notification that a device state has changed.
 ///
@@ -810,6 +2037,30 @@ pub struct DeviceStateChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for DeviceStateChanged {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::DeviceState> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "device_state" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(DeviceStateChanged {
+            device_state: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// Dialing state has changed.
 ///
@@ -840,11 +2091,61 @@ pub struct Dial {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for Dial {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::Channel>> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<Option<String>> = None;
+        let mut slot3: Option<Option<String>> = None;
+        let mut slot4: Option<Option<super::models::Channel>> = None;
+        let mut slot5: Option<super::models::Channel> = None;
+        let mut slot6: Option<String> = None;
+        let mut slot7: Option<crate::runtime::Timestamp> = None;
+        let mut slot8: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "caller" => cursor.field(&mut slot0),
+                "dialstatus" => cursor.field(&mut slot1),
+                "dialstring" => cursor.field(&mut slot2),
+                "forward" => cursor.field(&mut slot3),
+                "forwarded" => cursor.field(&mut slot4),
+                "peer" => cursor.field(&mut slot5),
+                "application" => cursor.field(&mut slot6),
+                "timestamp" => cursor.field(&mut slot7),
+                "asterisk_id" => cursor.field(&mut slot8),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Dial {
+            caller: slot0.flatten(),
+            dialstatus: crate::runtime::decode::required(slot1)?,
+            dialstring: slot2.flatten(),
+            forward: slot3.flatten(),
+            forwarded: slot4.flatten(),
+            peer: crate::runtime::decode::required(slot5)?,
+            application: crate::runtime::decode::required(slot6)?,
+            timestamp: crate::runtime::decode::required(slot7)?,
+            asterisk_id: slot8.flatten(),
+        })
+    }
+}
 /// Dialed channel information.
 ///
 /// `Dialed` in channels.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dialed {}
+impl crate::runtime::decode::WireDecode for Dialed {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor
+            .object(|cursor, key| match key {
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Dialed {})
+    }
+}
 /// Dialplan location (context/extension/priority)
 ///
 /// `DialplanCEP` in channels.json.
@@ -860,6 +2161,33 @@ pub struct DialplanCEP {
     pub exten: String,
     /// Priority in the dialplan
     pub priority: i64,
+}
+impl crate::runtime::decode::WireDecode for DialplanCEP {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<i64> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "app_data" => cursor.field(&mut slot0),
+                "app_name" => cursor.field(&mut slot1),
+                "context" => cursor.field(&mut slot2),
+                "exten" => cursor.field(&mut slot3),
+                "priority" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(DialplanCEP {
+            app_data: crate::runtime::decode::required(slot0)?,
+            app_name: crate::runtime::decode::required(slot1)?,
+            context: crate::runtime::decode::required(slot2)?,
+            exten: crate::runtime::decode::required(slot3)?,
+            priority: crate::runtime::decode::required(slot4)?,
+        })
+    }
 }
 /// An external device that may offer/accept calls to/from Asterisk.
 ///
@@ -878,6 +2206,30 @@ pub struct Endpoint {
     /// Technology of the endpoint
     pub technology: String,
 }
+impl crate::runtime::decode::WireDecode for Endpoint {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Vec<String>> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<Option<super::models::EndpointState>> = None;
+        let mut slot3: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel_ids" => cursor.field(&mut slot0),
+                "resource" => cursor.field(&mut slot1),
+                "state" => cursor.field(&mut slot2),
+                "technology" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Endpoint {
+            channel_ids: crate::runtime::decode::required(slot0)?,
+            resource: crate::runtime::decode::required(slot1)?,
+            state: slot2.flatten(),
+            technology: crate::runtime::decode::required(slot3)?,
+        })
+    }
+}
 /// Endpoint state changed.
 ///
 /// `EndpointStateChange` in events.json.
@@ -892,6 +2244,30 @@ pub struct EndpointStateChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for EndpointStateChange {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Endpoint> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "endpoint" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(EndpointStateChange {
+            endpoint: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
+}
 /// Identifies the format and language of a sound file
 ///
 /// `FormatLangPair` in sounds.json.
@@ -899,6 +2275,24 @@ pub struct EndpointStateChange {
 pub struct FormatLangPair {
     pub format: String,
     pub language: String,
+}
+impl crate::runtime::decode::WireDecode for FormatLangPair {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "format" => cursor.field(&mut slot0),
+                "language" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(FormatLangPair {
+            format: crate::runtime::decode::required(slot0)?,
+            language: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// A recording that is in progress
 ///
@@ -925,6 +2319,42 @@ pub struct LiveRecording {
     /// URI for the channel or bridge being recorded
     pub target_uri: String,
 }
+impl crate::runtime::decode::WireDecode for LiveRecording {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<String>> = None;
+        let mut slot1: Option<Option<i32>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<Option<i32>> = None;
+        let mut slot5: Option<super::models::LiveRecordingState> = None;
+        let mut slot6: Option<Option<i32>> = None;
+        let mut slot7: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "cause" => cursor.field(&mut slot0),
+                "duration" => cursor.field(&mut slot1),
+                "format" => cursor.field(&mut slot2),
+                "name" => cursor.field(&mut slot3),
+                "silence_duration" => cursor.field(&mut slot4),
+                "state" => cursor.field(&mut slot5),
+                "talking_duration" => cursor.field(&mut slot6),
+                "target_uri" => cursor.field(&mut slot7),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(LiveRecording {
+            cause: slot0.flatten(),
+            duration: slot1.flatten(),
+            format: crate::runtime::decode::required(slot2)?,
+            name: crate::runtime::decode::required(slot3)?,
+            silence_duration: slot4.flatten(),
+            state: crate::runtime::decode::required(slot5)?,
+            talking_duration: slot6.flatten(),
+            target_uri: crate::runtime::decode::required(slot7)?,
+        })
+    }
+}
 /// Details of an Asterisk log channel
 ///
 /// `LogChannel` in asterisk.json.
@@ -940,6 +2370,30 @@ pub struct LogChannel {
     #[serde(rename = "type")]
     pub type_: String,
 }
+impl crate::runtime::decode::WireDecode for LogChannel {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "configuration" => cursor.field(&mut slot1),
+                "status" => cursor.field(&mut slot2),
+                "type" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(LogChannel {
+            channel: crate::runtime::decode::required(slot0)?,
+            configuration: crate::runtime::decode::required(slot1)?,
+            status: crate::runtime::decode::required(slot2)?,
+            type_: crate::runtime::decode::required(slot3)?,
+        })
+    }
+}
 /// Represents the state of a mailbox.
 ///
 /// `Mailbox` in mailboxes.json.
@@ -952,6 +2406,27 @@ pub struct Mailbox {
     /// Count of old messages in the mailbox.
     pub old_messages: i32,
 }
+impl crate::runtime::decode::WireDecode for Mailbox {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<i32> = None;
+        let mut slot2: Option<i32> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "name" => cursor.field(&mut slot0),
+                "new_messages" => cursor.field(&mut slot1),
+                "old_messages" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Mailbox {
+            name: crate::runtime::decode::required(slot0)?,
+            new_messages: crate::runtime::decode::required(slot1)?,
+            old_messages: crate::runtime::decode::required(slot2)?,
+        })
+    }
+}
 /// Error event sent when required params are missing.
 ///
 /// `MissingParams` in events.json.
@@ -962,6 +2437,24 @@ pub struct MissingParams {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for MissingParams {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Vec<String>> = None;
+        let mut slot1: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "params" => cursor.field(&mut slot0),
+                "asterisk_id" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(MissingParams {
+            params: crate::runtime::decode::required(slot0)?,
+            asterisk_id: slot1.flatten(),
+        })
+    }
 }
 /// Details of an Asterisk module
 ///
@@ -978,6 +2471,33 @@ pub struct Module {
     pub support_level: String,
     /// The number of times this module is being used
     pub use_count: i32,
+}
+impl crate::runtime::decode::WireDecode for Module {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<i32> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "description" => cursor.field(&mut slot0),
+                "name" => cursor.field(&mut slot1),
+                "status" => cursor.field(&mut slot2),
+                "support_level" => cursor.field(&mut slot3),
+                "use_count" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Module {
+            description: crate::runtime::decode::required(slot0)?,
+            name: crate::runtime::decode::required(slot1)?,
+            status: crate::runtime::decode::required(slot2)?,
+            support_level: crate::runtime::decode::required(slot3)?,
+            use_count: crate::runtime::decode::required(slot4)?,
+        })
+    }
 }
 /// Detailed information about a remote peer that communicates with Asterisk.
 ///
@@ -999,6 +2519,33 @@ pub struct Peer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for Peer {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<String>> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<Option<String>> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "address" => cursor.field(&mut slot0),
+                "cause" => cursor.field(&mut slot1),
+                "peer_status" => cursor.field(&mut slot2),
+                "port" => cursor.field(&mut slot3),
+                "time" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Peer {
+            address: slot0.flatten(),
+            cause: slot1.flatten(),
+            peer_status: crate::runtime::decode::required(slot2)?,
+            port: slot3.flatten(),
+            time: slot4.flatten(),
+        })
+    }
+}
 /// The state of a peer associated with an endpoint has changed.
 ///
 /// `PeerStatusChange` in events.json.
@@ -1013,6 +2560,33 @@ pub struct PeerStatusChange {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for PeerStatusChange {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Endpoint> = None;
+        let mut slot1: Option<super::models::Peer> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "endpoint" => cursor.field(&mut slot0),
+                "peer" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(PeerStatusChange {
+            endpoint: crate::runtime::decode::required(slot0)?,
+            peer: crate::runtime::decode::required(slot1)?,
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
 }
 /// Object representing the playback of media to a channel
 ///
@@ -1034,6 +2608,36 @@ pub struct Playback {
     /// URI for the channel or bridge to play the media on
     pub target_uri: String,
 }
+impl crate::runtime::decode::WireDecode for Playback {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<Option<String>> = None;
+        let mut slot4: Option<super::models::PlaybackState> = None;
+        let mut slot5: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "id" => cursor.field(&mut slot0),
+                "language" => cursor.field(&mut slot1),
+                "media_uri" => cursor.field(&mut slot2),
+                "next_media_uri" => cursor.field(&mut slot3),
+                "state" => cursor.field(&mut slot4),
+                "target_uri" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Playback {
+            id: crate::runtime::decode::required(slot0)?,
+            language: slot1.flatten(),
+            media_uri: crate::runtime::decode::required(slot2)?,
+            next_media_uri: slot3.flatten(),
+            state: crate::runtime::decode::required(slot4)?,
+            target_uri: crate::runtime::decode::required(slot5)?,
+        })
+    }
+}
 /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
 ///
 /// `PlaybackContinuing` in events.json.
@@ -1048,6 +2652,30 @@ pub struct PlaybackContinuing {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for PlaybackContinuing {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Playback> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "playback" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(PlaybackContinuing {
+            playback: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// Event showing the completion of a media playback operation.
 ///
@@ -1064,6 +2692,30 @@ pub struct PlaybackFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for PlaybackFinished {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Playback> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "playback" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(PlaybackFinished {
+            playback: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
+}
 /// Event showing the start of a media playback operation.
 ///
 /// `PlaybackStarted` in events.json.
@@ -1079,6 +2731,30 @@ pub struct PlaybackStarted {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for PlaybackStarted {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Playback> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "playback" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(PlaybackStarted {
+            playback: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
+}
 /// REST over Websocket header
 ///
 /// `RESTHeader` in events.json.
@@ -1089,6 +2765,24 @@ pub struct RESTHeader {
     /// Header value
     pub value: String,
 }
+impl crate::runtime::decode::WireDecode for RESTHeader {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "name" => cursor.field(&mut slot0),
+                "value" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RESTHeader {
+            name: crate::runtime::decode::required(slot0)?,
+            value: crate::runtime::decode::required(slot1)?,
+        })
+    }
+}
 /// REST over Websocket Query String Parameter
 ///
 /// `RESTQueryStringParameter` in events.json.
@@ -1098,6 +2792,24 @@ pub struct RESTQueryStringParameter {
     pub name: String,
     /// Parameter value
     pub value: String,
+}
+impl crate::runtime::decode::WireDecode for RESTQueryStringParameter {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "name" => cursor.field(&mut slot0),
+                "value" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RESTQueryStringParameter {
+            name: crate::runtime::decode::required(slot0)?,
+            value: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// REST over Websocket Request.
 ///
@@ -1124,6 +2836,42 @@ pub struct RESTRequest {
     pub type_: String,
     /// Resource URI with optional query string parameters.
     pub uri: String,
+}
+impl crate::runtime::decode::WireDecode for RESTRequest {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<String>> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<Option<Vec<super::models::RESTQueryStringParameter>>> = None;
+        let mut slot4: Option<String> = None;
+        let mut slot5: Option<String> = None;
+        let mut slot6: Option<String> = None;
+        let mut slot7: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "content_type" => cursor.field(&mut slot0),
+                "message_body" => cursor.field(&mut slot1),
+                "method" => cursor.field(&mut slot2),
+                "query_strings" => cursor.field(&mut slot3),
+                "request_id" => cursor.field(&mut slot4),
+                "transaction_id" => cursor.field(&mut slot5),
+                "type" => cursor.field(&mut slot6),
+                "uri" => cursor.field(&mut slot7),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RESTRequest {
+            content_type: slot0.flatten(),
+            message_body: slot1.flatten(),
+            method: crate::runtime::decode::required(slot2)?,
+            query_strings: slot3.flatten(),
+            request_id: crate::runtime::decode::required(slot4)?,
+            transaction_id: crate::runtime::decode::required(slot5)?,
+            type_: crate::runtime::decode::required(slot6)?,
+            uri: crate::runtime::decode::required(slot7)?,
+        })
+    }
 }
 /// REST over Websocket Response.
 ///
@@ -1153,6 +2901,48 @@ pub struct RESTResponse {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for RESTResponse {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<String>> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<i32> = None;
+        let mut slot5: Option<String> = None;
+        let mut slot6: Option<String> = None;
+        let mut slot7: Option<String> = None;
+        let mut slot8: Option<crate::runtime::Timestamp> = None;
+        let mut slot9: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "content_type" => cursor.field(&mut slot0),
+                "message_body" => cursor.field(&mut slot1),
+                "reason_phrase" => cursor.field(&mut slot2),
+                "request_id" => cursor.field(&mut slot3),
+                "status_code" => cursor.field(&mut slot4),
+                "transaction_id" => cursor.field(&mut slot5),
+                "uri" => cursor.field(&mut slot6),
+                "application" => cursor.field(&mut slot7),
+                "timestamp" => cursor.field(&mut slot8),
+                "asterisk_id" => cursor.field(&mut slot9),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RESTResponse {
+            content_type: slot0.flatten(),
+            message_body: slot1.flatten(),
+            reason_phrase: crate::runtime::decode::required(slot2)?,
+            request_id: crate::runtime::decode::required(slot3)?,
+            status_code: crate::runtime::decode::required(slot4)?,
+            transaction_id: crate::runtime::decode::required(slot5)?,
+            uri: crate::runtime::decode::required(slot6)?,
+            application: crate::runtime::decode::required(slot7)?,
+            timestamp: crate::runtime::decode::required(slot8)?,
+            asterisk_id: slot9.flatten(),
+        })
+    }
 }
 /// A statistics of a RTP.
 ///
@@ -1247,6 +3037,114 @@ pub struct RTPstat {
     /// Number of transmitted packets lost.
     pub txploss: i32,
 }
+impl crate::runtime::decode::WireDecode for RTPstat {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<Option<f64>> = None;
+        let mut slot2: Option<Option<f64>> = None;
+        let mut slot3: Option<Option<f64>> = None;
+        let mut slot4: Option<Option<f64>> = None;
+        let mut slot5: Option<Option<f64>> = None;
+        let mut slot6: Option<Option<f64>> = None;
+        let mut slot7: Option<i32> = None;
+        let mut slot8: Option<Option<f64>> = None;
+        let mut slot9: Option<Option<f64>> = None;
+        let mut slot10: Option<Option<f64>> = None;
+        let mut slot11: Option<Option<f64>> = None;
+        let mut slot12: Option<Option<f64>> = None;
+        let mut slot13: Option<Option<f64>> = None;
+        let mut slot14: Option<Option<f64>> = None;
+        let mut slot15: Option<Option<f64>> = None;
+        let mut slot16: Option<Option<f64>> = None;
+        let mut slot17: Option<Option<f64>> = None;
+        let mut slot18: Option<Option<f64>> = None;
+        let mut slot19: Option<i32> = None;
+        let mut slot20: Option<Option<f64>> = None;
+        let mut slot21: Option<Option<f64>> = None;
+        let mut slot22: Option<Option<f64>> = None;
+        let mut slot23: Option<i32> = None;
+        let mut slot24: Option<Option<f64>> = None;
+        let mut slot25: Option<i32> = None;
+        let mut slot26: Option<i32> = None;
+        let mut slot27: Option<Option<f64>> = None;
+        let mut slot28: Option<i32> = None;
+        let mut slot29: Option<Option<f64>> = None;
+        let mut slot30: Option<i32> = None;
+        let mut slot31: Option<i32> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel_uniqueid" => cursor.field(&mut slot0),
+                "local_maxjitter" => cursor.field(&mut slot1),
+                "local_maxrxploss" => cursor.field(&mut slot2),
+                "local_minjitter" => cursor.field(&mut slot3),
+                "local_minrxploss" => cursor.field(&mut slot4),
+                "local_normdevjitter" => cursor.field(&mut slot5),
+                "local_normdevrxploss" => cursor.field(&mut slot6),
+                "local_ssrc" => cursor.field(&mut slot7),
+                "local_stdevjitter" => cursor.field(&mut slot8),
+                "local_stdevrxploss" => cursor.field(&mut slot9),
+                "maxrtt" => cursor.field(&mut slot10),
+                "minrtt" => cursor.field(&mut slot11),
+                "normdevrtt" => cursor.field(&mut slot12),
+                "remote_maxjitter" => cursor.field(&mut slot13),
+                "remote_maxrxploss" => cursor.field(&mut slot14),
+                "remote_minjitter" => cursor.field(&mut slot15),
+                "remote_minrxploss" => cursor.field(&mut slot16),
+                "remote_normdevjitter" => cursor.field(&mut slot17),
+                "remote_normdevrxploss" => cursor.field(&mut slot18),
+                "remote_ssrc" => cursor.field(&mut slot19),
+                "remote_stdevjitter" => cursor.field(&mut slot20),
+                "remote_stdevrxploss" => cursor.field(&mut slot21),
+                "rtt" => cursor.field(&mut slot22),
+                "rxcount" => cursor.field(&mut slot23),
+                "rxjitter" => cursor.field(&mut slot24),
+                "rxoctetcount" => cursor.field(&mut slot25),
+                "rxploss" => cursor.field(&mut slot26),
+                "stdevrtt" => cursor.field(&mut slot27),
+                "txcount" => cursor.field(&mut slot28),
+                "txjitter" => cursor.field(&mut slot29),
+                "txoctetcount" => cursor.field(&mut slot30),
+                "txploss" => cursor.field(&mut slot31),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RTPstat {
+            channel_uniqueid: crate::runtime::decode::required(slot0)?,
+            local_maxjitter: slot1.flatten(),
+            local_maxrxploss: slot2.flatten(),
+            local_minjitter: slot3.flatten(),
+            local_minrxploss: slot4.flatten(),
+            local_normdevjitter: slot5.flatten(),
+            local_normdevrxploss: slot6.flatten(),
+            local_ssrc: crate::runtime::decode::required(slot7)?,
+            local_stdevjitter: slot8.flatten(),
+            local_stdevrxploss: slot9.flatten(),
+            maxrtt: slot10.flatten(),
+            minrtt: slot11.flatten(),
+            normdevrtt: slot12.flatten(),
+            remote_maxjitter: slot13.flatten(),
+            remote_maxrxploss: slot14.flatten(),
+            remote_minjitter: slot15.flatten(),
+            remote_minrxploss: slot16.flatten(),
+            remote_normdevjitter: slot17.flatten(),
+            remote_normdevrxploss: slot18.flatten(),
+            remote_ssrc: crate::runtime::decode::required(slot19)?,
+            remote_stdevjitter: slot20.flatten(),
+            remote_stdevrxploss: slot21.flatten(),
+            rtt: slot22.flatten(),
+            rxcount: crate::runtime::decode::required(slot23)?,
+            rxjitter: slot24.flatten(),
+            rxoctetcount: crate::runtime::decode::required(slot25)?,
+            rxploss: crate::runtime::decode::required(slot26)?,
+            stdevrtt: slot27.flatten(),
+            txcount: crate::runtime::decode::required(slot28)?,
+            txjitter: slot29.flatten(),
+            txoctetcount: crate::runtime::decode::required(slot30)?,
+            txploss: crate::runtime::decode::required(slot31)?,
+        })
+    }
+}
 /// Event showing failure of a recording operation.
 ///
 /// `RecordingFailed` in events.json.
@@ -1261,6 +3159,30 @@ pub struct RecordingFailed {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for RecordingFailed {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::LiveRecording> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "recording" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RecordingFailed {
+            recording: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// Event showing the completion of a recording operation.
 ///
@@ -1277,6 +3199,30 @@ pub struct RecordingFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for RecordingFinished {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::LiveRecording> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "recording" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RecordingFinished {
+            recording: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
+}
 /// Event showing the start of a recording operation.
 ///
 /// `RecordingStarted` in events.json.
@@ -1291,6 +3237,30 @@ pub struct RecordingStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for RecordingStarted {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::LiveRecording> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "recording" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RecordingStarted {
+            recording: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// transfer destination requested by transferee
 ///
@@ -1308,6 +3278,30 @@ pub struct ReferTo {
     pub destination_channel: Option<super::models::Channel>,
     pub requested_destination: super::models::RequiredDestination,
 }
+impl crate::runtime::decode::WireDecode for ReferTo {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::Bridge>> = None;
+        let mut slot1: Option<Option<super::models::Channel>> = None;
+        let mut slot2: Option<Option<super::models::Channel>> = None;
+        let mut slot3: Option<super::models::RequiredDestination> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "connected_channel" => cursor.field(&mut slot1),
+                "destination_channel" => cursor.field(&mut slot2),
+                "requested_destination" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ReferTo {
+            bridge: slot0.flatten(),
+            connected_channel: slot1.flatten(),
+            destination_channel: slot2.flatten(),
+            requested_destination: crate::runtime::decode::required(slot3)?,
+        })
+    }
+}
 /// transfer destination requested by transferee
 ///
 /// `ReferredBy` in events.json.
@@ -1321,6 +3315,27 @@ pub struct ReferredBy {
     pub connected_channel: Option<super::models::Channel>,
     /// The channel on which the refer was received
     pub source_channel: super::models::Channel,
+}
+impl crate::runtime::decode::WireDecode for ReferredBy {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::Bridge>> = None;
+        let mut slot1: Option<Option<super::models::Channel>> = None;
+        let mut slot2: Option<super::models::Channel> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "bridge" => cursor.field(&mut slot0),
+                "connected_channel" => cursor.field(&mut slot1),
+                "source_channel" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(ReferredBy {
+            bridge: slot0.flatten(),
+            connected_channel: slot1.flatten(),
+            source_channel: crate::runtime::decode::required(slot2)?,
+        })
+    }
 }
 /// Information about the requested destination
 ///
@@ -1337,6 +3352,27 @@ pub struct RequiredDestination {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for RequiredDestination {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<Vec<super::models::AdditionalParam>>> = None;
+        let mut slot1: Option<Option<String>> = None;
+        let mut slot2: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "additional_protocol_params" => cursor.field(&mut slot0),
+                "destination" => cursor.field(&mut slot1),
+                "protocol_id" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(RequiredDestination {
+            additional_protocol_params: slot0.flatten(),
+            destination: slot1.flatten(),
+            protocol_id: slot2.flatten(),
+        })
+    }
+}
 /// Effective user/group id
 ///
 /// `SetId` in asterisk.json.
@@ -1346,6 +3382,24 @@ pub struct SetId {
     pub group: String,
     /// Effective user id.
     pub user: String,
+}
+impl crate::runtime::decode::WireDecode for SetId {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "group" => cursor.field(&mut slot0),
+                "user" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(SetId {
+            group: crate::runtime::decode::required(slot0)?,
+            user: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// A media file that may be played back.
 ///
@@ -1360,6 +3414,27 @@ pub struct Sound {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for Sound {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Vec<super::models::FormatLangPair>> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "formats" => cursor.field(&mut slot0),
+                "id" => cursor.field(&mut slot1),
+                "text" => cursor.field(&mut slot2),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Sound {
+            formats: crate::runtime::decode::required(slot0)?,
+            id: crate::runtime::decode::required(slot1)?,
+            text: slot2.flatten(),
+        })
+    }
+}
 /// Notification that a channel has left a Stasis application.
 ///
 /// `StasisEnd` in events.json.
@@ -1373,6 +3448,30 @@ pub struct StasisEnd {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
+}
+impl crate::runtime::decode::WireDecode for StasisEnd {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<super::models::Channel> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<crate::runtime::Timestamp> = None;
+        let mut slot3: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "channel" => cursor.field(&mut slot0),
+                "application" => cursor.field(&mut slot1),
+                "timestamp" => cursor.field(&mut slot2),
+                "asterisk_id" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(StasisEnd {
+            channel: crate::runtime::decode::required(slot0)?,
+            application: crate::runtime::decode::required(slot1)?,
+            timestamp: crate::runtime::decode::required(slot2)?,
+            asterisk_id: slot3.flatten(),
+        })
+    }
 }
 /// Notification that a channel has entered a Stasis application.
 ///
@@ -1392,6 +3491,36 @@ pub struct StasisStart {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for StasisStart {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Vec<String>> = None;
+        let mut slot1: Option<super::models::Channel> = None;
+        let mut slot2: Option<Option<super::models::Channel>> = None;
+        let mut slot3: Option<String> = None;
+        let mut slot4: Option<crate::runtime::Timestamp> = None;
+        let mut slot5: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "args" => cursor.field(&mut slot0),
+                "channel" => cursor.field(&mut slot1),
+                "replace_channel" => cursor.field(&mut slot2),
+                "application" => cursor.field(&mut slot3),
+                "timestamp" => cursor.field(&mut slot4),
+                "asterisk_id" => cursor.field(&mut slot5),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(StasisStart {
+            args: crate::runtime::decode::required(slot0)?,
+            channel: crate::runtime::decode::required(slot1)?,
+            replace_channel: slot2.flatten(),
+            application: crate::runtime::decode::required(slot3)?,
+            timestamp: crate::runtime::decode::required(slot4)?,
+            asterisk_id: slot5.flatten(),
+        })
+    }
+}
 /// Info about Asterisk status
 ///
 /// `StatusInfo` in asterisk.json.
@@ -1402,6 +3531,24 @@ pub struct StatusInfo {
     /// Time when Asterisk was started.
     pub startup_time: crate::runtime::Timestamp,
 }
+impl crate::runtime::decode::WireDecode for StatusInfo {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<crate::runtime::Timestamp> = None;
+        let mut slot1: Option<crate::runtime::Timestamp> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "last_reload_time" => cursor.field(&mut slot0),
+                "startup_time" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(StatusInfo {
+            last_reload_time: crate::runtime::decode::required(slot0)?,
+            startup_time: crate::runtime::decode::required(slot1)?,
+        })
+    }
+}
 /// A past recording that may be played back.
 ///
 /// `StoredRecording` in recordings.json.
@@ -1409,6 +3556,24 @@ pub struct StatusInfo {
 pub struct StoredRecording {
     pub format: String,
     pub name: String,
+}
+impl crate::runtime::decode::WireDecode for StoredRecording {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "format" => cursor.field(&mut slot0),
+                "name" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(StoredRecording {
+            format: crate::runtime::decode::required(slot0)?,
+            name: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// Info about Asterisk
 ///
@@ -1418,6 +3583,24 @@ pub struct SystemInfo {
     pub entity_id: String,
     /// Asterisk version.
     pub version: String,
+}
+impl crate::runtime::decode::WireDecode for SystemInfo {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "entity_id" => cursor.field(&mut slot0),
+                "version" => cursor.field(&mut slot1),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(SystemInfo {
+            entity_id: crate::runtime::decode::required(slot0)?,
+            version: crate::runtime::decode::required(slot1)?,
+        })
+    }
 }
 /// A text message.
 ///
@@ -1433,6 +3616,30 @@ pub struct TextMessage {
     /// Technology specific key/value pairs (JSON object) associated with the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<serde_json::Value>,
+}
+impl crate::runtime::decode::WireDecode for TextMessage {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        let mut slot1: Option<String> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<Option<serde_json::Value>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "body" => cursor.field(&mut slot0),
+                "from" => cursor.field(&mut slot1),
+                "to" => cursor.field(&mut slot2),
+                "variables" => cursor.field(&mut slot3),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(TextMessage {
+            body: crate::runtime::decode::required(slot0)?,
+            from: crate::runtime::decode::required(slot1)?,
+            to: crate::runtime::decode::required(slot2)?,
+            variables: slot3.flatten(),
+        })
+    }
 }
 /// A text message was received from an endpoint.
 ///
@@ -1450,6 +3657,33 @@ pub struct TextMessageReceived {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
+impl crate::runtime::decode::WireDecode for TextMessageReceived {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<Option<super::models::Endpoint>> = None;
+        let mut slot1: Option<super::models::TextMessage> = None;
+        let mut slot2: Option<String> = None;
+        let mut slot3: Option<crate::runtime::Timestamp> = None;
+        let mut slot4: Option<Option<String>> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "endpoint" => cursor.field(&mut slot0),
+                "message" => cursor.field(&mut slot1),
+                "application" => cursor.field(&mut slot2),
+                "timestamp" => cursor.field(&mut slot3),
+                "asterisk_id" => cursor.field(&mut slot4),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(TextMessageReceived {
+            endpoint: slot0.flatten(),
+            message: crate::runtime::decode::required(slot1)?,
+            application: crate::runtime::decode::required(slot2)?,
+            timestamp: crate::runtime::decode::required(slot3)?,
+            asterisk_id: slot4.flatten(),
+        })
+    }
+}
 /// The value of a channel variable
 ///
 /// `Variable` in asterisk.json.
@@ -1458,6 +3692,21 @@ pub struct Variable {
     /// The value of the variable requested
     pub value: String,
 }
+impl crate::runtime::decode::WireDecode for Variable {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<String> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "value" => cursor.field(&mut slot0),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Variable {
+            value: crate::runtime::decode::required(slot0)?,
+        })
+    }
+}
 /// A dictionary of channel variables
 ///
 /// `Variables` in asterisk.json.
@@ -1465,6 +3714,21 @@ pub struct Variable {
 pub struct Variables {
     /// A dictionary of channel variables
     pub variables: serde_json::Value,
+}
+impl crate::runtime::decode::WireDecode for Variables {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        let mut slot0: Option<serde_json::Value> = None;
+        cursor
+            .object(|cursor, key| match key {
+                "variables" => cursor.field(&mut slot0),
+                _ => cursor.skip_value(),
+            })?;
+        Ok(Variables {
+            variables: crate::runtime::decode::required(slot0)?,
+        })
+    }
 }
 /// Values of `Bridge.bridge_type`.
 ///
@@ -1522,6 +3786,13 @@ impl<'de> Deserialize<'de> for BridgeBridgeType {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for BridgeBridgeType {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `Channel.state`.
@@ -1618,6 +3889,13 @@ impl<'de> Deserialize<'de> for ChannelState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for ChannelState {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `connection_type` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1674,6 +3952,13 @@ impl<'de> Deserialize<'de> for ConnectionType {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for ConnectionType {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `ContactInfo.contact_status`.
@@ -1744,6 +4029,13 @@ impl<'de> Deserialize<'de> for ContactInfoContactStatus {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for ContactInfoContactStatus {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `DeviceState.state`.
@@ -1832,6 +4124,13 @@ impl<'de> Deserialize<'de> for DeviceStateState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for DeviceStateState {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `encapsulation` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1892,6 +4191,13 @@ impl<'de> Deserialize<'de> for Encapsulation {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for Encapsulation {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `Endpoint.state`.
@@ -1956,6 +4262,13 @@ impl<'de> Deserialize<'de> for EndpointState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for EndpointState {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2008,6 +4321,13 @@ impl<'de> Deserialize<'de> for ExternalMediaDirection {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for ExternalMediaDirection {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `ifExists` parameter
@@ -2070,6 +4390,13 @@ impl<'de> Deserialize<'de> for IfExists {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for IfExists {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `LiveRecording.state`.
@@ -2146,6 +4473,13 @@ impl<'de> Deserialize<'de> for LiveRecordingState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for LiveRecordingState {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2206,6 +4540,13 @@ impl<'de> Deserialize<'de> for MuteDirection {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for MuteDirection {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `only` parameter
@@ -2272,6 +4613,13 @@ impl<'de> Deserialize<'de> for Only {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for Only {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `operation` parameter
@@ -2344,6 +4692,13 @@ impl<'de> Deserialize<'de> for Operation {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for Operation {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// Values of `Playback.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2412,6 +4767,13 @@ impl<'de> Deserialize<'de> for PlaybackState {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for PlaybackState {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `reason` parameter
@@ -2516,6 +4878,13 @@ impl<'de> Deserialize<'de> for Reason {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for Reason {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `spy` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2580,6 +4949,13 @@ impl<'de> Deserialize<'de> for Spy {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for Spy {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `terminateOn` parameter
@@ -2648,6 +5024,13 @@ impl<'de> Deserialize<'de> for TerminateOn {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for TerminateOn {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `transport` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2710,6 +5093,13 @@ impl<'de> Deserialize<'de> for Transport {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for Transport {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2770,6 +5160,13 @@ impl<'de> Deserialize<'de> for UnmuteDirection {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for UnmuteDirection {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `deviceState` parameter
@@ -2854,6 +5251,13 @@ impl<'de> Deserialize<'de> for UpdateDeviceState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
+impl crate::runtime::decode::WireDecode for UpdateDeviceState {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
+    }
+}
 /// the `whisper` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2918,6 +5322,13 @@ impl<'de> Deserialize<'de> for Whisper {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+    }
+}
+impl crate::runtime::decode::WireDecode for Whisper {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Base type for asynchronous events from Asterisk.
@@ -3215,97 +5626,182 @@ impl Event {
     }
     /// Decodes one JSON text, such as a WebSocket frame.
     pub fn from_json(text: &str) -> Result<Self, crate::runtime::DecodeError> {
+        Self::from_json_via(text, crate::runtime::decode::Path::Auto)
+    }
+    /// [`Self::from_json`] through one decoder only, to hold the fast path against serde.
+    #[doc(hidden)]
+    pub fn from_json_via(
+        text: &str,
+        path: crate::runtime::decode::Path,
+    ) -> Result<Self, crate::runtime::DecodeError> {
         let kind = crate::runtime::wire::discriminator(text, "type")
             .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
         let decoded = match kind.as_ref() {
             "ApplicationMoveFailed" => {
-                serde_json::from_str(text).map(Event::ApplicationMoveFailed)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ApplicationMoveFailed)
             }
             "ApplicationRegistered" => {
-                serde_json::from_str(text).map(Event::ApplicationRegistered)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ApplicationRegistered)
             }
             "ApplicationReplaced" => {
-                serde_json::from_str(text).map(Event::ApplicationReplaced)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ApplicationReplaced)
             }
             "ApplicationUnregistered" => {
-                serde_json::from_str(text).map(Event::ApplicationUnregistered)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ApplicationUnregistered)
             }
             "BridgeAttendedTransfer" => {
-                serde_json::from_str(text).map(Event::BridgeAttendedTransfer)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::BridgeAttendedTransfer)
             }
             "BridgeBlindTransfer" => {
-                serde_json::from_str(text).map(Event::BridgeBlindTransfer)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::BridgeBlindTransfer)
             }
-            "BridgeCreated" => serde_json::from_str(text).map(Event::BridgeCreated),
-            "BridgeDestroyed" => serde_json::from_str(text).map(Event::BridgeDestroyed),
-            "BridgeMerged" => serde_json::from_str(text).map(Event::BridgeMerged),
+            "BridgeCreated" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::BridgeCreated)
+            }
+            "BridgeDestroyed" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::BridgeDestroyed)
+            }
+            "BridgeMerged" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::BridgeMerged)
+            }
             "BridgeVideoSourceChanged" => {
-                serde_json::from_str(text).map(Event::BridgeVideoSourceChanged)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::BridgeVideoSourceChanged)
             }
-            "CallBroadcast" => serde_json::from_str(text).map(Event::CallBroadcast),
-            "CallClaimed" => serde_json::from_str(text).map(Event::CallClaimed),
-            "ChannelCallerId" => serde_json::from_str(text).map(Event::ChannelCallerId),
+            "CallBroadcast" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::CallBroadcast)
+            }
+            "CallClaimed" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::CallClaimed)
+            }
+            "ChannelCallerId" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelCallerId)
+            }
             "ChannelConnectedLine" => {
-                serde_json::from_str(text).map(Event::ChannelConnectedLine)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelConnectedLine)
             }
-            "ChannelCreated" => serde_json::from_str(text).map(Event::ChannelCreated),
-            "ChannelDestroyed" => serde_json::from_str(text).map(Event::ChannelDestroyed),
-            "ChannelDialplan" => serde_json::from_str(text).map(Event::ChannelDialplan),
+            "ChannelCreated" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::ChannelCreated)
+            }
+            "ChannelDestroyed" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelDestroyed)
+            }
+            "ChannelDialplan" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelDialplan)
+            }
             "ChannelDtmfReceived" => {
-                serde_json::from_str(text).map(Event::ChannelDtmfReceived)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelDtmfReceived)
             }
             "ChannelEnteredBridge" => {
-                serde_json::from_str(text).map(Event::ChannelEnteredBridge)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelEnteredBridge)
             }
             "ChannelHangupRequest" => {
-                serde_json::from_str(text).map(Event::ChannelHangupRequest)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelHangupRequest)
             }
-            "ChannelHold" => serde_json::from_str(text).map(Event::ChannelHold),
+            "ChannelHold" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::ChannelHold)
+            }
             "ChannelLeftBridge" => {
-                serde_json::from_str(text).map(Event::ChannelLeftBridge)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelLeftBridge)
             }
             "ChannelStateChange" => {
-                serde_json::from_str(text).map(Event::ChannelStateChange)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelStateChange)
             }
             "ChannelTalkingFinished" => {
-                serde_json::from_str(text).map(Event::ChannelTalkingFinished)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelTalkingFinished)
             }
             "ChannelTalkingStarted" => {
-                serde_json::from_str(text).map(Event::ChannelTalkingStarted)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelTalkingStarted)
             }
             "ChannelToneDetected" => {
-                serde_json::from_str(text).map(Event::ChannelToneDetected)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelToneDetected)
             }
-            "ChannelTransfer" => serde_json::from_str(text).map(Event::ChannelTransfer),
-            "ChannelUnhold" => serde_json::from_str(text).map(Event::ChannelUnhold),
-            "ChannelUserevent" => serde_json::from_str(text).map(Event::ChannelUserevent),
-            "ChannelVarset" => serde_json::from_str(text).map(Event::ChannelVarset),
+            "ChannelTransfer" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelTransfer)
+            }
+            "ChannelUnhold" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::ChannelUnhold)
+            }
+            "ChannelUserevent" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ChannelUserevent)
+            }
+            "ChannelVarset" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::ChannelVarset)
+            }
             "ContactStatusChange" => {
-                serde_json::from_str(text).map(Event::ContactStatusChange)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::ContactStatusChange)
             }
             "DeviceStateChanged" => {
-                serde_json::from_str(text).map(Event::DeviceStateChanged)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::DeviceStateChanged)
             }
-            "Dial" => serde_json::from_str(text).map(Event::Dial),
+            "Dial" => crate::runtime::decode::decode_via(text, path).map(Event::Dial),
             "EndpointStateChange" => {
-                serde_json::from_str(text).map(Event::EndpointStateChange)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::EndpointStateChange)
             }
-            "PeerStatusChange" => serde_json::from_str(text).map(Event::PeerStatusChange),
+            "PeerStatusChange" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::PeerStatusChange)
+            }
             "PlaybackContinuing" => {
-                serde_json::from_str(text).map(Event::PlaybackContinuing)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::PlaybackContinuing)
             }
-            "PlaybackFinished" => serde_json::from_str(text).map(Event::PlaybackFinished),
-            "PlaybackStarted" => serde_json::from_str(text).map(Event::PlaybackStarted),
-            "RESTResponse" => serde_json::from_str(text).map(Event::RESTResponse),
-            "RecordingFailed" => serde_json::from_str(text).map(Event::RecordingFailed),
+            "PlaybackFinished" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::PlaybackFinished)
+            }
+            "PlaybackStarted" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::PlaybackStarted)
+            }
+            "RESTResponse" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::RESTResponse)
+            }
+            "RecordingFailed" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::RecordingFailed)
+            }
             "RecordingFinished" => {
-                serde_json::from_str(text).map(Event::RecordingFinished)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::RecordingFinished)
             }
-            "RecordingStarted" => serde_json::from_str(text).map(Event::RecordingStarted),
-            "StasisEnd" => serde_json::from_str(text).map(Event::StasisEnd),
-            "StasisStart" => serde_json::from_str(text).map(Event::StasisStart),
+            "RecordingStarted" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::RecordingStarted)
+            }
+            "StasisEnd" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::StasisEnd)
+            }
+            "StasisStart" => {
+                crate::runtime::decode::decode_via(text, path).map(Event::StasisStart)
+            }
             "TextMessageReceived" => {
-                serde_json::from_str(text).map(Event::TextMessageReceived)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Event::TextMessageReceived)
             }
             _ => {
                 return Ok(Event::Unknown(UnknownEvent::decode(kind.into_owned(), text)?));
@@ -4112,6 +6608,13 @@ impl Event {
         }
     }
 }
+impl crate::runtime::decode::WireDecode for Event {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.with_text(|text| Self::from_json(text).ok())
+    }
+}
 impl crate::runtime::FromFrame for Event {
     fn from_frame(text: &str) -> Result<Self, crate::runtime::DecodeError> {
         Self::from_json(text)
@@ -4835,108 +7338,191 @@ impl Message {
     }
     /// Decodes one JSON text, such as a WebSocket frame.
     pub fn from_json(text: &str) -> Result<Self, crate::runtime::DecodeError> {
+        Self::from_json_via(text, crate::runtime::decode::Path::Auto)
+    }
+    /// [`Self::from_json`] through one decoder only, to hold the fast path against serde.
+    #[doc(hidden)]
+    pub fn from_json_via(
+        text: &str,
+        path: crate::runtime::decode::Path,
+    ) -> Result<Self, crate::runtime::DecodeError> {
         let kind = crate::runtime::wire::discriminator(text, "type")
             .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
         let decoded = match kind.as_ref() {
             "ApplicationMoveFailed" => {
-                serde_json::from_str(text).map(Message::ApplicationMoveFailed)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ApplicationMoveFailed)
             }
             "ApplicationRegistered" => {
-                serde_json::from_str(text).map(Message::ApplicationRegistered)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ApplicationRegistered)
             }
             "ApplicationReplaced" => {
-                serde_json::from_str(text).map(Message::ApplicationReplaced)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ApplicationReplaced)
             }
             "ApplicationUnregistered" => {
-                serde_json::from_str(text).map(Message::ApplicationUnregistered)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ApplicationUnregistered)
             }
             "BridgeAttendedTransfer" => {
-                serde_json::from_str(text).map(Message::BridgeAttendedTransfer)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::BridgeAttendedTransfer)
             }
             "BridgeBlindTransfer" => {
-                serde_json::from_str(text).map(Message::BridgeBlindTransfer)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::BridgeBlindTransfer)
             }
-            "BridgeCreated" => serde_json::from_str(text).map(Message::BridgeCreated),
-            "BridgeDestroyed" => serde_json::from_str(text).map(Message::BridgeDestroyed),
-            "BridgeMerged" => serde_json::from_str(text).map(Message::BridgeMerged),
+            "BridgeCreated" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::BridgeCreated)
+            }
+            "BridgeDestroyed" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::BridgeDestroyed)
+            }
+            "BridgeMerged" => {
+                crate::runtime::decode::decode_via(text, path).map(Message::BridgeMerged)
+            }
             "BridgeVideoSourceChanged" => {
-                serde_json::from_str(text).map(Message::BridgeVideoSourceChanged)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::BridgeVideoSourceChanged)
             }
-            "CallBroadcast" => serde_json::from_str(text).map(Message::CallBroadcast),
-            "CallClaimed" => serde_json::from_str(text).map(Message::CallClaimed),
-            "ChannelCallerId" => serde_json::from_str(text).map(Message::ChannelCallerId),
+            "CallBroadcast" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::CallBroadcast)
+            }
+            "CallClaimed" => {
+                crate::runtime::decode::decode_via(text, path).map(Message::CallClaimed)
+            }
+            "ChannelCallerId" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelCallerId)
+            }
             "ChannelConnectedLine" => {
-                serde_json::from_str(text).map(Message::ChannelConnectedLine)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelConnectedLine)
             }
-            "ChannelCreated" => serde_json::from_str(text).map(Message::ChannelCreated),
+            "ChannelCreated" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelCreated)
+            }
             "ChannelDestroyed" => {
-                serde_json::from_str(text).map(Message::ChannelDestroyed)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelDestroyed)
             }
-            "ChannelDialplan" => serde_json::from_str(text).map(Message::ChannelDialplan),
+            "ChannelDialplan" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelDialplan)
+            }
             "ChannelDtmfReceived" => {
-                serde_json::from_str(text).map(Message::ChannelDtmfReceived)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelDtmfReceived)
             }
             "ChannelEnteredBridge" => {
-                serde_json::from_str(text).map(Message::ChannelEnteredBridge)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelEnteredBridge)
             }
             "ChannelHangupRequest" => {
-                serde_json::from_str(text).map(Message::ChannelHangupRequest)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelHangupRequest)
             }
-            "ChannelHold" => serde_json::from_str(text).map(Message::ChannelHold),
+            "ChannelHold" => {
+                crate::runtime::decode::decode_via(text, path).map(Message::ChannelHold)
+            }
             "ChannelLeftBridge" => {
-                serde_json::from_str(text).map(Message::ChannelLeftBridge)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelLeftBridge)
             }
             "ChannelStateChange" => {
-                serde_json::from_str(text).map(Message::ChannelStateChange)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelStateChange)
             }
             "ChannelTalkingFinished" => {
-                serde_json::from_str(text).map(Message::ChannelTalkingFinished)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelTalkingFinished)
             }
             "ChannelTalkingStarted" => {
-                serde_json::from_str(text).map(Message::ChannelTalkingStarted)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelTalkingStarted)
             }
             "ChannelToneDetected" => {
-                serde_json::from_str(text).map(Message::ChannelToneDetected)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelToneDetected)
             }
-            "ChannelTransfer" => serde_json::from_str(text).map(Message::ChannelTransfer),
-            "ChannelUnhold" => serde_json::from_str(text).map(Message::ChannelUnhold),
+            "ChannelTransfer" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelTransfer)
+            }
+            "ChannelUnhold" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelUnhold)
+            }
             "ChannelUserevent" => {
-                serde_json::from_str(text).map(Message::ChannelUserevent)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelUserevent)
             }
-            "ChannelVarset" => serde_json::from_str(text).map(Message::ChannelVarset),
+            "ChannelVarset" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ChannelVarset)
+            }
             "ContactStatusChange" => {
-                serde_json::from_str(text).map(Message::ContactStatusChange)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::ContactStatusChange)
             }
             "DeviceStateChanged" => {
-                serde_json::from_str(text).map(Message::DeviceStateChanged)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::DeviceStateChanged)
             }
-            "Dial" => serde_json::from_str(text).map(Message::Dial),
+            "Dial" => crate::runtime::decode::decode_via(text, path).map(Message::Dial),
             "EndpointStateChange" => {
-                serde_json::from_str(text).map(Message::EndpointStateChange)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::EndpointStateChange)
             }
-            "MissingParams" => serde_json::from_str(text).map(Message::MissingParams),
+            "MissingParams" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::MissingParams)
+            }
             "PeerStatusChange" => {
-                serde_json::from_str(text).map(Message::PeerStatusChange)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::PeerStatusChange)
             }
             "PlaybackContinuing" => {
-                serde_json::from_str(text).map(Message::PlaybackContinuing)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::PlaybackContinuing)
             }
             "PlaybackFinished" => {
-                serde_json::from_str(text).map(Message::PlaybackFinished)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::PlaybackFinished)
             }
-            "PlaybackStarted" => serde_json::from_str(text).map(Message::PlaybackStarted),
-            "RESTResponse" => serde_json::from_str(text).map(Message::RESTResponse),
-            "RecordingFailed" => serde_json::from_str(text).map(Message::RecordingFailed),
+            "PlaybackStarted" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::PlaybackStarted)
+            }
+            "RESTResponse" => {
+                crate::runtime::decode::decode_via(text, path).map(Message::RESTResponse)
+            }
+            "RecordingFailed" => {
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::RecordingFailed)
+            }
             "RecordingFinished" => {
-                serde_json::from_str(text).map(Message::RecordingFinished)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::RecordingFinished)
             }
             "RecordingStarted" => {
-                serde_json::from_str(text).map(Message::RecordingStarted)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::RecordingStarted)
             }
-            "StasisEnd" => serde_json::from_str(text).map(Message::StasisEnd),
-            "StasisStart" => serde_json::from_str(text).map(Message::StasisStart),
+            "StasisEnd" => {
+                crate::runtime::decode::decode_via(text, path).map(Message::StasisEnd)
+            }
+            "StasisStart" => {
+                crate::runtime::decode::decode_via(text, path).map(Message::StasisStart)
+            }
             "TextMessageReceived" => {
-                serde_json::from_str(text).map(Message::TextMessageReceived)
+                crate::runtime::decode::decode_via(text, path)
+                    .map(Message::TextMessageReceived)
             }
             _ => {
                 return Ok(
@@ -5758,6 +8344,13 @@ impl Message {
             Message::TextMessageReceived(_) => None,
             Message::Unknown(_) => None,
         }
+    }
+}
+impl crate::runtime::decode::WireDecode for Message {
+    fn wire_decode(
+        cursor: &mut crate::runtime::decode::Cursor<'_>,
+    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+        cursor.with_text(|text| Self::from_json(text).ok())
     }
 }
 impl crate::runtime::FromFrame for Message {

@@ -1,18 +1,20 @@
 //! The WebSocket side: `GET /events` as a stream of typed messages that
 //! outlives dropped connections and Asterisk restarts.
 //!
-//! One reader task per connection reads frames, decodes each straight into
-//! `T` and hands them to every consumer through a bounded channel, in
-//! batches of the frames that had already arrived (one wake-up of the
-//! consumer per batch rather than per event). When a consumer is slow the
-//! reader waits for it, so it stops reading the socket and TCP pushes back on
-//! Asterisk: nothing is ever dropped or overwritten.
+//! One reader task per connection reads frames and hands them, undecoded, to
+//! every consumer through a bounded channel, in batches of the frames that
+//! had already arrived (one wake-up of the consumer per batch rather than per
+//! event). Each consumer decodes in its own `poll_next`: framing and decoding
+//! then run side by side on a multi-thread runtime, a frame moves as a
+//! reference-counted buffer, and a second consumer costs a decode rather than
+//! a deep copy of every event. When a consumer is slow the reader waits for
+//! it, so it stops reading the socket and TCP pushes back on Asterisk:
+//! nothing is ever dropped or overwritten.
 
 use super::client::{Client, Credentials, Request};
 use super::error::DecodeError;
 use super::version::BindingsVersion;
 use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
-use std::collections::VecDeque;
 use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
@@ -22,10 +24,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
 
 /// A message type that can be decoded from one WebSocket text frame.
-///
-/// `Clone` so that a connection can feed several consumers
-/// ([`EventStream::subscribe`]); clones only happen when there are several.
-pub trait FromFrame: Sized + Clone + Send + 'static {
+pub trait FromFrame: Sized + Send + 'static {
     fn from_frame(text: &str) -> Result<Self, DecodeError>;
 }
 
@@ -248,11 +247,48 @@ impl EventOptions {
 
 /// Aborts the reader when the last handle on the connection goes away, even
 /// if no event arrives to notice it.
-/// The most frames the reader decodes before handing them over.
+/// The most frames the reader collects before handing them over.
 const BATCH: usize = 64;
 
-/// Items handed to a consumer at once.
-type Batch<T> = Vec<StreamItem<T>>;
+/// What the reader hands to consumers: frames, usually still to be decoded,
+/// and the connection changes in between.
+enum Delivery<T> {
+    Text(tungstenite::Utf8Bytes),
+    /// Decoded by the reader while its only consumer was behind.
+    Decoded(StreamItem<T>),
+    Disconnected {
+        reason: String,
+        will_reconnect: bool,
+    },
+    Reconnected {
+        attempts: u32,
+    },
+}
+
+impl<T> Delivery<T> {
+    /// The same delivery for another consumer. Only the reader's own
+    /// decodes cannot be shared (`T` need not be `Clone`), and the reader
+    /// decodes only for a single consumer.
+    fn share(&self) -> Option<Self> {
+        Some(match self {
+            Delivery::Text(text) => Delivery::Text(text.clone()),
+            Delivery::Decoded(_) => return None,
+            Delivery::Disconnected {
+                reason,
+                will_reconnect,
+            } => Delivery::Disconnected {
+                reason: reason.clone(),
+                will_reconnect: *will_reconnect,
+            },
+            Delivery::Reconnected { attempts } => Delivery::Reconnected {
+                attempts: *attempts,
+            },
+        })
+    }
+}
+
+/// Deliveries handed to a consumer at once.
+type Batch<T> = Vec<Delivery<T>>;
 
 /// Channel capacity, in batches, for a buffer of `buffer` items.
 fn batches_for(buffer: usize) -> usize {
@@ -277,7 +313,7 @@ impl<T> Drop for ReaderGuard<T> {
 pub struct EventStream<T> {
     receiver: mpsc::Receiver<Batch<T>>,
     /// The rest of the batch being handed out.
-    pending: VecDeque<StreamItem<T>>,
+    pending: std::vec::IntoIter<Delivery<T>>,
     guard: Arc<ReaderGuard<T>>,
 }
 
@@ -294,21 +330,46 @@ impl<T> EventStream<T> {
         let _ = self.guard.register.send(sender);
         EventStream {
             receiver,
-            pending: VecDeque::new(),
+            pending: Vec::new().into_iter(),
             guard: Arc::clone(&self.guard),
         }
     }
 }
 
-impl<T> Stream for EventStream<T> {
+fn decode_text<T: FromFrame>(text: &str) -> StreamItem<T> {
+    match T::from_frame(text) {
+        Ok(event) => StreamItem::Event(event),
+        Err(error) => {
+            tracing::warn!(target: "ari_generated::events", %error, "malformed event frame");
+            StreamItem::Malformed(error)
+        }
+    }
+}
+
+fn decode<T: FromFrame>(delivery: Delivery<T>) -> StreamItem<T> {
+    match delivery {
+        Delivery::Text(text) => decode_text(text.as_str()),
+        Delivery::Decoded(item) => item,
+        Delivery::Disconnected {
+            reason,
+            will_reconnect,
+        } => StreamItem::Disconnected {
+            reason,
+            will_reconnect,
+        },
+        Delivery::Reconnected { attempts } => StreamItem::Reconnected { attempts },
+    }
+}
+
+impl<T: FromFrame> Stream for EventStream<T> {
     type Item = StreamItem<T>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
-            if let Some(item) = self.pending.pop_front() {
-                return Poll::Ready(Some(item));
+            if let Some(delivery) = self.pending.next() {
+                return Poll::Ready(Some(decode(delivery)));
             }
             match self.receiver.poll_recv(cx) {
-                Poll::Ready(Some(batch)) => self.pending = VecDeque::from(batch),
+                Poll::Ready(Some(batch)) => self.pending = batch.into_iter(),
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,
             }
@@ -426,7 +487,7 @@ impl Client {
         let task = tokio::spawn(reader.run(socket));
         Ok(EventStream {
             receiver,
-            pending: VecDeque::new(),
+            pending: Vec::new().into_iter(),
             guard: Arc::new(ReaderGuard {
                 task,
                 register,
@@ -482,24 +543,16 @@ struct Reader<T> {
 }
 
 /// What one frame means to the reader.
-enum Frame<T> {
-    Item(StreamItem<T>),
+enum Frame {
+    Text(tungstenite::Utf8Bytes),
     /// Pings are answered by tungstenite; pongs only prove liveness.
     Skip,
     End(Ended),
 }
 
-fn classify<T: FromFrame>(
-    frame: Option<Result<tungstenite::Message, tungstenite::Error>>,
-) -> Frame<T> {
+fn classify(frame: Option<Result<tungstenite::Message, tungstenite::Error>>) -> Frame {
     match frame {
-        Some(Ok(tungstenite::Message::Text(text))) => match T::from_frame(text.as_str()) {
-            Ok(event) => Frame::Item(StreamItem::Event(event)),
-            Err(error) => {
-                tracing::warn!(target: "ari_generated::events", %error, "malformed event frame");
-                Frame::Item(StreamItem::Malformed(error))
-            }
-        },
+        Some(Ok(tungstenite::Message::Text(text))) => Frame::Text(text),
         Some(Ok(tungstenite::Message::Close(frame))) => Frame::End(Ended::Lost(match frame {
             Some(frame) if !frame.reason.is_empty() => {
                 format!("closed by the server ({}: {})", frame.code, frame.reason)
@@ -525,7 +578,7 @@ impl<T: FromFrame> Reader<T> {
             };
             let Some(backoff) = self.options.reconnect.clone() else {
                 tracing::warn!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket lost; not reconnecting");
-                self.deliver(StreamItem::Disconnected {
+                self.deliver(Delivery::Disconnected {
                     reason,
                     will_reconnect: false,
                 })
@@ -534,7 +587,7 @@ impl<T: FromFrame> Reader<T> {
             };
             tracing::warn!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket lost; reconnecting");
             if !self
-                .deliver(StreamItem::Disconnected {
+                .deliver(Delivery::Disconnected {
                     reason,
                     will_reconnect: true,
                 })
@@ -547,14 +600,14 @@ impl<T: FromFrame> Reader<T> {
                     socket = new_socket;
                     tracing::info!(target: "ari_generated::events", events = %self.target.display, attempts, "event WebSocket reconnected");
                     self.options.spawn_version_check(&self.target.client);
-                    if !self.deliver(StreamItem::Reconnected { attempts }).await {
+                    if !self.deliver(Delivery::Reconnected { attempts }).await {
                         let _ = socket.close(None).await;
                         return;
                     }
                 }
                 Err(reason) => {
                     tracing::error!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket: giving up");
-                    self.deliver(StreamItem::Disconnected {
+                    self.deliver(Delivery::Disconnected {
                         reason,
                         will_reconnect: false,
                     })
@@ -623,8 +676,8 @@ impl<T: FromFrame> Reader<T> {
             pong_deadline = None;
             let mut batch = Vec::new();
             let mut ended = None;
-            match classify::<T>(frame) {
-                Frame::Item(item) => batch.push(item),
+            match classify(frame) {
+                Frame::Text(text) => batch.push(Delivery::Text(text)),
                 Frame::Skip => {}
                 Frame::End(end) => ended = Some(end),
             }
@@ -633,13 +686,13 @@ impl<T: FromFrame> Reader<T> {
                 let Some(frame) = socket.next().now_or_never() else {
                     break;
                 };
-                match classify::<T>(frame) {
-                    Frame::Item(item) => batch.push(item),
+                match classify(frame) {
+                    Frame::Text(text) => batch.push(Delivery::Text(text)),
                     Frame::Skip => {}
                     Frame::End(end) => ended = Some(end),
                 }
             }
-            if !batch.is_empty() && !self.deliver_batch(batch).await {
+            if !batch.is_empty() && !self.deliver_frames(batch).await {
                 return Ended::NoConsumers;
             }
             if let Some(end) = ended {
@@ -657,18 +710,49 @@ impl<T: FromFrame> Reader<T> {
 
     /// Hands `item` to every consumer, waiting for room in each. False when
     /// none is left.
-    async fn deliver(&mut self, item: StreamItem<T>) -> bool {
+    async fn deliver(&mut self, item: Delivery<T>) -> bool {
+        self.accept_consumers();
         self.deliver_batch(vec![item]).await
     }
 
-    async fn deliver_batch(&mut self, batch: Batch<T>) -> bool {
+    /// Hands a batch of frames over. With a single consumer that is behind
+    /// (its channel full), the reader decodes frames of the batch itself
+    /// instead of waiting idle, until room appears: decoding is most of the
+    /// work per event, and this spreads it over the reader's thread and the
+    /// consumer's on a multi-thread runtime, in whatever share keeps both
+    /// busy. Order is unchanged: the batch is still delivered whole.
+    async fn deliver_frames(&mut self, batch: Batch<T>) -> bool {
         self.accept_consumers();
+        let batch = match self.consumers.as_slice() {
+            [consumer] if consumer.capacity() == 0 => {
+                let mut behind = true;
+                batch
+                    .into_iter()
+                    .map(|delivery| match delivery {
+                        Delivery::Text(text) if behind => {
+                            behind = consumer.capacity() == 0;
+                            Delivery::Decoded(decode_text(text.as_str()))
+                        }
+                        other => other,
+                    })
+                    .collect()
+            }
+            _ => batch,
+        };
+        self.deliver_batch(batch).await
+    }
+
+    /// Hands `batch` to every consumer, waiting for room in each; consumers
+    /// that register meanwhile start with the next batch. False when none is
+    /// left.
+    async fn deliver_batch(&mut self, batch: Batch<T>) -> bool {
         let Some((last, others)) = self.consumers.split_last() else {
             return false;
         };
         for consumer in others {
             // A consumer that is gone is removed at the next delivery.
-            let _ = consumer.send(batch.clone()).await;
+            let copy = batch.iter().filter_map(Delivery::share).collect();
+            let _ = consumer.send(copy).await;
         }
         let _ = last.send(batch).await;
         self.consumers.retain(|consumer| !consumer.is_closed());

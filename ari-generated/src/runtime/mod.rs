@@ -2,6 +2,7 @@
 //! client, the event stream and the version check.
 
 mod client;
+pub mod decode;
 mod error;
 mod events;
 mod timestamp;
