@@ -29,14 +29,16 @@ fn emit_module(api: &Api, prefix: &str) -> Result<Vec<GeneratedFile>> {
     enum Job<'a> {
         Root,
         Models,
+        Decoders,
         Resource(&'a ir::Resource),
     }
-    let mut jobs = vec![Job::Models];
+    let mut jobs = vec![Job::Models, Job::Decoders];
     jobs.extend(api.resources.values().map(Job::Resource));
     jobs.push(Job::Root);
     let render_job = |job: &Job| match job {
         Job::Root => render(&format!("{prefix}mod.rs"), api, emit_root(api, None)),
         Job::Models => render(&format!("{prefix}models.rs"), api, emit_models(api)),
+        Job::Decoders => render(&format!("{prefix}decoders.rs"), api, emit_decoders(api)),
         Job::Resource(resource) => render(
             &format!("{prefix}{}.rs", resource.name),
             api,
@@ -179,6 +181,7 @@ pub fn emit_crate(api: &Api, name: &str, runtime: &str) -> Result<Vec<GeneratedF
 /// sibling files).
 pub fn emit_single_file(api: &Api) -> Result<String> {
     let models = emit_models(api);
+    let decoders = emit_decoders(api);
     let resources = api.resources.values().map(|r| {
         let module = ident(&r.name);
         let body = emit_resource(api, r);
@@ -186,7 +189,7 @@ pub fn emit_single_file(api: &Api) -> Result<String> {
     });
     let root = emit_root(
         api,
-        Some(quote! { pub mod models { #models } #( #resources )* }),
+        Some(quote! { pub mod models { #models } mod decoders { #decoders } #( #resources )* }),
     );
     let file = render("generated.rs", api, quote! { mod generated { #root } })?;
     Ok(file.contents)
@@ -290,7 +293,7 @@ fn emit_root(api: &Api, inline: Option<TokenStream>) -> TokenStream {
     let digest = &api.meta.digest;
     let modules = inline.unwrap_or_else(|| {
         let names = api.resources.values().map(|r| ident(&r.name));
-        quote! { pub mod models; #( pub mod #names; )* }
+        quote! { pub mod models; mod decoders; #( pub mod #names; )* }
     });
     let accessors = api.resources.values().map(|r| {
         let module = ident(&r.name);
@@ -376,15 +379,47 @@ fn emit_struct(api: &Api, model: &ir::Model) -> TokenStream {
             }
         }
     });
-    let decoder = emit_struct_decoder(api, model);
     quote! {
         #docs
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
         pub struct #name {
             #( #fields )*
         }
+    }
+}
 
-        #decoder
+/// The fast-path decoders (see `runtime::decode`), in a file of their own:
+/// they are as large as the models, and separate files are formatted in
+/// parallel.
+fn emit_decoders(api: &Api) -> TokenStream {
+    let structs = api.models.values().map(|model| match &model.kind {
+        ModelKind::Struct => emit_struct_decoder(api, model),
+        ModelKind::Polymorphic(_) => {
+            let name = ident(&model.name);
+            quote! {
+                impl crate::runtime::decode::WireDecode for super::models::#name {
+                    fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+                        cursor.with_text(|text| Self::from_json(text).ok())
+                    }
+                }
+            }
+        }
+    });
+    let enums = api.enums.values().map(|e| {
+        let name = ident(&e.name);
+        quote! {
+            impl crate::runtime::decode::WireDecode for super::models::#name {
+                fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+                    cursor.str_value().map(|value| Self::from_wire(&value))
+                }
+            }
+        }
+    });
+    quote! {
+        //! Fast-path decoders of the models, for events: each reads its JSON
+        //! directly and leaves anything unusual to serde.
+        #( #structs )*
+        #( #enums )*
     }
 }
 
@@ -420,14 +455,14 @@ fn emit_struct_decoder(api: &Api, model: &ir::Model) -> TokenStream {
         }
     });
     quote! {
-        impl crate::runtime::decode::WireDecode for #name {
+        impl crate::runtime::decode::WireDecode for super::models::#name {
             fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
                 #( #slots )*
                 cursor.object(|cursor, key| match key {
                     #( #arms )*
                     _ => cursor.skip_value(),
                 })?;
-                Ok(#name { #( #assign )* })
+                Ok(super::models::#name { #( #assign )* })
             }
         }
     }
@@ -508,12 +543,6 @@ fn emit_enum(e: &ir::EnumType) -> TokenStream {
         impl<'de> Deserialize<'de> for #name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-            }
-        }
-
-        impl crate::runtime::decode::WireDecode for #name {
-            fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
-                cursor.str_value().map(|value| Self::from_wire(&value))
             }
         }
     }
@@ -690,12 +719,6 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
             }
 
             #( #accessors )*
-        }
-
-        impl crate::runtime::decode::WireDecode for #name {
-            fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
-                cursor.with_text(|text| Self::from_json(text).ok())
-            }
         }
 
         impl crate::runtime::FromFrame for #name {

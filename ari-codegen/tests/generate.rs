@@ -25,7 +25,16 @@ fn file<'a>(files: &'a [GeneratedFile], name: &str) -> &'a str {
 fn snapshots_of_the_hostile_fixture() {
     let files = ari_codegen::generate(&hostile()).unwrap();
     let names: Vec<&str> = files.iter().map(|f| f.path.as_str()).collect();
-    assert_eq!(names, ["events.rs", "mod.rs", "models.rs", "things.rs"]);
+    assert_eq!(
+        names,
+        [
+            "decoders.rs",
+            "events.rs",
+            "mod.rs",
+            "models.rs",
+            "things.rs"
+        ]
+    );
     for f in &files {
         insta::assert_snapshot!(f.path.replace('.', "_"), &f.contents);
     }
@@ -107,8 +116,11 @@ fn events_inherit_base_properties_and_dispatch_on_type() {
         "\"ThingHappened\"=>{crate::runtime::decode::decode_via(text,path).map(Message::ThingHappened)}"
     ));
     // Every struct has a fast-path decoder, keyed by wire names.
-    assert!(models.contains("impl crate::runtime::decode::WireDecode for Thing {"));
-    assert!(models.contains("\"type\" => cursor.field(&mut slot7),"));
+    let decoders = file(&files, "decoders.rs");
+    assert!(
+        decoders.contains("impl crate::runtime::decode::WireDecode for super::models::Thing {")
+    );
+    assert!(decoders.contains("\"type\" => cursor.field(&mut slot7),"));
     // The leaf struct carries inherited fields, but not the discriminator.
     let thing_happened = models
         .split("pub struct ThingHappened")

@@ -12,8 +12,9 @@
 //! first one on, and on the `ChannelUserevent` named `BENCH_DONE` prints
 //! `RESULT client=ari-generated events=N seconds=S [errors=E]`.
 //!
-//! Runs on tokio's default multi-thread runtime; `ARI_BENCH_RUNTIME=current_thread`
-//! runs it on a current-thread runtime instead (faster on 2 cores, see
+//! Runs on tokio's default multi-thread runtime, where the socket reader and
+//! the decoding consumer work side by side; `ARI_BENCH_RUNTIME=current_thread`
+//! runs it on a current-thread runtime instead, everything on one core (see
 //! `docs/performance.md`).
 
 use ari_generated::models::Message;

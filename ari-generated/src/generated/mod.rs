@@ -4,6 +4,7 @@
 //! Bindings generated from Asterisk's api-docs.
 #![allow(clippy::all, unused_imports, unused_mut, rustdoc::all)]
 pub mod models;
+mod decoders;
 pub mod applications;
 pub mod asterisk;
 pub mod bridges;

@@ -14,24 +14,6 @@ pub struct AdditionalParam {
     /// Value of the parameter
     pub parameter_value: String,
 }
-impl crate::runtime::decode::WireDecode for AdditionalParam {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "parameter_name" => cursor.field(&mut slot0),
-                "parameter_value" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(AdditionalParam {
-            parameter_name: crate::runtime::decode::required(slot0)?,
-            parameter_value: crate::runtime::decode::required(slot1)?,
-        })
-    }
-}
 /// Details of a Stasis application
 ///
 /// `Application` in applications.json.
@@ -52,39 +34,6 @@ pub struct Application {
     /// Name of this application
     pub name: String,
 }
-impl crate::runtime::decode::WireDecode for Application {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<Vec<String>> = None;
-        let mut slot2: Option<Vec<String>> = None;
-        let mut slot3: Option<Vec<String>> = None;
-        let mut slot4: Option<Vec<serde_json::Value>> = None;
-        let mut slot5: Option<Vec<serde_json::Value>> = None;
-        let mut slot6: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge_ids" => cursor.field(&mut slot0),
-                "channel_ids" => cursor.field(&mut slot1),
-                "device_names" => cursor.field(&mut slot2),
-                "endpoint_ids" => cursor.field(&mut slot3),
-                "events_allowed" => cursor.field(&mut slot4),
-                "events_disallowed" => cursor.field(&mut slot5),
-                "name" => cursor.field(&mut slot6),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Application {
-            bridge_ids: crate::runtime::decode::required(slot0)?,
-            channel_ids: crate::runtime::decode::required(slot1)?,
-            device_names: crate::runtime::decode::required(slot2)?,
-            endpoint_ids: crate::runtime::decode::required(slot3)?,
-            events_allowed: crate::runtime::decode::required(slot4)?,
-            events_disallowed: crate::runtime::decode::required(slot5)?,
-            name: crate::runtime::decode::required(slot6)?,
-        })
-    }
-}
 /// Notification that trying to move a channel to another Stasis application failed.
 ///
 /// `ApplicationMoveFailed` in events.json.
@@ -102,36 +51,6 @@ pub struct ApplicationMoveFailed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ApplicationMoveFailed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "args" => cursor.field(&mut slot0),
-                "channel" => cursor.field(&mut slot1),
-                "destination" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ApplicationMoveFailed {
-            args: crate::runtime::decode::required(slot0)?,
-            channel: crate::runtime::decode::required(slot1)?,
-            destination: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
-}
 /// Notification that a Stasis app has been registered.
 ///
 /// `ApplicationRegistered` in events.json.
@@ -144,27 +63,6 @@ pub struct ApplicationRegistered {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ApplicationRegistered {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
-        let mut slot2: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "application" => cursor.field(&mut slot0),
-                "timestamp" => cursor.field(&mut slot1),
-                "asterisk_id" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ApplicationRegistered {
-            application: crate::runtime::decode::required(slot0)?,
-            timestamp: crate::runtime::decode::required(slot1)?,
-            asterisk_id: slot2.flatten(),
-        })
-    }
 }
 /// Notification that another WebSocket has taken over for an application.
 ///
@@ -181,27 +79,6 @@ pub struct ApplicationReplaced {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ApplicationReplaced {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
-        let mut slot2: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "application" => cursor.field(&mut slot0),
-                "timestamp" => cursor.field(&mut slot1),
-                "asterisk_id" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ApplicationReplaced {
-            application: crate::runtime::decode::required(slot0)?,
-            timestamp: crate::runtime::decode::required(slot1)?,
-            asterisk_id: slot2.flatten(),
-        })
-    }
-}
 /// Notification that a Stasis app has been unregistered.
 ///
 /// `ApplicationUnregistered` in events.json.
@@ -214,27 +91,6 @@ pub struct ApplicationUnregistered {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ApplicationUnregistered {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
-        let mut slot2: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "application" => cursor.field(&mut slot0),
-                "timestamp" => cursor.field(&mut slot1),
-                "asterisk_id" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ApplicationUnregistered {
-            application: crate::runtime::decode::required(slot0)?,
-            timestamp: crate::runtime::decode::required(slot1)?,
-            asterisk_id: slot2.flatten(),
-        })
-    }
 }
 /// Asterisk system information
 ///
@@ -254,30 +110,6 @@ pub struct AsteriskInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub system: Option<super::models::SystemInfo>,
 }
-impl crate::runtime::decode::WireDecode for AsteriskInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::BuildInfo>> = None;
-        let mut slot1: Option<Option<super::models::ConfigInfo>> = None;
-        let mut slot2: Option<Option<super::models::StatusInfo>> = None;
-        let mut slot3: Option<Option<super::models::SystemInfo>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "build" => cursor.field(&mut slot0),
-                "config" => cursor.field(&mut slot1),
-                "status" => cursor.field(&mut slot2),
-                "system" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(AsteriskInfo {
-            build: slot0.flatten(),
-            config: slot1.flatten(),
-            status: slot2.flatten(),
-            system: slot3.flatten(),
-        })
-    }
-}
 /// Asterisk ping information
 ///
 /// `AsteriskPing` in asterisk.json.
@@ -289,27 +121,6 @@ pub struct AsteriskPing {
     pub ping: String,
     /// The timestamp string of request received time
     pub timestamp: String,
-}
-impl crate::runtime::decode::WireDecode for AsteriskPing {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "asterisk_id" => cursor.field(&mut slot0),
-                "ping" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(AsteriskPing {
-            asterisk_id: crate::runtime::decode::required(slot0)?,
-            ping: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-        })
-    }
 }
 /// The merging of media from one or more channels.
 ///
@@ -343,51 +154,6 @@ pub struct Bridge {
     /// The ID of the channel that is the source of video in this bridge, if one exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub video_source_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for Bridge {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::BridgeBridgeType> = None;
-        let mut slot2: Option<Option<serde_json::Value>> = None;
-        let mut slot3: Option<Vec<String>> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<String> = None;
-        let mut slot8: Option<String> = None;
-        let mut slot9: Option<Option<String>> = None;
-        let mut slot10: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge_class" => cursor.field(&mut slot0),
-                "bridge_type" => cursor.field(&mut slot1),
-                "bridgevars" => cursor.field(&mut slot2),
-                "channels" => cursor.field(&mut slot3),
-                "creationtime" => cursor.field(&mut slot4),
-                "creator" => cursor.field(&mut slot5),
-                "id" => cursor.field(&mut slot6),
-                "name" => cursor.field(&mut slot7),
-                "technology" => cursor.field(&mut slot8),
-                "video_mode" => cursor.field(&mut slot9),
-                "video_source_id" => cursor.field(&mut slot10),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Bridge {
-            bridge_class: crate::runtime::decode::required(slot0)?,
-            bridge_type: crate::runtime::decode::required(slot1)?,
-            bridgevars: slot2.flatten(),
-            channels: crate::runtime::decode::required(slot3)?,
-            creationtime: crate::runtime::decode::required(slot4)?,
-            creator: crate::runtime::decode::required(slot5)?,
-            id: crate::runtime::decode::required(slot6)?,
-            name: crate::runtime::decode::required(slot7)?,
-            technology: crate::runtime::decode::required(slot8)?,
-            video_mode: slot9.flatten(),
-            video_source_id: slot10.flatten(),
-        })
-    }
 }
 /// Notification that an attended transfer has occurred.
 ///
@@ -445,75 +211,6 @@ pub struct BridgeAttendedTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for BridgeAttendedTransfer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<Option<super::models::Channel>> = None;
-        let mut slot3: Option<Option<super::models::Channel>> = None;
-        let mut slot4: Option<Option<super::models::Bridge>> = None;
-        let mut slot5: Option<Option<super::models::Channel>> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<bool> = None;
-        let mut slot8: Option<Option<super::models::Channel>> = None;
-        let mut slot9: Option<String> = None;
-        let mut slot10: Option<Option<super::models::Channel>> = None;
-        let mut slot11: Option<Option<super::models::Channel>> = None;
-        let mut slot12: Option<super::models::Channel> = None;
-        let mut slot13: Option<Option<super::models::Bridge>> = None;
-        let mut slot14: Option<super::models::Channel> = None;
-        let mut slot15: Option<Option<super::models::Bridge>> = None;
-        let mut slot16: Option<String> = None;
-        let mut slot17: Option<crate::runtime::Timestamp> = None;
-        let mut slot18: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "destination_application" => cursor.field(&mut slot0),
-                "destination_bridge" => cursor.field(&mut slot1),
-                "destination_link_first_leg" => cursor.field(&mut slot2),
-                "destination_link_second_leg" => cursor.field(&mut slot3),
-                "destination_threeway_bridge" => cursor.field(&mut slot4),
-                "destination_threeway_channel" => cursor.field(&mut slot5),
-                "destination_type" => cursor.field(&mut slot6),
-                "is_external" => cursor.field(&mut slot7),
-                "replace_channel" => cursor.field(&mut slot8),
-                "result" => cursor.field(&mut slot9),
-                "transfer_target" => cursor.field(&mut slot10),
-                "transferee" => cursor.field(&mut slot11),
-                "transferer_first_leg" => cursor.field(&mut slot12),
-                "transferer_first_leg_bridge" => cursor.field(&mut slot13),
-                "transferer_second_leg" => cursor.field(&mut slot14),
-                "transferer_second_leg_bridge" => cursor.field(&mut slot15),
-                "application" => cursor.field(&mut slot16),
-                "timestamp" => cursor.field(&mut slot17),
-                "asterisk_id" => cursor.field(&mut slot18),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(BridgeAttendedTransfer {
-            destination_application: slot0.flatten(),
-            destination_bridge: slot1.flatten(),
-            destination_link_first_leg: slot2.flatten(),
-            destination_link_second_leg: slot3.flatten(),
-            destination_threeway_bridge: slot4.flatten(),
-            destination_threeway_channel: slot5.flatten(),
-            destination_type: crate::runtime::decode::required(slot6)?,
-            is_external: crate::runtime::decode::required(slot7)?,
-            replace_channel: slot8.flatten(),
-            result: crate::runtime::decode::required(slot9)?,
-            transfer_target: slot10.flatten(),
-            transferee: slot11.flatten(),
-            transferer_first_leg: crate::runtime::decode::required(slot12)?,
-            transferer_first_leg_bridge: slot13.flatten(),
-            transferer_second_leg: crate::runtime::decode::required(slot14)?,
-            transferer_second_leg_bridge: slot15.flatten(),
-            application: crate::runtime::decode::required(slot16)?,
-            timestamp: crate::runtime::decode::required(slot17)?,
-            asterisk_id: slot18.flatten(),
-        })
-    }
-}
 /// Notification that a blind transfer has occurred.
 ///
 /// `BridgeBlindTransfer` in events.json.
@@ -546,51 +243,6 @@ pub struct BridgeBlindTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for BridgeBlindTransfer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<bool> = None;
-        let mut slot5: Option<Option<super::models::Channel>> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<Option<super::models::Channel>> = None;
-        let mut slot8: Option<String> = None;
-        let mut slot9: Option<crate::runtime::Timestamp> = None;
-        let mut slot10: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "channel" => cursor.field(&mut slot1),
-                "context" => cursor.field(&mut slot2),
-                "exten" => cursor.field(&mut slot3),
-                "is_external" => cursor.field(&mut slot4),
-                "replace_channel" => cursor.field(&mut slot5),
-                "result" => cursor.field(&mut slot6),
-                "transferee" => cursor.field(&mut slot7),
-                "application" => cursor.field(&mut slot8),
-                "timestamp" => cursor.field(&mut slot9),
-                "asterisk_id" => cursor.field(&mut slot10),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(BridgeBlindTransfer {
-            bridge: slot0.flatten(),
-            channel: crate::runtime::decode::required(slot1)?,
-            context: crate::runtime::decode::required(slot2)?,
-            exten: crate::runtime::decode::required(slot3)?,
-            is_external: crate::runtime::decode::required(slot4)?,
-            replace_channel: slot5.flatten(),
-            result: crate::runtime::decode::required(slot6)?,
-            transferee: slot7.flatten(),
-            application: crate::runtime::decode::required(slot8)?,
-            timestamp: crate::runtime::decode::required(slot9)?,
-            asterisk_id: slot10.flatten(),
-        })
-    }
-}
 /// Notification that a bridge has been created.
 ///
 /// `BridgeCreated` in events.json.
@@ -605,30 +257,6 @@ pub struct BridgeCreated {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for BridgeCreated {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(BridgeCreated {
-            bridge: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
-}
 /// Notification that a bridge has been destroyed.
 ///
 /// `BridgeDestroyed` in events.json.
@@ -642,30 +270,6 @@ pub struct BridgeDestroyed {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for BridgeDestroyed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(BridgeDestroyed {
-            bridge: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// Notification that one bridge has merged into another.
 ///
@@ -682,33 +286,6 @@ pub struct BridgeMerged {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for BridgeMerged {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<super::models::Bridge> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "bridge_from" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(BridgeMerged {
-            bridge: crate::runtime::decode::required(slot0)?,
-            bridge_from: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
-}
 /// Notification that the source of video in a bridge has changed.
 ///
 /// `BridgeVideoSourceChanged` in events.json.
@@ -724,33 +301,6 @@ pub struct BridgeVideoSourceChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for BridgeVideoSourceChanged {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "old_video_source_id" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(BridgeVideoSourceChanged {
-            bridge: crate::runtime::decode::required(slot0)?,
-            old_video_source_id: slot1.flatten(),
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
 }
 /// Info about how Asterisk was built
 ///
@@ -769,36 +319,6 @@ pub struct BuildInfo {
     pub os: String,
     /// Username that build Asterisk
     pub user: String,
-}
-impl crate::runtime::decode::WireDecode for BuildInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "date" => cursor.field(&mut slot0),
-                "kernel" => cursor.field(&mut slot1),
-                "machine" => cursor.field(&mut slot2),
-                "options" => cursor.field(&mut slot3),
-                "os" => cursor.field(&mut slot4),
-                "user" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(BuildInfo {
-            date: crate::runtime::decode::required(slot0)?,
-            kernel: crate::runtime::decode::required(slot1)?,
-            machine: crate::runtime::decode::required(slot2)?,
-            options: crate::runtime::decode::required(slot3)?,
-            os: crate::runtime::decode::required(slot4)?,
-            user: crate::runtime::decode::required(slot5)?,
-        })
-    }
 }
 /// Notification that a channel is being broadcast to ARI applications for claiming.
 ///
@@ -821,36 +341,6 @@ pub struct CallBroadcast {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for CallBroadcast {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<super::models::Channel> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "called" => cursor.field(&mut slot0),
-                "caller" => cursor.field(&mut slot1),
-                "channel" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(CallBroadcast {
-            called: slot0.flatten(),
-            caller: slot1.flatten(),
-            channel: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
-}
 /// Notification that a broadcast channel has been successfully claimed by an ARI application.
 ///
 /// `CallClaimed` in events.json.
@@ -868,33 +358,6 @@ pub struct CallClaimed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for CallClaimed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "winner_app" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(CallClaimed {
-            channel: crate::runtime::decode::required(slot0)?,
-            winner_app: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
-}
 /// Caller identification
 ///
 /// `CallerID` in channels.json.
@@ -902,24 +365,6 @@ impl crate::runtime::decode::WireDecode for CallClaimed {
 pub struct CallerID {
     pub name: String,
     pub number: String,
-}
-impl crate::runtime::decode::WireDecode for CallerID {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "name" => cursor.field(&mut slot0),
-                "number" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(CallerID {
-            name: crate::runtime::decode::required(slot0)?,
-            number: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// A specific communication connection between Asterisk and an Endpoint.
 ///
@@ -954,57 +399,6 @@ pub struct Channel {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tenantid: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for Channel {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::CallerID> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<Option<serde_json::Value>> = None;
-        let mut slot4: Option<super::models::CallerID> = None;
-        let mut slot5: Option<crate::runtime::Timestamp> = None;
-        let mut slot6: Option<super::models::DialplanCEP> = None;
-        let mut slot7: Option<String> = None;
-        let mut slot8: Option<String> = None;
-        let mut slot9: Option<String> = None;
-        let mut slot10: Option<String> = None;
-        let mut slot11: Option<super::models::ChannelState> = None;
-        let mut slot12: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "accountcode" => cursor.field(&mut slot0),
-                "caller" => cursor.field(&mut slot1),
-                "caller_rdnis" => cursor.field(&mut slot2),
-                "channelvars" => cursor.field(&mut slot3),
-                "connected" => cursor.field(&mut slot4),
-                "creationtime" => cursor.field(&mut slot5),
-                "dialplan" => cursor.field(&mut slot6),
-                "id" => cursor.field(&mut slot7),
-                "language" => cursor.field(&mut slot8),
-                "name" => cursor.field(&mut slot9),
-                "protocol_id" => cursor.field(&mut slot10),
-                "state" => cursor.field(&mut slot11),
-                "tenantid" => cursor.field(&mut slot12),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Channel {
-            accountcode: crate::runtime::decode::required(slot0)?,
-            caller: crate::runtime::decode::required(slot1)?,
-            caller_rdnis: slot2.flatten(),
-            channelvars: slot3.flatten(),
-            connected: crate::runtime::decode::required(slot4)?,
-            creationtime: crate::runtime::decode::required(slot5)?,
-            dialplan: crate::runtime::decode::required(slot6)?,
-            id: crate::runtime::decode::required(slot7)?,
-            language: crate::runtime::decode::required(slot8)?,
-            name: crate::runtime::decode::required(slot9)?,
-            protocol_id: crate::runtime::decode::required(slot10)?,
-            state: crate::runtime::decode::required(slot11)?,
-            tenantid: slot12.flatten(),
-        })
-    }
-}
 /// Channel changed Caller ID.
 ///
 /// `ChannelCallerId` in events.json.
@@ -1024,36 +418,6 @@ pub struct ChannelCallerId {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelCallerId {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<i32> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<super::models::Channel> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "caller_presentation" => cursor.field(&mut slot0),
-                "caller_presentation_txt" => cursor.field(&mut slot1),
-                "channel" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelCallerId {
-            caller_presentation: crate::runtime::decode::required(slot0)?,
-            caller_presentation_txt: crate::runtime::decode::required(slot1)?,
-            channel: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
-}
 /// Channel changed Connected Line.
 ///
 /// `ChannelConnectedLine` in events.json.
@@ -1069,30 +433,6 @@ pub struct ChannelConnectedLine {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelConnectedLine {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelConnectedLine {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
-}
 /// Notification that a channel has been created.
 ///
 /// `ChannelCreated` in events.json.
@@ -1106,30 +446,6 @@ pub struct ChannelCreated {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ChannelCreated {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelCreated {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// Notification that a channel has been destroyed.
 ///
@@ -1152,39 +468,6 @@ pub struct ChannelDestroyed {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelDestroyed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<i32> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<super::models::Channel> = None;
-        let mut slot3: Option<Option<i32>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<crate::runtime::Timestamp> = None;
-        let mut slot6: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "cause" => cursor.field(&mut slot0),
-                "cause_txt" => cursor.field(&mut slot1),
-                "channel" => cursor.field(&mut slot2),
-                "tech_cause" => cursor.field(&mut slot3),
-                "application" => cursor.field(&mut slot4),
-                "timestamp" => cursor.field(&mut slot5),
-                "asterisk_id" => cursor.field(&mut slot6),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelDestroyed {
-            cause: crate::runtime::decode::required(slot0)?,
-            cause_txt: crate::runtime::decode::required(slot1)?,
-            channel: crate::runtime::decode::required(slot2)?,
-            tech_cause: slot3.flatten(),
-            application: crate::runtime::decode::required(slot4)?,
-            timestamp: crate::runtime::decode::required(slot5)?,
-            asterisk_id: slot6.flatten(),
-        })
-    }
-}
 /// Channel changed location in the dialplan.
 ///
 /// `ChannelDialplan` in events.json.
@@ -1203,36 +486,6 @@ pub struct ChannelDialplan {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ChannelDialplan {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "dialplan_app" => cursor.field(&mut slot1),
-                "dialplan_app_data" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelDialplan {
-            channel: crate::runtime::decode::required(slot0)?,
-            dialplan_app: crate::runtime::decode::required(slot1)?,
-            dialplan_app_data: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
 }
 /// DTMF received on a channel.
 ///
@@ -1255,36 +508,6 @@ pub struct ChannelDtmfReceived {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelDtmfReceived {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<i32> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "digit" => cursor.field(&mut slot1),
-                "duration_ms" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelDtmfReceived {
-            channel: crate::runtime::decode::required(slot0)?,
-            digit: crate::runtime::decode::required(slot1)?,
-            duration_ms: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
-}
 /// Notification that a channel has entered a bridge.
 ///
 /// `ChannelEnteredBridge` in events.json.
@@ -1300,33 +523,6 @@ pub struct ChannelEnteredBridge {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ChannelEnteredBridge {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "channel" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelEnteredBridge {
-            bridge: crate::runtime::decode::required(slot0)?,
-            channel: slot1.flatten(),
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
 }
 /// A hangup was requested on the channel.
 ///
@@ -1352,39 +548,6 @@ pub struct ChannelHangupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelHangupRequest {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<i32>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<Option<bool>> = None;
-        let mut slot3: Option<Option<i32>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<crate::runtime::Timestamp> = None;
-        let mut slot6: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "cause" => cursor.field(&mut slot0),
-                "channel" => cursor.field(&mut slot1),
-                "soft" => cursor.field(&mut slot2),
-                "tech_cause" => cursor.field(&mut slot3),
-                "application" => cursor.field(&mut slot4),
-                "timestamp" => cursor.field(&mut slot5),
-                "asterisk_id" => cursor.field(&mut slot6),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelHangupRequest {
-            cause: slot0.flatten(),
-            channel: crate::runtime::decode::required(slot1)?,
-            soft: slot2.flatten(),
-            tech_cause: slot3.flatten(),
-            application: crate::runtime::decode::required(slot4)?,
-            timestamp: crate::runtime::decode::required(slot5)?,
-            asterisk_id: slot6.flatten(),
-        })
-    }
-}
 /// A channel initiated a media hold.
 ///
 /// `ChannelHold` in events.json.
@@ -1403,33 +566,6 @@ pub struct ChannelHold {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelHold {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "musicclass" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelHold {
-            channel: crate::runtime::decode::required(slot0)?,
-            musicclass: slot1.flatten(),
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
-}
 /// Notification that a channel has left a bridge.
 ///
 /// `ChannelLeftBridge` in events.json.
@@ -1445,33 +581,6 @@ pub struct ChannelLeftBridge {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelLeftBridge {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "channel" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelLeftBridge {
-            bridge: crate::runtime::decode::required(slot0)?,
-            channel: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
-}
 /// Notification of a channel's state change.
 ///
 /// `ChannelStateChange` in events.json.
@@ -1485,30 +594,6 @@ pub struct ChannelStateChange {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ChannelStateChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelStateChange {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// Talking is no longer detected on the channel.
 ///
@@ -1527,33 +612,6 @@ pub struct ChannelTalkingFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelTalkingFinished {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<i32> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "duration" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelTalkingFinished {
-            channel: crate::runtime::decode::required(slot0)?,
-            duration: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
-}
 /// Talking was detected on the channel.
 ///
 /// `ChannelTalkingStarted` in events.json.
@@ -1569,30 +627,6 @@ pub struct ChannelTalkingStarted {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelTalkingStarted {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelTalkingStarted {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
-}
 /// Tone was detected on the channel.
 ///
 /// `ChannelToneDetected` in events.json.
@@ -1607,30 +641,6 @@ pub struct ChannelToneDetected {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ChannelToneDetected {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelToneDetected {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// transfer on a channel.
 ///
@@ -1652,36 +662,6 @@ pub struct ChannelTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelTransfer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::ReferTo> = None;
-        let mut slot1: Option<super::models::ReferredBy> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "refer_to" => cursor.field(&mut slot0),
-                "referred_by" => cursor.field(&mut slot1),
-                "state" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelTransfer {
-            refer_to: crate::runtime::decode::required(slot0)?,
-            referred_by: crate::runtime::decode::required(slot1)?,
-            state: slot2.flatten(),
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
-}
 /// A channel initiated a media unhold.
 ///
 /// `ChannelUnhold` in events.json.
@@ -1696,30 +676,6 @@ pub struct ChannelUnhold {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for ChannelUnhold {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelUnhold {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// User-generated event with additional user-defined fields in the object.
 ///
@@ -1747,42 +703,6 @@ pub struct ChannelUserevent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelUserevent {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<Option<super::models::Endpoint>> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<serde_json::Value> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<crate::runtime::Timestamp> = None;
-        let mut slot7: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "channel" => cursor.field(&mut slot1),
-                "endpoint" => cursor.field(&mut slot2),
-                "eventname" => cursor.field(&mut slot3),
-                "userevent" => cursor.field(&mut slot4),
-                "application" => cursor.field(&mut slot5),
-                "timestamp" => cursor.field(&mut slot6),
-                "asterisk_id" => cursor.field(&mut slot7),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelUserevent {
-            bridge: slot0.flatten(),
-            channel: slot1.flatten(),
-            endpoint: slot2.flatten(),
-            eventname: crate::runtime::decode::required(slot3)?,
-            userevent: crate::runtime::decode::required(slot4)?,
-            application: crate::runtime::decode::required(slot5)?,
-            timestamp: crate::runtime::decode::required(slot6)?,
-            asterisk_id: slot7.flatten(),
-        })
-    }
-}
 /// Channel variable changed.
 ///
 /// `ChannelVarset` in events.json.
@@ -1805,36 +725,6 @@ pub struct ChannelVarset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ChannelVarset {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Channel>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "value" => cursor.field(&mut slot1),
-                "variable" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ChannelVarset {
-            channel: slot0.flatten(),
-            value: crate::runtime::decode::required(slot1)?,
-            variable: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
-}
 /// Info about Asterisk configuration
 ///
 /// `ConfigInfo` in asterisk.json.
@@ -1856,36 +746,6 @@ pub struct ConfigInfo {
     /// Effective user/group id for running Asterisk.
     pub setid: super::models::SetId,
 }
-impl crate::runtime::decode::WireDecode for ConfigInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<Option<i32>> = None;
-        let mut slot2: Option<Option<f64>> = None;
-        let mut slot3: Option<Option<i32>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<super::models::SetId> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "default_language" => cursor.field(&mut slot0),
-                "max_channels" => cursor.field(&mut slot1),
-                "max_load" => cursor.field(&mut slot2),
-                "max_open_files" => cursor.field(&mut slot3),
-                "name" => cursor.field(&mut slot4),
-                "setid" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ConfigInfo {
-            default_language: crate::runtime::decode::required(slot0)?,
-            max_channels: slot1.flatten(),
-            max_load: slot2.flatten(),
-            max_open_files: slot3.flatten(),
-            name: crate::runtime::decode::required(slot4)?,
-            setid: crate::runtime::decode::required(slot5)?,
-        })
-    }
-}
 /// A key/value pair that makes up part of a configuration object.
 ///
 /// `ConfigTuple` in asterisk.json.
@@ -1895,24 +755,6 @@ pub struct ConfigTuple {
     pub attribute: String,
     /// The value for the attribute.
     pub value: String,
-}
-impl crate::runtime::decode::WireDecode for ConfigTuple {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "attribute" => cursor.field(&mut slot0),
-                "value" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ConfigTuple {
-            attribute: crate::runtime::decode::required(slot0)?,
-            value: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// Detailed information about a contact on an endpoint.
 ///
@@ -1929,30 +771,6 @@ pub struct ContactInfo {
     /// The location of the contact.
     pub uri: String,
 }
-impl crate::runtime::decode::WireDecode for ContactInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::ContactInfoContactStatus> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "aor" => cursor.field(&mut slot0),
-                "contact_status" => cursor.field(&mut slot1),
-                "roundtrip_usec" => cursor.field(&mut slot2),
-                "uri" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ContactInfo {
-            aor: crate::runtime::decode::required(slot0)?,
-            contact_status: crate::runtime::decode::required(slot1)?,
-            roundtrip_usec: slot2.flatten(),
-            uri: crate::runtime::decode::required(slot3)?,
-        })
-    }
-}
 /// The state of a contact on an endpoint has changed.
 ///
 /// `ContactStatusChange` in events.json.
@@ -1968,33 +786,6 @@ pub struct ContactStatusChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for ContactStatusChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::ContactInfo> = None;
-        let mut slot1: Option<super::models::Endpoint> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "contact_info" => cursor.field(&mut slot0),
-                "endpoint" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ContactStatusChange {
-            contact_info: crate::runtime::decode::required(slot0)?,
-            endpoint: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
-}
 /// Represents the state of a device.
 ///
 /// `DeviceState` in deviceStates.json.
@@ -2004,24 +795,6 @@ pub struct DeviceState {
     pub name: String,
     /// Device's state
     pub state: super::models::DeviceStateState,
-}
-impl crate::runtime::decode::WireDecode for DeviceState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::DeviceStateState> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "name" => cursor.field(&mut slot0),
-                "state" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(DeviceState {
-            name: crate::runtime::decode::required(slot0)?,
-            state: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// Notification that a device state has changed.
 ///
@@ -2037,30 +810,6 @@ pub struct DeviceStateChanged {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for DeviceStateChanged {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::DeviceState> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "device_state" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(DeviceStateChanged {
-            device_state: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// Dialing state has changed.
 ///
@@ -2091,61 +840,11 @@ pub struct Dial {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for Dial {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Channel>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<Option<String>> = None;
-        let mut slot4: Option<Option<super::models::Channel>> = None;
-        let mut slot5: Option<super::models::Channel> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<crate::runtime::Timestamp> = None;
-        let mut slot8: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "caller" => cursor.field(&mut slot0),
-                "dialstatus" => cursor.field(&mut slot1),
-                "dialstring" => cursor.field(&mut slot2),
-                "forward" => cursor.field(&mut slot3),
-                "forwarded" => cursor.field(&mut slot4),
-                "peer" => cursor.field(&mut slot5),
-                "application" => cursor.field(&mut slot6),
-                "timestamp" => cursor.field(&mut slot7),
-                "asterisk_id" => cursor.field(&mut slot8),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Dial {
-            caller: slot0.flatten(),
-            dialstatus: crate::runtime::decode::required(slot1)?,
-            dialstring: slot2.flatten(),
-            forward: slot3.flatten(),
-            forwarded: slot4.flatten(),
-            peer: crate::runtime::decode::required(slot5)?,
-            application: crate::runtime::decode::required(slot6)?,
-            timestamp: crate::runtime::decode::required(slot7)?,
-            asterisk_id: slot8.flatten(),
-        })
-    }
-}
 /// Dialed channel information.
 ///
 /// `Dialed` in channels.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Dialed {}
-impl crate::runtime::decode::WireDecode for Dialed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor
-            .object(|cursor, key| match key {
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Dialed {})
-    }
-}
 /// Dialplan location (context/extension/priority)
 ///
 /// `DialplanCEP` in channels.json.
@@ -2161,33 +860,6 @@ pub struct DialplanCEP {
     pub exten: String,
     /// Priority in the dialplan
     pub priority: i64,
-}
-impl crate::runtime::decode::WireDecode for DialplanCEP {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<i64> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "app_data" => cursor.field(&mut slot0),
-                "app_name" => cursor.field(&mut slot1),
-                "context" => cursor.field(&mut slot2),
-                "exten" => cursor.field(&mut slot3),
-                "priority" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(DialplanCEP {
-            app_data: crate::runtime::decode::required(slot0)?,
-            app_name: crate::runtime::decode::required(slot1)?,
-            context: crate::runtime::decode::required(slot2)?,
-            exten: crate::runtime::decode::required(slot3)?,
-            priority: crate::runtime::decode::required(slot4)?,
-        })
-    }
 }
 /// An external device that may offer/accept calls to/from Asterisk.
 ///
@@ -2206,30 +878,6 @@ pub struct Endpoint {
     /// Technology of the endpoint
     pub technology: String,
 }
-impl crate::runtime::decode::WireDecode for Endpoint {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<Option<super::models::EndpointState>> = None;
-        let mut slot3: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel_ids" => cursor.field(&mut slot0),
-                "resource" => cursor.field(&mut slot1),
-                "state" => cursor.field(&mut slot2),
-                "technology" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Endpoint {
-            channel_ids: crate::runtime::decode::required(slot0)?,
-            resource: crate::runtime::decode::required(slot1)?,
-            state: slot2.flatten(),
-            technology: crate::runtime::decode::required(slot3)?,
-        })
-    }
-}
 /// Endpoint state changed.
 ///
 /// `EndpointStateChange` in events.json.
@@ -2244,30 +892,6 @@ pub struct EndpointStateChange {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for EndpointStateChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Endpoint> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "endpoint" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(EndpointStateChange {
-            endpoint: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
-}
 /// Identifies the format and language of a sound file
 ///
 /// `FormatLangPair` in sounds.json.
@@ -2275,24 +899,6 @@ impl crate::runtime::decode::WireDecode for EndpointStateChange {
 pub struct FormatLangPair {
     pub format: String,
     pub language: String,
-}
-impl crate::runtime::decode::WireDecode for FormatLangPair {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "format" => cursor.field(&mut slot0),
-                "language" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(FormatLangPair {
-            format: crate::runtime::decode::required(slot0)?,
-            language: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// A recording that is in progress
 ///
@@ -2319,42 +925,6 @@ pub struct LiveRecording {
     /// URI for the channel or bridge being recorded
     pub target_uri: String,
 }
-impl crate::runtime::decode::WireDecode for LiveRecording {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<i32>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<Option<i32>> = None;
-        let mut slot5: Option<super::models::LiveRecordingState> = None;
-        let mut slot6: Option<Option<i32>> = None;
-        let mut slot7: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "cause" => cursor.field(&mut slot0),
-                "duration" => cursor.field(&mut slot1),
-                "format" => cursor.field(&mut slot2),
-                "name" => cursor.field(&mut slot3),
-                "silence_duration" => cursor.field(&mut slot4),
-                "state" => cursor.field(&mut slot5),
-                "talking_duration" => cursor.field(&mut slot6),
-                "target_uri" => cursor.field(&mut slot7),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(LiveRecording {
-            cause: slot0.flatten(),
-            duration: slot1.flatten(),
-            format: crate::runtime::decode::required(slot2)?,
-            name: crate::runtime::decode::required(slot3)?,
-            silence_duration: slot4.flatten(),
-            state: crate::runtime::decode::required(slot5)?,
-            talking_duration: slot6.flatten(),
-            target_uri: crate::runtime::decode::required(slot7)?,
-        })
-    }
-}
 /// Details of an Asterisk log channel
 ///
 /// `LogChannel` in asterisk.json.
@@ -2370,30 +940,6 @@ pub struct LogChannel {
     #[serde(rename = "type")]
     pub type_: String,
 }
-impl crate::runtime::decode::WireDecode for LogChannel {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "configuration" => cursor.field(&mut slot1),
-                "status" => cursor.field(&mut slot2),
-                "type" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(LogChannel {
-            channel: crate::runtime::decode::required(slot0)?,
-            configuration: crate::runtime::decode::required(slot1)?,
-            status: crate::runtime::decode::required(slot2)?,
-            type_: crate::runtime::decode::required(slot3)?,
-        })
-    }
-}
 /// Represents the state of a mailbox.
 ///
 /// `Mailbox` in mailboxes.json.
@@ -2406,27 +952,6 @@ pub struct Mailbox {
     /// Count of old messages in the mailbox.
     pub old_messages: i32,
 }
-impl crate::runtime::decode::WireDecode for Mailbox {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<i32> = None;
-        let mut slot2: Option<i32> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "name" => cursor.field(&mut slot0),
-                "new_messages" => cursor.field(&mut slot1),
-                "old_messages" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Mailbox {
-            name: crate::runtime::decode::required(slot0)?,
-            new_messages: crate::runtime::decode::required(slot1)?,
-            old_messages: crate::runtime::decode::required(slot2)?,
-        })
-    }
-}
 /// Error event sent when required params are missing.
 ///
 /// `MissingParams` in events.json.
@@ -2437,24 +962,6 @@ pub struct MissingParams {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for MissingParams {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "params" => cursor.field(&mut slot0),
-                "asterisk_id" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(MissingParams {
-            params: crate::runtime::decode::required(slot0)?,
-            asterisk_id: slot1.flatten(),
-        })
-    }
 }
 /// Details of an Asterisk module
 ///
@@ -2471,33 +978,6 @@ pub struct Module {
     pub support_level: String,
     /// The number of times this module is being used
     pub use_count: i32,
-}
-impl crate::runtime::decode::WireDecode for Module {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<i32> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "description" => cursor.field(&mut slot0),
-                "name" => cursor.field(&mut slot1),
-                "status" => cursor.field(&mut slot2),
-                "support_level" => cursor.field(&mut slot3),
-                "use_count" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Module {
-            description: crate::runtime::decode::required(slot0)?,
-            name: crate::runtime::decode::required(slot1)?,
-            status: crate::runtime::decode::required(slot2)?,
-            support_level: crate::runtime::decode::required(slot3)?,
-            use_count: crate::runtime::decode::required(slot4)?,
-        })
-    }
 }
 /// Detailed information about a remote peer that communicates with Asterisk.
 ///
@@ -2519,33 +999,6 @@ pub struct Peer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub time: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for Peer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<String>> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "address" => cursor.field(&mut slot0),
-                "cause" => cursor.field(&mut slot1),
-                "peer_status" => cursor.field(&mut slot2),
-                "port" => cursor.field(&mut slot3),
-                "time" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Peer {
-            address: slot0.flatten(),
-            cause: slot1.flatten(),
-            peer_status: crate::runtime::decode::required(slot2)?,
-            port: slot3.flatten(),
-            time: slot4.flatten(),
-        })
-    }
-}
 /// The state of a peer associated with an endpoint has changed.
 ///
 /// `PeerStatusChange` in events.json.
@@ -2560,33 +1013,6 @@ pub struct PeerStatusChange {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for PeerStatusChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Endpoint> = None;
-        let mut slot1: Option<super::models::Peer> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "endpoint" => cursor.field(&mut slot0),
-                "peer" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(PeerStatusChange {
-            endpoint: crate::runtime::decode::required(slot0)?,
-            peer: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
 }
 /// Object representing the playback of media to a channel
 ///
@@ -2608,36 +1034,6 @@ pub struct Playback {
     /// URI for the channel or bridge to play the media on
     pub target_uri: String,
 }
-impl crate::runtime::decode::WireDecode for Playback {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<String>> = None;
-        let mut slot4: Option<super::models::PlaybackState> = None;
-        let mut slot5: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "id" => cursor.field(&mut slot0),
-                "language" => cursor.field(&mut slot1),
-                "media_uri" => cursor.field(&mut slot2),
-                "next_media_uri" => cursor.field(&mut slot3),
-                "state" => cursor.field(&mut slot4),
-                "target_uri" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Playback {
-            id: crate::runtime::decode::required(slot0)?,
-            language: slot1.flatten(),
-            media_uri: crate::runtime::decode::required(slot2)?,
-            next_media_uri: slot3.flatten(),
-            state: crate::runtime::decode::required(slot4)?,
-            target_uri: crate::runtime::decode::required(slot5)?,
-        })
-    }
-}
 /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
 ///
 /// `PlaybackContinuing` in events.json.
@@ -2652,30 +1048,6 @@ pub struct PlaybackContinuing {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for PlaybackContinuing {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Playback> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "playback" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(PlaybackContinuing {
-            playback: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// Event showing the completion of a media playback operation.
 ///
@@ -2692,30 +1064,6 @@ pub struct PlaybackFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for PlaybackFinished {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Playback> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "playback" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(PlaybackFinished {
-            playback: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
-}
 /// Event showing the start of a media playback operation.
 ///
 /// `PlaybackStarted` in events.json.
@@ -2731,30 +1079,6 @@ pub struct PlaybackStarted {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for PlaybackStarted {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Playback> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "playback" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(PlaybackStarted {
-            playback: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
-}
 /// REST over Websocket header
 ///
 /// `RESTHeader` in events.json.
@@ -2765,24 +1089,6 @@ pub struct RESTHeader {
     /// Header value
     pub value: String,
 }
-impl crate::runtime::decode::WireDecode for RESTHeader {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "name" => cursor.field(&mut slot0),
-                "value" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RESTHeader {
-            name: crate::runtime::decode::required(slot0)?,
-            value: crate::runtime::decode::required(slot1)?,
-        })
-    }
-}
 /// REST over Websocket Query String Parameter
 ///
 /// `RESTQueryStringParameter` in events.json.
@@ -2792,24 +1098,6 @@ pub struct RESTQueryStringParameter {
     pub name: String,
     /// Parameter value
     pub value: String,
-}
-impl crate::runtime::decode::WireDecode for RESTQueryStringParameter {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "name" => cursor.field(&mut slot0),
-                "value" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RESTQueryStringParameter {
-            name: crate::runtime::decode::required(slot0)?,
-            value: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// REST over Websocket Request.
 ///
@@ -2836,42 +1124,6 @@ pub struct RESTRequest {
     pub type_: String,
     /// Resource URI with optional query string parameters.
     pub uri: String,
-}
-impl crate::runtime::decode::WireDecode for RESTRequest {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<Vec<super::models::RESTQueryStringParameter>>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "content_type" => cursor.field(&mut slot0),
-                "message_body" => cursor.field(&mut slot1),
-                "method" => cursor.field(&mut slot2),
-                "query_strings" => cursor.field(&mut slot3),
-                "request_id" => cursor.field(&mut slot4),
-                "transaction_id" => cursor.field(&mut slot5),
-                "type" => cursor.field(&mut slot6),
-                "uri" => cursor.field(&mut slot7),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RESTRequest {
-            content_type: slot0.flatten(),
-            message_body: slot1.flatten(),
-            method: crate::runtime::decode::required(slot2)?,
-            query_strings: slot3.flatten(),
-            request_id: crate::runtime::decode::required(slot4)?,
-            transaction_id: crate::runtime::decode::required(slot5)?,
-            type_: crate::runtime::decode::required(slot6)?,
-            uri: crate::runtime::decode::required(slot7)?,
-        })
-    }
 }
 /// REST over Websocket Response.
 ///
@@ -2901,48 +1153,6 @@ pub struct RESTResponse {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for RESTResponse {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<i32> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<String> = None;
-        let mut slot8: Option<crate::runtime::Timestamp> = None;
-        let mut slot9: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "content_type" => cursor.field(&mut slot0),
-                "message_body" => cursor.field(&mut slot1),
-                "reason_phrase" => cursor.field(&mut slot2),
-                "request_id" => cursor.field(&mut slot3),
-                "status_code" => cursor.field(&mut slot4),
-                "transaction_id" => cursor.field(&mut slot5),
-                "uri" => cursor.field(&mut slot6),
-                "application" => cursor.field(&mut slot7),
-                "timestamp" => cursor.field(&mut slot8),
-                "asterisk_id" => cursor.field(&mut slot9),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RESTResponse {
-            content_type: slot0.flatten(),
-            message_body: slot1.flatten(),
-            reason_phrase: crate::runtime::decode::required(slot2)?,
-            request_id: crate::runtime::decode::required(slot3)?,
-            status_code: crate::runtime::decode::required(slot4)?,
-            transaction_id: crate::runtime::decode::required(slot5)?,
-            uri: crate::runtime::decode::required(slot6)?,
-            application: crate::runtime::decode::required(slot7)?,
-            timestamp: crate::runtime::decode::required(slot8)?,
-            asterisk_id: slot9.flatten(),
-        })
-    }
 }
 /// A statistics of a RTP.
 ///
@@ -3037,114 +1247,6 @@ pub struct RTPstat {
     /// Number of transmitted packets lost.
     pub txploss: i32,
 }
-impl crate::runtime::decode::WireDecode for RTPstat {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<Option<f64>> = None;
-        let mut slot2: Option<Option<f64>> = None;
-        let mut slot3: Option<Option<f64>> = None;
-        let mut slot4: Option<Option<f64>> = None;
-        let mut slot5: Option<Option<f64>> = None;
-        let mut slot6: Option<Option<f64>> = None;
-        let mut slot7: Option<i32> = None;
-        let mut slot8: Option<Option<f64>> = None;
-        let mut slot9: Option<Option<f64>> = None;
-        let mut slot10: Option<Option<f64>> = None;
-        let mut slot11: Option<Option<f64>> = None;
-        let mut slot12: Option<Option<f64>> = None;
-        let mut slot13: Option<Option<f64>> = None;
-        let mut slot14: Option<Option<f64>> = None;
-        let mut slot15: Option<Option<f64>> = None;
-        let mut slot16: Option<Option<f64>> = None;
-        let mut slot17: Option<Option<f64>> = None;
-        let mut slot18: Option<Option<f64>> = None;
-        let mut slot19: Option<i32> = None;
-        let mut slot20: Option<Option<f64>> = None;
-        let mut slot21: Option<Option<f64>> = None;
-        let mut slot22: Option<Option<f64>> = None;
-        let mut slot23: Option<i32> = None;
-        let mut slot24: Option<Option<f64>> = None;
-        let mut slot25: Option<i32> = None;
-        let mut slot26: Option<i32> = None;
-        let mut slot27: Option<Option<f64>> = None;
-        let mut slot28: Option<i32> = None;
-        let mut slot29: Option<Option<f64>> = None;
-        let mut slot30: Option<i32> = None;
-        let mut slot31: Option<i32> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel_uniqueid" => cursor.field(&mut slot0),
-                "local_maxjitter" => cursor.field(&mut slot1),
-                "local_maxrxploss" => cursor.field(&mut slot2),
-                "local_minjitter" => cursor.field(&mut slot3),
-                "local_minrxploss" => cursor.field(&mut slot4),
-                "local_normdevjitter" => cursor.field(&mut slot5),
-                "local_normdevrxploss" => cursor.field(&mut slot6),
-                "local_ssrc" => cursor.field(&mut slot7),
-                "local_stdevjitter" => cursor.field(&mut slot8),
-                "local_stdevrxploss" => cursor.field(&mut slot9),
-                "maxrtt" => cursor.field(&mut slot10),
-                "minrtt" => cursor.field(&mut slot11),
-                "normdevrtt" => cursor.field(&mut slot12),
-                "remote_maxjitter" => cursor.field(&mut slot13),
-                "remote_maxrxploss" => cursor.field(&mut slot14),
-                "remote_minjitter" => cursor.field(&mut slot15),
-                "remote_minrxploss" => cursor.field(&mut slot16),
-                "remote_normdevjitter" => cursor.field(&mut slot17),
-                "remote_normdevrxploss" => cursor.field(&mut slot18),
-                "remote_ssrc" => cursor.field(&mut slot19),
-                "remote_stdevjitter" => cursor.field(&mut slot20),
-                "remote_stdevrxploss" => cursor.field(&mut slot21),
-                "rtt" => cursor.field(&mut slot22),
-                "rxcount" => cursor.field(&mut slot23),
-                "rxjitter" => cursor.field(&mut slot24),
-                "rxoctetcount" => cursor.field(&mut slot25),
-                "rxploss" => cursor.field(&mut slot26),
-                "stdevrtt" => cursor.field(&mut slot27),
-                "txcount" => cursor.field(&mut slot28),
-                "txjitter" => cursor.field(&mut slot29),
-                "txoctetcount" => cursor.field(&mut slot30),
-                "txploss" => cursor.field(&mut slot31),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RTPstat {
-            channel_uniqueid: crate::runtime::decode::required(slot0)?,
-            local_maxjitter: slot1.flatten(),
-            local_maxrxploss: slot2.flatten(),
-            local_minjitter: slot3.flatten(),
-            local_minrxploss: slot4.flatten(),
-            local_normdevjitter: slot5.flatten(),
-            local_normdevrxploss: slot6.flatten(),
-            local_ssrc: crate::runtime::decode::required(slot7)?,
-            local_stdevjitter: slot8.flatten(),
-            local_stdevrxploss: slot9.flatten(),
-            maxrtt: slot10.flatten(),
-            minrtt: slot11.flatten(),
-            normdevrtt: slot12.flatten(),
-            remote_maxjitter: slot13.flatten(),
-            remote_maxrxploss: slot14.flatten(),
-            remote_minjitter: slot15.flatten(),
-            remote_minrxploss: slot16.flatten(),
-            remote_normdevjitter: slot17.flatten(),
-            remote_normdevrxploss: slot18.flatten(),
-            remote_ssrc: crate::runtime::decode::required(slot19)?,
-            remote_stdevjitter: slot20.flatten(),
-            remote_stdevrxploss: slot21.flatten(),
-            rtt: slot22.flatten(),
-            rxcount: crate::runtime::decode::required(slot23)?,
-            rxjitter: slot24.flatten(),
-            rxoctetcount: crate::runtime::decode::required(slot25)?,
-            rxploss: crate::runtime::decode::required(slot26)?,
-            stdevrtt: slot27.flatten(),
-            txcount: crate::runtime::decode::required(slot28)?,
-            txjitter: slot29.flatten(),
-            txoctetcount: crate::runtime::decode::required(slot30)?,
-            txploss: crate::runtime::decode::required(slot31)?,
-        })
-    }
-}
 /// Event showing failure of a recording operation.
 ///
 /// `RecordingFailed` in events.json.
@@ -3159,30 +1261,6 @@ pub struct RecordingFailed {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for RecordingFailed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::LiveRecording> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "recording" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RecordingFailed {
-            recording: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// Event showing the completion of a recording operation.
 ///
@@ -3199,30 +1277,6 @@ pub struct RecordingFinished {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for RecordingFinished {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::LiveRecording> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "recording" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RecordingFinished {
-            recording: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
-}
 /// Event showing the start of a recording operation.
 ///
 /// `RecordingStarted` in events.json.
@@ -3237,30 +1291,6 @@ pub struct RecordingStarted {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for RecordingStarted {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::LiveRecording> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "recording" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RecordingStarted {
-            recording: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// transfer destination requested by transferee
 ///
@@ -3278,30 +1308,6 @@ pub struct ReferTo {
     pub destination_channel: Option<super::models::Channel>,
     pub requested_destination: super::models::RequiredDestination,
 }
-impl crate::runtime::decode::WireDecode for ReferTo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<Option<super::models::Channel>> = None;
-        let mut slot3: Option<super::models::RequiredDestination> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "connected_channel" => cursor.field(&mut slot1),
-                "destination_channel" => cursor.field(&mut slot2),
-                "requested_destination" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ReferTo {
-            bridge: slot0.flatten(),
-            connected_channel: slot1.flatten(),
-            destination_channel: slot2.flatten(),
-            requested_destination: crate::runtime::decode::required(slot3)?,
-        })
-    }
-}
 /// transfer destination requested by transferee
 ///
 /// `ReferredBy` in events.json.
@@ -3315,27 +1321,6 @@ pub struct ReferredBy {
     pub connected_channel: Option<super::models::Channel>,
     /// The channel on which the refer was received
     pub source_channel: super::models::Channel,
-}
-impl crate::runtime::decode::WireDecode for ReferredBy {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<super::models::Channel> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "bridge" => cursor.field(&mut slot0),
-                "connected_channel" => cursor.field(&mut slot1),
-                "source_channel" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(ReferredBy {
-            bridge: slot0.flatten(),
-            connected_channel: slot1.flatten(),
-            source_channel: crate::runtime::decode::required(slot2)?,
-        })
-    }
 }
 /// Information about the requested destination
 ///
@@ -3352,27 +1337,6 @@ pub struct RequiredDestination {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub protocol_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for RequiredDestination {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<Vec<super::models::AdditionalParam>>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "additional_protocol_params" => cursor.field(&mut slot0),
-                "destination" => cursor.field(&mut slot1),
-                "protocol_id" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(RequiredDestination {
-            additional_protocol_params: slot0.flatten(),
-            destination: slot1.flatten(),
-            protocol_id: slot2.flatten(),
-        })
-    }
-}
 /// Effective user/group id
 ///
 /// `SetId` in asterisk.json.
@@ -3382,24 +1346,6 @@ pub struct SetId {
     pub group: String,
     /// Effective user id.
     pub user: String,
-}
-impl crate::runtime::decode::WireDecode for SetId {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "group" => cursor.field(&mut slot0),
-                "user" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(SetId {
-            group: crate::runtime::decode::required(slot0)?,
-            user: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// A media file that may be played back.
 ///
@@ -3414,27 +1360,6 @@ pub struct Sound {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub text: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for Sound {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<super::models::FormatLangPair>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "formats" => cursor.field(&mut slot0),
-                "id" => cursor.field(&mut slot1),
-                "text" => cursor.field(&mut slot2),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Sound {
-            formats: crate::runtime::decode::required(slot0)?,
-            id: crate::runtime::decode::required(slot1)?,
-            text: slot2.flatten(),
-        })
-    }
-}
 /// Notification that a channel has left a Stasis application.
 ///
 /// `StasisEnd` in events.json.
@@ -3448,30 +1373,6 @@ pub struct StasisEnd {
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
-}
-impl crate::runtime::decode::WireDecode for StasisEnd {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "channel" => cursor.field(&mut slot0),
-                "application" => cursor.field(&mut slot1),
-                "timestamp" => cursor.field(&mut slot2),
-                "asterisk_id" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(StasisEnd {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
-            asterisk_id: slot3.flatten(),
-        })
-    }
 }
 /// Notification that a channel has entered a Stasis application.
 ///
@@ -3491,36 +1392,6 @@ pub struct StasisStart {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for StasisStart {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<Option<super::models::Channel>> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "args" => cursor.field(&mut slot0),
-                "channel" => cursor.field(&mut slot1),
-                "replace_channel" => cursor.field(&mut slot2),
-                "application" => cursor.field(&mut slot3),
-                "timestamp" => cursor.field(&mut slot4),
-                "asterisk_id" => cursor.field(&mut slot5),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(StasisStart {
-            args: crate::runtime::decode::required(slot0)?,
-            channel: crate::runtime::decode::required(slot1)?,
-            replace_channel: slot2.flatten(),
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
-            asterisk_id: slot5.flatten(),
-        })
-    }
-}
 /// Info about Asterisk status
 ///
 /// `StatusInfo` in asterisk.json.
@@ -3531,24 +1402,6 @@ pub struct StatusInfo {
     /// Time when Asterisk was started.
     pub startup_time: crate::runtime::Timestamp,
 }
-impl crate::runtime::decode::WireDecode for StatusInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<crate::runtime::Timestamp> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "last_reload_time" => cursor.field(&mut slot0),
-                "startup_time" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(StatusInfo {
-            last_reload_time: crate::runtime::decode::required(slot0)?,
-            startup_time: crate::runtime::decode::required(slot1)?,
-        })
-    }
-}
 /// A past recording that may be played back.
 ///
 /// `StoredRecording` in recordings.json.
@@ -3556,24 +1409,6 @@ impl crate::runtime::decode::WireDecode for StatusInfo {
 pub struct StoredRecording {
     pub format: String,
     pub name: String,
-}
-impl crate::runtime::decode::WireDecode for StoredRecording {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "format" => cursor.field(&mut slot0),
-                "name" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(StoredRecording {
-            format: crate::runtime::decode::required(slot0)?,
-            name: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// Info about Asterisk
 ///
@@ -3583,24 +1418,6 @@ pub struct SystemInfo {
     pub entity_id: String,
     /// Asterisk version.
     pub version: String,
-}
-impl crate::runtime::decode::WireDecode for SystemInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "entity_id" => cursor.field(&mut slot0),
-                "version" => cursor.field(&mut slot1),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(SystemInfo {
-            entity_id: crate::runtime::decode::required(slot0)?,
-            version: crate::runtime::decode::required(slot1)?,
-        })
-    }
 }
 /// A text message.
 ///
@@ -3616,30 +1433,6 @@ pub struct TextMessage {
     /// Technology specific key/value pairs (JSON object) associated with the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<serde_json::Value>,
-}
-impl crate::runtime::decode::WireDecode for TextMessage {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<serde_json::Value>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "body" => cursor.field(&mut slot0),
-                "from" => cursor.field(&mut slot1),
-                "to" => cursor.field(&mut slot2),
-                "variables" => cursor.field(&mut slot3),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(TextMessage {
-            body: crate::runtime::decode::required(slot0)?,
-            from: crate::runtime::decode::required(slot1)?,
-            to: crate::runtime::decode::required(slot2)?,
-            variables: slot3.flatten(),
-        })
-    }
 }
 /// A text message was received from an endpoint.
 ///
@@ -3657,33 +1450,6 @@ pub struct TextMessageReceived {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub asterisk_id: Option<String>,
 }
-impl crate::runtime::decode::WireDecode for TextMessageReceived {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Endpoint>> = None;
-        let mut slot1: Option<super::models::TextMessage> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "endpoint" => cursor.field(&mut slot0),
-                "message" => cursor.field(&mut slot1),
-                "application" => cursor.field(&mut slot2),
-                "timestamp" => cursor.field(&mut slot3),
-                "asterisk_id" => cursor.field(&mut slot4),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(TextMessageReceived {
-            endpoint: slot0.flatten(),
-            message: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
-            asterisk_id: slot4.flatten(),
-        })
-    }
-}
 /// The value of a channel variable
 ///
 /// `Variable` in asterisk.json.
@@ -3692,21 +1458,6 @@ pub struct Variable {
     /// The value of the variable requested
     pub value: String,
 }
-impl crate::runtime::decode::WireDecode for Variable {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "value" => cursor.field(&mut slot0),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Variable {
-            value: crate::runtime::decode::required(slot0)?,
-        })
-    }
-}
 /// A dictionary of channel variables
 ///
 /// `Variables` in asterisk.json.
@@ -3714,21 +1465,6 @@ impl crate::runtime::decode::WireDecode for Variable {
 pub struct Variables {
     /// A dictionary of channel variables
     pub variables: serde_json::Value,
-}
-impl crate::runtime::decode::WireDecode for Variables {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<serde_json::Value> = None;
-        cursor
-            .object(|cursor, key| match key {
-                "variables" => cursor.field(&mut slot0),
-                _ => cursor.skip_value(),
-            })?;
-        Ok(Variables {
-            variables: crate::runtime::decode::required(slot0)?,
-        })
-    }
 }
 /// Values of `Bridge.bridge_type`.
 ///
@@ -3786,13 +1522,6 @@ impl<'de> Deserialize<'de> for BridgeBridgeType {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for BridgeBridgeType {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `Channel.state`.
@@ -3889,13 +1618,6 @@ impl<'de> Deserialize<'de> for ChannelState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for ChannelState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `connection_type` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -3952,13 +1674,6 @@ impl<'de> Deserialize<'de> for ConnectionType {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for ConnectionType {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `ContactInfo.contact_status`.
@@ -4029,13 +1744,6 @@ impl<'de> Deserialize<'de> for ContactInfoContactStatus {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for ContactInfoContactStatus {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `DeviceState.state`.
@@ -4124,13 +1832,6 @@ impl<'de> Deserialize<'de> for DeviceStateState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for DeviceStateState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `encapsulation` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -4191,13 +1892,6 @@ impl<'de> Deserialize<'de> for Encapsulation {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for Encapsulation {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `Endpoint.state`.
@@ -4262,13 +1956,6 @@ impl<'de> Deserialize<'de> for EndpointState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for EndpointState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -4321,13 +2008,6 @@ impl<'de> Deserialize<'de> for ExternalMediaDirection {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for ExternalMediaDirection {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `ifExists` parameter
@@ -4390,13 +2070,6 @@ impl<'de> Deserialize<'de> for IfExists {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for IfExists {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Values of `LiveRecording.state`.
@@ -4473,13 +2146,6 @@ impl<'de> Deserialize<'de> for LiveRecordingState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for LiveRecordingState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -4540,13 +2206,6 @@ impl<'de> Deserialize<'de> for MuteDirection {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for MuteDirection {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `only` parameter
@@ -4613,13 +2272,6 @@ impl<'de> Deserialize<'de> for Only {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for Only {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `operation` parameter
@@ -4692,13 +2344,6 @@ impl<'de> Deserialize<'de> for Operation {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for Operation {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// Values of `Playback.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -4767,13 +2412,6 @@ impl<'de> Deserialize<'de> for PlaybackState {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for PlaybackState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `reason` parameter
@@ -4878,13 +2516,6 @@ impl<'de> Deserialize<'de> for Reason {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for Reason {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `spy` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -4949,13 +2580,6 @@ impl<'de> Deserialize<'de> for Spy {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for Spy {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `terminateOn` parameter
@@ -5024,13 +2648,6 @@ impl<'de> Deserialize<'de> for TerminateOn {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for TerminateOn {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `transport` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -5093,13 +2710,6 @@ impl<'de> Deserialize<'de> for Transport {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for Transport {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -5160,13 +2770,6 @@ impl<'de> Deserialize<'de> for UnmuteDirection {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for UnmuteDirection {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// the `deviceState` parameter
@@ -5251,13 +2854,6 @@ impl<'de> Deserialize<'de> for UpdateDeviceState {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
     }
 }
-impl crate::runtime::decode::WireDecode for UpdateDeviceState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
-    }
-}
 /// the `whisper` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -5322,13 +2918,6 @@ impl<'de> Deserialize<'de> for Whisper {
         deserializer: D,
     ) -> Result<Self, D::Error> {
         crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
-impl crate::runtime::decode::WireDecode for Whisper {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
 /// Base type for asynchronous events from Asterisk.
@@ -6606,13 +4195,6 @@ impl Event {
             Event::TextMessageReceived(_) => None,
             Event::Unknown(_) => None,
         }
-    }
-}
-impl crate::runtime::decode::WireDecode for Event {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.with_text(|text| Self::from_json(text).ok())
     }
 }
 impl crate::runtime::FromFrame for Event {
@@ -8344,13 +5926,6 @@ impl Message {
             Message::TextMessageReceived(_) => None,
             Message::Unknown(_) => None,
         }
-    }
-}
-impl crate::runtime::decode::WireDecode for Message {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        cursor.with_text(|text| Self::from_json(text).ok())
     }
 }
 impl crate::runtime::FromFrame for Message {
