@@ -7,23 +7,58 @@
 
 use tokio_tungstenite::tungstenite::{self, handshake::client::Request};
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+/// Bytes read from the socket per system call, at most.
+///
+/// tungstenite reads into the free room of its frame buffer, which after the
+/// first frames is about one frame: left alone it made one `recvfrom` per
+/// four or five events. Reads go through a buffer of this size instead, so a
+/// burst of events costs one system call, and tungstenite's small reads are
+/// served from memory.
+const READ_CHUNK: usize = 64 * 1024;
+
+pub(crate) type Transport = tokio::io::BufReader<tokio::net::TcpStream>;
+pub(crate) type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<Transport>>;
 type Handshake = Result<(Socket, tungstenite::handshake::client::Response), tungstenite::Error>;
 
-#[cfg(feature = "wss")]
 pub(crate) async fn connect(request: Request) -> Handshake {
-    let connector = if request.uri().scheme_str() == Some("wss") {
+    let uri = request.uri();
+    let host = uri
+        .host()
+        .ok_or(tungstenite::Error::Url(
+            tungstenite::error::UrlError::NoHostName,
+        ))?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_owned();
+    let secure = uri.scheme_str() == Some("wss");
+    let port = uri.port_u16().unwrap_or(if secure { 443 } else { 80 });
+    let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
+    // Events are small and latency matters more than packet count.
+    tcp.set_nodelay(true)?;
+    let transport = tokio::io::BufReader::with_capacity(READ_CHUNK, tcp);
+    handshake(request, transport, secure).await
+}
+
+#[cfg(feature = "wss")]
+async fn handshake(request: Request, transport: Transport, secure: bool) -> Handshake {
+    let connector = if secure {
         Some(tokio_tungstenite::Connector::Rustls(client_config()?))
     } else {
         None
     };
-    tokio_tungstenite::connect_async_tls_with_config(request, None, false, connector).await
+    tokio_tungstenite::client_async_tls_with_config(request, transport, None, connector).await
 }
 
 #[cfg(not(feature = "wss"))]
-pub(crate) async fn connect(request: Request) -> Handshake {
-    tokio_tungstenite::connect_async(request).await
+async fn handshake(request: Request, transport: Transport, secure: bool) -> Handshake {
+    if secure {
+        return Err(tungstenite::Error::Url(
+            tungstenite::error::UrlError::TlsFeatureNotEnabled,
+        ));
+    }
+    let plain = tokio_tungstenite::MaybeTlsStream::Plain(transport);
+    tokio_tungstenite::client_async_with_config(request, plain, None).await
 }
 
 /// Built once: loading the platform's roots is not free, and reconnects
