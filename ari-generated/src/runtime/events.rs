@@ -253,7 +253,8 @@ const BATCH: usize = 64;
 /// What the reader hands to consumers: frames, usually still to be decoded,
 /// and the connection changes in between.
 enum Delivery<T> {
-    Text(tungstenite::Utf8Bytes),
+    /// A frame's text, as a range of [`Batch::text`].
+    Text(std::ops::Range<usize>),
     /// Decoded by the reader while its only consumer was behind.
     Decoded(StreamItem<T>),
     Disconnected {
@@ -271,7 +272,7 @@ impl<T> Delivery<T> {
     /// decodes only for a single consumer.
     fn share(&self) -> Option<Self> {
         Some(match self {
-            Delivery::Text(text) => Delivery::Text(text.clone()),
+            Delivery::Text(range) => Delivery::Text(range.clone()),
             Delivery::Decoded(_) => return None,
             Delivery::Disconnected {
                 reason,
@@ -288,7 +289,50 @@ impl<T> Delivery<T> {
 }
 
 /// Deliveries handed to a consumer at once.
-type Batch<T> = Vec<Delivery<T>>;
+///
+/// The frames' texts are copied one after another into one string: the
+/// consumer then reads one block that no other thread touches, where the
+/// frames themselves are views into tungstenite's shared read buffer whose
+/// reference count both threads would update for every event (a cache line
+/// bouncing between cores). The copy costs the reader less than that.
+struct Batch<T> {
+    text: String,
+    items: Vec<Delivery<T>>,
+}
+
+impl<T> Batch<T> {
+    fn new() -> Self {
+        Batch {
+            text: String::new(),
+            items: Vec::new(),
+        }
+    }
+
+    fn of(item: Delivery<T>) -> Self {
+        Batch {
+            text: String::new(),
+            items: vec![item],
+        }
+    }
+
+    fn push_text(&mut self, frame: &str) {
+        if self.text.is_empty() {
+            // Room for a full batch of typical events: one allocation.
+            self.text.reserve(BATCH * 512);
+        }
+        let start = self.text.len();
+        self.text.push_str(frame);
+        self.items.push(Delivery::Text(start..self.text.len()));
+    }
+
+    /// The same batch for another consumer (see [`Delivery::share`]).
+    fn share(&self) -> Self {
+        Batch {
+            text: self.text.clone(),
+            items: self.items.iter().filter_map(Delivery::share).collect(),
+        }
+    }
+}
 
 /// Channel capacity, in batches, for a buffer of `buffer` items.
 fn batches_for(buffer: usize) -> usize {
@@ -312,8 +356,9 @@ impl<T> Drop for ReaderGuard<T> {
 /// gives up.
 pub struct EventStream<T> {
     receiver: mpsc::Receiver<Batch<T>>,
-    /// The rest of the batch being handed out.
+    /// The rest of the batch being handed out, and its text.
     pending: std::vec::IntoIter<Delivery<T>>,
+    pending_text: String,
     guard: Arc<ReaderGuard<T>>,
 }
 
@@ -331,6 +376,7 @@ impl<T> EventStream<T> {
         EventStream {
             receiver,
             pending: Vec::new().into_iter(),
+            pending_text: String::new(),
             guard: Arc::clone(&self.guard),
         }
     }
@@ -346,9 +392,10 @@ fn decode_text<T: FromFrame>(text: &str) -> StreamItem<T> {
     }
 }
 
-fn decode<T: FromFrame>(delivery: Delivery<T>) -> StreamItem<T> {
+fn decode<T: FromFrame>(delivery: Delivery<T>, text: &str) -> StreamItem<T> {
     match delivery {
-        Delivery::Text(text) => decode_text(text.as_str()),
+        // The ranges are made by `Batch::push_text` on this very text.
+        Delivery::Text(range) => decode_text(text.get(range).unwrap_or_default()),
         Delivery::Decoded(item) => item,
         Delivery::Disconnected {
             reason,
@@ -366,10 +413,13 @@ impl<T: FromFrame> Stream for EventStream<T> {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         loop {
             if let Some(delivery) = self.pending.next() {
-                return Poll::Ready(Some(decode(delivery)));
+                return Poll::Ready(Some(decode(delivery, &self.pending_text)));
             }
             match self.receiver.poll_recv(cx) {
-                Poll::Ready(Some(batch)) => self.pending = batch.into_iter(),
+                Poll::Ready(Some(batch)) => {
+                    self.pending = batch.items.into_iter();
+                    self.pending_text = batch.text;
+                }
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,
             }
@@ -487,6 +537,7 @@ impl Client {
         Ok(EventStream {
             receiver,
             pending: Vec::new().into_iter(),
+            pending_text: String::new(),
             guard: Arc::new(ReaderGuard {
                 task,
                 register,
@@ -673,25 +724,25 @@ impl<T: FromFrame> Reader<T> {
                 }
             };
             pong_deadline = None;
-            let mut batch = Vec::new();
+            let mut batch = Batch::new();
             let mut ended = None;
             match classify(frame) {
-                Frame::Text(text) => batch.push(Delivery::Text(text)),
+                Frame::Text(text) => batch.push_text(&text),
                 Frame::Skip => {}
                 Frame::End(end) => ended = Some(end),
             }
             // Frames that have already arrived join the batch without waiting.
-            while ended.is_none() && batch.len() < BATCH {
+            while ended.is_none() && batch.items.len() < BATCH {
                 let Some(frame) = socket.next().now_or_never() else {
                     break;
                 };
                 match classify(frame) {
-                    Frame::Text(text) => batch.push(Delivery::Text(text)),
+                    Frame::Text(text) => batch.push_text(&text),
                     Frame::Skip => {}
                     Frame::End(end) => ended = Some(end),
                 }
             }
-            if !batch.is_empty() && !self.deliver_frames(batch).await {
+            if !batch.items.is_empty() && !self.deliver_frames(batch).await {
                 return Ended::NoConsumers;
             }
             if let Some(end) = ended {
@@ -711,7 +762,7 @@ impl<T: FromFrame> Reader<T> {
     /// none is left.
     async fn deliver(&mut self, item: Delivery<T>) -> bool {
         self.accept_consumers();
-        self.deliver_batch(vec![item]).await
+        self.deliver_batch(Batch::of(item)).await
     }
 
     /// Hands a batch of frames over. With a single consumer that is behind
@@ -720,24 +771,22 @@ impl<T: FromFrame> Reader<T> {
     /// work per event, and this spreads it over the reader's thread and the
     /// consumer's on a multi-thread runtime, in whatever share keeps both
     /// busy. Order is unchanged: the batch is still delivered whole.
-    async fn deliver_frames(&mut self, batch: Batch<T>) -> bool {
+    async fn deliver_frames(&mut self, mut batch: Batch<T>) -> bool {
         self.accept_consumers();
-        let batch = match self.consumers.as_slice() {
-            [consumer] if consumer.capacity() == 0 => {
-                let mut behind = true;
-                batch
-                    .into_iter()
-                    .map(|delivery| match delivery {
-                        Delivery::Text(text) if behind => {
-                            behind = consumer.capacity() == 0;
-                            Delivery::Decoded(decode_text(text.as_str()))
-                        }
-                        other => other,
-                    })
-                    .collect()
+        if let [consumer] = self.consumers.as_slice()
+            && consumer.capacity() == 0
+        {
+            let text = &batch.text;
+            for delivery in &mut batch.items {
+                if consumer.capacity() > 0 {
+                    break;
+                }
+                if let Delivery::Text(range) = delivery {
+                    let item = decode_text(text.get(range.clone()).unwrap_or_default());
+                    *delivery = Delivery::Decoded(item);
+                }
             }
-            _ => batch,
-        };
+        }
         self.deliver_batch(batch).await
     }
 
@@ -750,8 +799,7 @@ impl<T: FromFrame> Reader<T> {
         };
         for consumer in others {
             // A consumer that is gone is removed at the next delivery.
-            let copy = batch.iter().filter_map(Delivery::share).collect();
-            let _ = consumer.send(copy).await;
+            let _ = consumer.send(batch.share()).await;
         }
         let _ = last.send(batch).await;
         self.consumers.retain(|consumer| !consumer.is_closed());
