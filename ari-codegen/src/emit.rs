@@ -393,12 +393,12 @@ fn emit_struct(api: &Api, model: &ir::Model) -> TokenStream {
 /// parallel.
 fn emit_decoders(api: &Api) -> TokenStream {
     let structs = api.models.values().map(|model| match &model.kind {
-        ModelKind::Struct => emit_struct_decoder(api, model),
+        ModelKind::Struct => emit_struct_decoder(model),
         ModelKind::Polymorphic(_) => {
             let name = ident(&model.name);
             quote! {
-                impl crate::runtime::decode::WireDecode for super::models::#name {
-                    fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+                impl WireDecode for models::#name {
+                    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
                         cursor.with_text(|text| Self::from_json(text).ok())
                     }
                 }
@@ -408,8 +408,8 @@ fn emit_decoders(api: &Api) -> TokenStream {
     let enums = api.enums.values().map(|e| {
         let name = ident(&e.name);
         quote! {
-            impl crate::runtime::decode::WireDecode for super::models::#name {
-                fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+            impl WireDecode for models::#name {
+                fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
                     cursor.str_value().map(|value| Self::from_wire(&value))
                 }
             }
@@ -418,6 +418,8 @@ fn emit_decoders(api: &Api) -> TokenStream {
     quote! {
         //! Fast-path decoders of the models, for events: each reads its JSON
         //! directly and leaves anything unusual to serde.
+        use super::models;
+        use crate::runtime::decode::{Cursor, Mismatch, WireDecode, required};
         #( #structs )*
         #( #enums )*
     }
@@ -428,17 +430,15 @@ fn emit_decoders(api: &Api) -> TokenStream {
 /// Anything else (a duplicate, a missing required member) is left to serde.
 /// Slots are numbered, so that no property name can shadow the closure's
 /// own bindings.
-fn emit_struct_decoder(api: &Api, model: &ir::Model) -> TokenStream {
+fn emit_struct_decoder(model: &ir::Model) -> TokenStream {
     let name = ident(&model.name);
     let slot = |index: usize| ident(&format!("slot{index}"));
-    let slots = model.properties.iter().enumerate().map(|(index, p)| {
+    // Slot types are inferred from the struct literal below: spelling them
+    // out doubled the file that formatting, most of the generator's time,
+    // has to go through.
+    let slots = model.properties.iter().enumerate().map(|(index, _)| {
         let slot = slot(index);
-        let ty = rust_type(api, &p.ty);
-        if p.required {
-            quote! { let mut #slot: Option<#ty> = None; }
-        } else {
-            quote! { let mut #slot: Option<Option<#ty>> = None; }
-        }
+        quote! { let mut #slot = None; }
     });
     let arms = model.properties.iter().enumerate().map(|(index, p)| {
         let slot = slot(index);
@@ -449,20 +449,20 @@ fn emit_struct_decoder(api: &Api, model: &ir::Model) -> TokenStream {
         let slot = slot(index);
         let field = ident(&p.name);
         if p.required {
-            quote! { #field: crate::runtime::decode::required(#slot)?, }
+            quote! { #field: required(#slot)?, }
         } else {
             quote! { #field: #slot.flatten(), }
         }
     });
     quote! {
-        impl crate::runtime::decode::WireDecode for super::models::#name {
-            fn wire_decode(cursor: &mut crate::runtime::decode::Cursor<'_>) -> Result<Self, crate::runtime::decode::Mismatch> {
+        impl WireDecode for models::#name {
+            fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
                 #( #slots )*
                 cursor.object(|cursor, key| match key {
                     #( #arms )*
                     _ => cursor.skip_value(),
                 })?;
-                Ok(super::models::#name { #( #assign )* })
+                Ok(models::#name { #( #assign )* })
             }
         }
     }
@@ -635,23 +635,28 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
                 prop.api_name
             )),
         ]));
-        let arms = leaves.iter().map(|leaf| {
-            let variant = ident(&leaf.name);
-            match common_accessor(prop, Some(leaf)) {
-                Some(read) => quote! { #name::#variant(value) => #read, },
-                None => quote! { #name::#variant(_) => None, },
-            }
-        });
-        let unknown_arm = match common_accessor(prop, None).filter(|_| kept_when_unknown) {
-            Some(read) => quote! { #name::Unknown(value) => #read, },
-            None => quote! { #name::Unknown(_) => None, },
-        };
+        // Only the variants that carry the property are listed: one
+        // wildcard stands for the rest, which keeps the models file (and the
+        // generator's formatting time) from growing with events × accessors.
+        let mut arms: Vec<TokenStream> = leaves
+            .iter()
+            .filter_map(|leaf| {
+                let variant = ident(&leaf.name);
+                common_accessor(prop, Some(leaf))
+                    .map(|read| quote! { #name::#variant(value) => #read, })
+            })
+            .collect();
+        if let Some(read) = common_accessor(prop, None).filter(|_| kept_when_unknown) {
+            arms.push(quote! { #name::Unknown(value) => #read, });
+        }
+        if arms.len() < leaves.len() + 1 {
+            arms.push(quote! { _ => None, });
+        }
         quote! {
             #docs
             pub fn #field(&self) -> Option<#ty> {
                 match self {
                     #( #arms )*
-                    #unknown_arm
                 }
             }
         }

@@ -3,35 +3,33 @@
 
 //! Fast-path decoders of the models, for events: each reads its JSON
 //! directly and leaves anything unusual to serde.
-impl crate::runtime::decode::WireDecode for super::models::AdditionalParam {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+use super::models;
+use crate::runtime::decode::{Cursor, Mismatch, WireDecode, required};
+impl WireDecode for models::AdditionalParam {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "parameter_name" => cursor.field(&mut slot0),
                 "parameter_value" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::AdditionalParam {
-            parameter_name: crate::runtime::decode::required(slot0)?,
-            parameter_value: crate::runtime::decode::required(slot1)?,
+        Ok(models::AdditionalParam {
+            parameter_name: required(slot0)?,
+            parameter_value: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Application {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<Vec<String>> = None;
-        let mut slot2: Option<Vec<String>> = None;
-        let mut slot3: Option<Vec<String>> = None;
-        let mut slot4: Option<Vec<serde_json::Value>> = None;
-        let mut slot5: Option<Vec<serde_json::Value>> = None;
-        let mut slot6: Option<String> = None;
+impl WireDecode for models::Application {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge_ids" => cursor.field(&mut slot0),
@@ -43,27 +41,25 @@ impl crate::runtime::decode::WireDecode for super::models::Application {
                 "name" => cursor.field(&mut slot6),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Application {
-            bridge_ids: crate::runtime::decode::required(slot0)?,
-            channel_ids: crate::runtime::decode::required(slot1)?,
-            device_names: crate::runtime::decode::required(slot2)?,
-            endpoint_ids: crate::runtime::decode::required(slot3)?,
-            events_allowed: crate::runtime::decode::required(slot4)?,
-            events_disallowed: crate::runtime::decode::required(slot5)?,
-            name: crate::runtime::decode::required(slot6)?,
+        Ok(models::Application {
+            bridge_ids: required(slot0)?,
+            channel_ids: required(slot1)?,
+            device_names: required(slot2)?,
+            endpoint_ids: required(slot3)?,
+            events_allowed: required(slot4)?,
+            events_disallowed: required(slot5)?,
+            name: required(slot6)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ApplicationMoveFailed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::ApplicationMoveFailed {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "args" => cursor.field(&mut slot0),
@@ -74,23 +70,21 @@ impl crate::runtime::decode::WireDecode for super::models::ApplicationMoveFailed
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ApplicationMoveFailed {
-            args: crate::runtime::decode::required(slot0)?,
-            channel: crate::runtime::decode::required(slot1)?,
-            destination: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+        Ok(models::ApplicationMoveFailed {
+            args: required(slot0)?,
+            channel: required(slot1)?,
+            destination: required(slot2)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ApplicationRegistered {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
-        let mut slot2: Option<Option<String>> = None;
+impl WireDecode for models::ApplicationRegistered {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "application" => cursor.field(&mut slot0),
@@ -98,20 +92,18 @@ impl crate::runtime::decode::WireDecode for super::models::ApplicationRegistered
                 "asterisk_id" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ApplicationRegistered {
-            application: crate::runtime::decode::required(slot0)?,
-            timestamp: crate::runtime::decode::required(slot1)?,
+        Ok(models::ApplicationRegistered {
+            application: required(slot0)?,
+            timestamp: required(slot1)?,
             asterisk_id: slot2.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ApplicationReplaced {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
-        let mut slot2: Option<Option<String>> = None;
+impl WireDecode for models::ApplicationReplaced {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "application" => cursor.field(&mut slot0),
@@ -119,20 +111,18 @@ impl crate::runtime::decode::WireDecode for super::models::ApplicationReplaced {
                 "asterisk_id" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ApplicationReplaced {
-            application: crate::runtime::decode::required(slot0)?,
-            timestamp: crate::runtime::decode::required(slot1)?,
+        Ok(models::ApplicationReplaced {
+            application: required(slot0)?,
+            timestamp: required(slot1)?,
             asterisk_id: slot2.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ApplicationUnregistered {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
-        let mut slot2: Option<Option<String>> = None;
+impl WireDecode for models::ApplicationUnregistered {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "application" => cursor.field(&mut slot0),
@@ -140,21 +130,19 @@ impl crate::runtime::decode::WireDecode for super::models::ApplicationUnregister
                 "asterisk_id" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ApplicationUnregistered {
-            application: crate::runtime::decode::required(slot0)?,
-            timestamp: crate::runtime::decode::required(slot1)?,
+        Ok(models::ApplicationUnregistered {
+            application: required(slot0)?,
+            timestamp: required(slot1)?,
             asterisk_id: slot2.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::AsteriskInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::BuildInfo>> = None;
-        let mut slot1: Option<Option<super::models::ConfigInfo>> = None;
-        let mut slot2: Option<Option<super::models::StatusInfo>> = None;
-        let mut slot3: Option<Option<super::models::SystemInfo>> = None;
+impl WireDecode for models::AsteriskInfo {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "build" => cursor.field(&mut slot0),
@@ -163,7 +151,7 @@ impl crate::runtime::decode::WireDecode for super::models::AsteriskInfo {
                 "system" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::AsteriskInfo {
+        Ok(models::AsteriskInfo {
             build: slot0.flatten(),
             config: slot1.flatten(),
             status: slot2.flatten(),
@@ -171,13 +159,11 @@ impl crate::runtime::decode::WireDecode for super::models::AsteriskInfo {
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::AsteriskPing {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
+impl WireDecode for models::AsteriskPing {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "asterisk_id" => cursor.field(&mut slot0),
@@ -185,28 +171,26 @@ impl crate::runtime::decode::WireDecode for super::models::AsteriskPing {
                 "timestamp" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::AsteriskPing {
-            asterisk_id: crate::runtime::decode::required(slot0)?,
-            ping: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::AsteriskPing {
+            asterisk_id: required(slot0)?,
+            ping: required(slot1)?,
+            timestamp: required(slot2)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Bridge {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::BridgeBridgeType> = None;
-        let mut slot2: Option<Option<serde_json::Value>> = None;
-        let mut slot3: Option<Vec<String>> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<String> = None;
-        let mut slot8: Option<String> = None;
-        let mut slot9: Option<Option<String>> = None;
-        let mut slot10: Option<Option<String>> = None;
+impl WireDecode for models::Bridge {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
+        let mut slot8 = None;
+        let mut slot9 = None;
+        let mut slot10 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge_class" => cursor.field(&mut slot0),
@@ -222,44 +206,42 @@ impl crate::runtime::decode::WireDecode for super::models::Bridge {
                 "video_source_id" => cursor.field(&mut slot10),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Bridge {
-            bridge_class: crate::runtime::decode::required(slot0)?,
-            bridge_type: crate::runtime::decode::required(slot1)?,
+        Ok(models::Bridge {
+            bridge_class: required(slot0)?,
+            bridge_type: required(slot1)?,
             bridgevars: slot2.flatten(),
-            channels: crate::runtime::decode::required(slot3)?,
-            creationtime: crate::runtime::decode::required(slot4)?,
-            creator: crate::runtime::decode::required(slot5)?,
-            id: crate::runtime::decode::required(slot6)?,
-            name: crate::runtime::decode::required(slot7)?,
-            technology: crate::runtime::decode::required(slot8)?,
+            channels: required(slot3)?,
+            creationtime: required(slot4)?,
+            creator: required(slot5)?,
+            id: required(slot6)?,
+            name: required(slot7)?,
+            technology: required(slot8)?,
             video_mode: slot9.flatten(),
             video_source_id: slot10.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BridgeAttendedTransfer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<Option<super::models::Channel>> = None;
-        let mut slot3: Option<Option<super::models::Channel>> = None;
-        let mut slot4: Option<Option<super::models::Bridge>> = None;
-        let mut slot5: Option<Option<super::models::Channel>> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<bool> = None;
-        let mut slot8: Option<Option<super::models::Channel>> = None;
-        let mut slot9: Option<String> = None;
-        let mut slot10: Option<Option<super::models::Channel>> = None;
-        let mut slot11: Option<Option<super::models::Channel>> = None;
-        let mut slot12: Option<super::models::Channel> = None;
-        let mut slot13: Option<Option<super::models::Bridge>> = None;
-        let mut slot14: Option<super::models::Channel> = None;
-        let mut slot15: Option<Option<super::models::Bridge>> = None;
-        let mut slot16: Option<String> = None;
-        let mut slot17: Option<crate::runtime::Timestamp> = None;
-        let mut slot18: Option<Option<String>> = None;
+impl WireDecode for models::BridgeAttendedTransfer {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
+        let mut slot8 = None;
+        let mut slot9 = None;
+        let mut slot10 = None;
+        let mut slot11 = None;
+        let mut slot12 = None;
+        let mut slot13 = None;
+        let mut slot14 = None;
+        let mut slot15 = None;
+        let mut slot16 = None;
+        let mut slot17 = None;
+        let mut slot18 = None;
         cursor
             .object(|cursor, key| match key {
                 "destination_application" => cursor.field(&mut slot0),
@@ -283,44 +265,42 @@ impl crate::runtime::decode::WireDecode for super::models::BridgeAttendedTransfe
                 "asterisk_id" => cursor.field(&mut slot18),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::BridgeAttendedTransfer {
+        Ok(models::BridgeAttendedTransfer {
             destination_application: slot0.flatten(),
             destination_bridge: slot1.flatten(),
             destination_link_first_leg: slot2.flatten(),
             destination_link_second_leg: slot3.flatten(),
             destination_threeway_bridge: slot4.flatten(),
             destination_threeway_channel: slot5.flatten(),
-            destination_type: crate::runtime::decode::required(slot6)?,
-            is_external: crate::runtime::decode::required(slot7)?,
+            destination_type: required(slot6)?,
+            is_external: required(slot7)?,
             replace_channel: slot8.flatten(),
-            result: crate::runtime::decode::required(slot9)?,
+            result: required(slot9)?,
             transfer_target: slot10.flatten(),
             transferee: slot11.flatten(),
-            transferer_first_leg: crate::runtime::decode::required(slot12)?,
+            transferer_first_leg: required(slot12)?,
             transferer_first_leg_bridge: slot13.flatten(),
-            transferer_second_leg: crate::runtime::decode::required(slot14)?,
+            transferer_second_leg: required(slot14)?,
             transferer_second_leg_bridge: slot15.flatten(),
-            application: crate::runtime::decode::required(slot16)?,
-            timestamp: crate::runtime::decode::required(slot17)?,
+            application: required(slot16)?,
+            timestamp: required(slot17)?,
             asterisk_id: slot18.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BridgeBlindTransfer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<bool> = None;
-        let mut slot5: Option<Option<super::models::Channel>> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<Option<super::models::Channel>> = None;
-        let mut slot8: Option<String> = None;
-        let mut slot9: Option<crate::runtime::Timestamp> = None;
-        let mut slot10: Option<Option<String>> = None;
+impl WireDecode for models::BridgeBlindTransfer {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
+        let mut slot8 = None;
+        let mut slot9 = None;
+        let mut slot10 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -336,29 +316,27 @@ impl crate::runtime::decode::WireDecode for super::models::BridgeBlindTransfer {
                 "asterisk_id" => cursor.field(&mut slot10),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::BridgeBlindTransfer {
+        Ok(models::BridgeBlindTransfer {
             bridge: slot0.flatten(),
-            channel: crate::runtime::decode::required(slot1)?,
-            context: crate::runtime::decode::required(slot2)?,
-            exten: crate::runtime::decode::required(slot3)?,
-            is_external: crate::runtime::decode::required(slot4)?,
+            channel: required(slot1)?,
+            context: required(slot2)?,
+            exten: required(slot3)?,
+            is_external: required(slot4)?,
             replace_channel: slot5.flatten(),
-            result: crate::runtime::decode::required(slot6)?,
+            result: required(slot6)?,
             transferee: slot7.flatten(),
-            application: crate::runtime::decode::required(slot8)?,
-            timestamp: crate::runtime::decode::required(slot9)?,
+            application: required(slot8)?,
+            timestamp: required(slot9)?,
             asterisk_id: slot10.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BridgeCreated {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::BridgeCreated {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -367,22 +345,20 @@ impl crate::runtime::decode::WireDecode for super::models::BridgeCreated {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::BridgeCreated {
-            bridge: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::BridgeCreated {
+            bridge: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BridgeDestroyed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::BridgeDestroyed {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -391,23 +367,21 @@ impl crate::runtime::decode::WireDecode for super::models::BridgeDestroyed {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::BridgeDestroyed {
-            bridge: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::BridgeDestroyed {
+            bridge: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BridgeMerged {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<super::models::Bridge> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::BridgeMerged {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -417,24 +391,22 @@ impl crate::runtime::decode::WireDecode for super::models::BridgeMerged {
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::BridgeMerged {
-            bridge: crate::runtime::decode::required(slot0)?,
-            bridge_from: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+        Ok(models::BridgeMerged {
+            bridge: required(slot0)?,
+            bridge_from: required(slot1)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BridgeVideoSourceChanged {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::BridgeVideoSourceChanged {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -444,25 +416,23 @@ impl crate::runtime::decode::WireDecode for super::models::BridgeVideoSourceChan
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::BridgeVideoSourceChanged {
-            bridge: crate::runtime::decode::required(slot0)?,
+        Ok(models::BridgeVideoSourceChanged {
+            bridge: required(slot0)?,
             old_video_source_id: slot1.flatten(),
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BuildInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<String> = None;
+impl WireDecode for models::BuildInfo {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "date" => cursor.field(&mut slot0),
@@ -473,26 +443,24 @@ impl crate::runtime::decode::WireDecode for super::models::BuildInfo {
                 "user" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::BuildInfo {
-            date: crate::runtime::decode::required(slot0)?,
-            kernel: crate::runtime::decode::required(slot1)?,
-            machine: crate::runtime::decode::required(slot2)?,
-            options: crate::runtime::decode::required(slot3)?,
-            os: crate::runtime::decode::required(slot4)?,
-            user: crate::runtime::decode::required(slot5)?,
+        Ok(models::BuildInfo {
+            date: required(slot0)?,
+            kernel: required(slot1)?,
+            machine: required(slot2)?,
+            options: required(slot3)?,
+            os: required(slot4)?,
+            user: required(slot5)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::CallBroadcast {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<super::models::Channel> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::CallBroadcast {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "called" => cursor.field(&mut slot0),
@@ -503,25 +471,23 @@ impl crate::runtime::decode::WireDecode for super::models::CallBroadcast {
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::CallBroadcast {
+        Ok(models::CallBroadcast {
             called: slot0.flatten(),
             caller: slot1.flatten(),
-            channel: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+            channel: required(slot2)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::CallClaimed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::CallClaimed {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -531,50 +497,46 @@ impl crate::runtime::decode::WireDecode for super::models::CallClaimed {
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::CallClaimed {
-            channel: crate::runtime::decode::required(slot0)?,
-            winner_app: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+        Ok(models::CallClaimed {
+            channel: required(slot0)?,
+            winner_app: required(slot1)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::CallerID {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::CallerID {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "name" => cursor.field(&mut slot0),
                 "number" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::CallerID {
-            name: crate::runtime::decode::required(slot0)?,
-            number: crate::runtime::decode::required(slot1)?,
+        Ok(models::CallerID {
+            name: required(slot0)?,
+            number: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Channel {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::CallerID> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<Option<serde_json::Value>> = None;
-        let mut slot4: Option<super::models::CallerID> = None;
-        let mut slot5: Option<crate::runtime::Timestamp> = None;
-        let mut slot6: Option<super::models::DialplanCEP> = None;
-        let mut slot7: Option<String> = None;
-        let mut slot8: Option<String> = None;
-        let mut slot9: Option<String> = None;
-        let mut slot10: Option<String> = None;
-        let mut slot11: Option<super::models::ChannelState> = None;
-        let mut slot12: Option<Option<String>> = None;
+impl WireDecode for models::Channel {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
+        let mut slot8 = None;
+        let mut slot9 = None;
+        let mut slot10 = None;
+        let mut slot11 = None;
+        let mut slot12 = None;
         cursor
             .object(|cursor, key| match key {
                 "accountcode" => cursor.field(&mut slot0),
@@ -592,33 +554,31 @@ impl crate::runtime::decode::WireDecode for super::models::Channel {
                 "tenantid" => cursor.field(&mut slot12),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Channel {
-            accountcode: crate::runtime::decode::required(slot0)?,
-            caller: crate::runtime::decode::required(slot1)?,
+        Ok(models::Channel {
+            accountcode: required(slot0)?,
+            caller: required(slot1)?,
             caller_rdnis: slot2.flatten(),
             channelvars: slot3.flatten(),
-            connected: crate::runtime::decode::required(slot4)?,
-            creationtime: crate::runtime::decode::required(slot5)?,
-            dialplan: crate::runtime::decode::required(slot6)?,
-            id: crate::runtime::decode::required(slot7)?,
-            language: crate::runtime::decode::required(slot8)?,
-            name: crate::runtime::decode::required(slot9)?,
-            protocol_id: crate::runtime::decode::required(slot10)?,
-            state: crate::runtime::decode::required(slot11)?,
+            connected: required(slot4)?,
+            creationtime: required(slot5)?,
+            dialplan: required(slot6)?,
+            id: required(slot7)?,
+            language: required(slot8)?,
+            name: required(slot9)?,
+            protocol_id: required(slot10)?,
+            state: required(slot11)?,
             tenantid: slot12.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelCallerId {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<i32> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<super::models::Channel> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::ChannelCallerId {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "caller_presentation" => cursor.field(&mut slot0),
@@ -629,24 +589,22 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelCallerId {
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelCallerId {
-            caller_presentation: crate::runtime::decode::required(slot0)?,
-            caller_presentation_txt: crate::runtime::decode::required(slot1)?,
-            channel: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+        Ok(models::ChannelCallerId {
+            caller_presentation: required(slot0)?,
+            caller_presentation_txt: required(slot1)?,
+            channel: required(slot2)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelConnectedLine {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::ChannelConnectedLine {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -655,22 +613,20 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelConnectedLine 
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelConnectedLine {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::ChannelConnectedLine {
+            channel: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelCreated {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::ChannelCreated {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -679,25 +635,23 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelCreated {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelCreated {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::ChannelCreated {
+            channel: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelDestroyed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<i32> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<super::models::Channel> = None;
-        let mut slot3: Option<Option<i32>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<crate::runtime::Timestamp> = None;
-        let mut slot6: Option<Option<String>> = None;
+impl WireDecode for models::ChannelDestroyed {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
         cursor
             .object(|cursor, key| match key {
                 "cause" => cursor.field(&mut slot0),
@@ -709,27 +663,25 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelDestroyed {
                 "asterisk_id" => cursor.field(&mut slot6),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelDestroyed {
-            cause: crate::runtime::decode::required(slot0)?,
-            cause_txt: crate::runtime::decode::required(slot1)?,
-            channel: crate::runtime::decode::required(slot2)?,
+        Ok(models::ChannelDestroyed {
+            cause: required(slot0)?,
+            cause_txt: required(slot1)?,
+            channel: required(slot2)?,
             tech_cause: slot3.flatten(),
-            application: crate::runtime::decode::required(slot4)?,
-            timestamp: crate::runtime::decode::required(slot5)?,
+            application: required(slot4)?,
+            timestamp: required(slot5)?,
             asterisk_id: slot6.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelDialplan {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::ChannelDialplan {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -740,26 +692,24 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelDialplan {
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelDialplan {
-            channel: crate::runtime::decode::required(slot0)?,
-            dialplan_app: crate::runtime::decode::required(slot1)?,
-            dialplan_app_data: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+        Ok(models::ChannelDialplan {
+            channel: required(slot0)?,
+            dialplan_app: required(slot1)?,
+            dialplan_app_data: required(slot2)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelDtmfReceived {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<i32> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::ChannelDtmfReceived {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -770,25 +720,23 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelDtmfReceived {
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelDtmfReceived {
-            channel: crate::runtime::decode::required(slot0)?,
-            digit: crate::runtime::decode::required(slot1)?,
-            duration_ms: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+        Ok(models::ChannelDtmfReceived {
+            channel: required(slot0)?,
+            digit: required(slot1)?,
+            duration_ms: required(slot2)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelEnteredBridge {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::ChannelEnteredBridge {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -798,26 +746,24 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelEnteredBridge 
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelEnteredBridge {
-            bridge: crate::runtime::decode::required(slot0)?,
+        Ok(models::ChannelEnteredBridge {
+            bridge: required(slot0)?,
             channel: slot1.flatten(),
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelHangupRequest {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<i32>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<Option<bool>> = None;
-        let mut slot3: Option<Option<i32>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<crate::runtime::Timestamp> = None;
-        let mut slot6: Option<Option<String>> = None;
+impl WireDecode for models::ChannelHangupRequest {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
         cursor
             .object(|cursor, key| match key {
                 "cause" => cursor.field(&mut slot0),
@@ -829,26 +775,24 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelHangupRequest 
                 "asterisk_id" => cursor.field(&mut slot6),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelHangupRequest {
+        Ok(models::ChannelHangupRequest {
             cause: slot0.flatten(),
-            channel: crate::runtime::decode::required(slot1)?,
+            channel: required(slot1)?,
             soft: slot2.flatten(),
             tech_cause: slot3.flatten(),
-            application: crate::runtime::decode::required(slot4)?,
-            timestamp: crate::runtime::decode::required(slot5)?,
+            application: required(slot4)?,
+            timestamp: required(slot5)?,
             asterisk_id: slot6.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelHold {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::ChannelHold {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -858,24 +802,22 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelHold {
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelHold {
-            channel: crate::runtime::decode::required(slot0)?,
+        Ok(models::ChannelHold {
+            channel: required(slot0)?,
             musicclass: slot1.flatten(),
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelLeftBridge {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Bridge> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::ChannelLeftBridge {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -885,23 +827,21 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelLeftBridge {
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelLeftBridge {
-            bridge: crate::runtime::decode::required(slot0)?,
-            channel: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+        Ok(models::ChannelLeftBridge {
+            bridge: required(slot0)?,
+            channel: required(slot1)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelStateChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::ChannelStateChange {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -910,23 +850,21 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelStateChange {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelStateChange {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::ChannelStateChange {
+            channel: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelTalkingFinished {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<i32> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::ChannelTalkingFinished {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -936,23 +874,21 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelTalkingFinishe
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelTalkingFinished {
-            channel: crate::runtime::decode::required(slot0)?,
-            duration: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+        Ok(models::ChannelTalkingFinished {
+            channel: required(slot0)?,
+            duration: required(slot1)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelTalkingStarted {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::ChannelTalkingStarted {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -961,22 +897,20 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelTalkingStarted
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelTalkingStarted {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::ChannelTalkingStarted {
+            channel: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelToneDetected {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::ChannelToneDetected {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -985,24 +919,22 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelToneDetected {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelToneDetected {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::ChannelToneDetected {
+            channel: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelTransfer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::ReferTo> = None;
-        let mut slot1: Option<super::models::ReferredBy> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::ChannelTransfer {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "refer_to" => cursor.field(&mut slot0),
@@ -1013,24 +945,22 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelTransfer {
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelTransfer {
-            refer_to: crate::runtime::decode::required(slot0)?,
-            referred_by: crate::runtime::decode::required(slot1)?,
+        Ok(models::ChannelTransfer {
+            refer_to: required(slot0)?,
+            referred_by: required(slot1)?,
             state: slot2.flatten(),
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelUnhold {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::ChannelUnhold {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -1039,26 +969,24 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelUnhold {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelUnhold {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::ChannelUnhold {
+            channel: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelUserevent {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<Option<super::models::Endpoint>> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<serde_json::Value> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<crate::runtime::Timestamp> = None;
-        let mut slot7: Option<Option<String>> = None;
+impl WireDecode for models::ChannelUserevent {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -1071,28 +999,26 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelUserevent {
                 "asterisk_id" => cursor.field(&mut slot7),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelUserevent {
+        Ok(models::ChannelUserevent {
             bridge: slot0.flatten(),
             channel: slot1.flatten(),
             endpoint: slot2.flatten(),
-            eventname: crate::runtime::decode::required(slot3)?,
-            userevent: crate::runtime::decode::required(slot4)?,
-            application: crate::runtime::decode::required(slot5)?,
-            timestamp: crate::runtime::decode::required(slot6)?,
+            eventname: required(slot3)?,
+            userevent: required(slot4)?,
+            application: required(slot5)?,
+            timestamp: required(slot6)?,
             asterisk_id: slot7.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelVarset {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Channel>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::ChannelVarset {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -1103,26 +1029,24 @@ impl crate::runtime::decode::WireDecode for super::models::ChannelVarset {
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ChannelVarset {
+        Ok(models::ChannelVarset {
             channel: slot0.flatten(),
-            value: crate::runtime::decode::required(slot1)?,
-            variable: crate::runtime::decode::required(slot2)?,
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+            value: required(slot1)?,
+            variable: required(slot2)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ConfigInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<Option<i32>> = None;
-        let mut slot2: Option<Option<f64>> = None;
-        let mut slot3: Option<Option<i32>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<super::models::SetId> = None;
+impl WireDecode for models::ConfigInfo {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "default_language" => cursor.field(&mut slot0),
@@ -1133,42 +1057,38 @@ impl crate::runtime::decode::WireDecode for super::models::ConfigInfo {
                 "setid" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ConfigInfo {
-            default_language: crate::runtime::decode::required(slot0)?,
+        Ok(models::ConfigInfo {
+            default_language: required(slot0)?,
             max_channels: slot1.flatten(),
             max_load: slot2.flatten(),
             max_open_files: slot3.flatten(),
-            name: crate::runtime::decode::required(slot4)?,
-            setid: crate::runtime::decode::required(slot5)?,
+            name: required(slot4)?,
+            setid: required(slot5)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ConfigTuple {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::ConfigTuple {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "attribute" => cursor.field(&mut slot0),
                 "value" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ConfigTuple {
-            attribute: crate::runtime::decode::required(slot0)?,
-            value: crate::runtime::decode::required(slot1)?,
+        Ok(models::ConfigTuple {
+            attribute: required(slot0)?,
+            value: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ContactInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::ContactInfoContactStatus> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<String> = None;
+impl WireDecode for models::ContactInfo {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "aor" => cursor.field(&mut slot0),
@@ -1177,23 +1097,21 @@ impl crate::runtime::decode::WireDecode for super::models::ContactInfo {
                 "uri" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ContactInfo {
-            aor: crate::runtime::decode::required(slot0)?,
-            contact_status: crate::runtime::decode::required(slot1)?,
+        Ok(models::ContactInfo {
+            aor: required(slot0)?,
+            contact_status: required(slot1)?,
             roundtrip_usec: slot2.flatten(),
-            uri: crate::runtime::decode::required(slot3)?,
+            uri: required(slot3)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ContactStatusChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::ContactInfo> = None;
-        let mut slot1: Option<super::models::Endpoint> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::ContactStatusChange {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "contact_info" => cursor.field(&mut slot0),
@@ -1203,41 +1121,37 @@ impl crate::runtime::decode::WireDecode for super::models::ContactStatusChange {
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ContactStatusChange {
-            contact_info: crate::runtime::decode::required(slot0)?,
-            endpoint: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+        Ok(models::ContactStatusChange {
+            contact_info: required(slot0)?,
+            endpoint: required(slot1)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::DeviceState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<super::models::DeviceStateState> = None;
+impl WireDecode for models::DeviceState {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "name" => cursor.field(&mut slot0),
                 "state" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::DeviceState {
-            name: crate::runtime::decode::required(slot0)?,
-            state: crate::runtime::decode::required(slot1)?,
+        Ok(models::DeviceState {
+            name: required(slot0)?,
+            state: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::DeviceStateChanged {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::DeviceState> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::DeviceStateChanged {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "device_state" => cursor.field(&mut slot0),
@@ -1246,27 +1160,25 @@ impl crate::runtime::decode::WireDecode for super::models::DeviceStateChanged {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::DeviceStateChanged {
-            device_state: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::DeviceStateChanged {
+            device_state: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Dial {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Channel>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<Option<String>> = None;
-        let mut slot3: Option<Option<String>> = None;
-        let mut slot4: Option<Option<super::models::Channel>> = None;
-        let mut slot5: Option<super::models::Channel> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<crate::runtime::Timestamp> = None;
-        let mut slot8: Option<Option<String>> = None;
+impl WireDecode for models::Dial {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
+        let mut slot8 = None;
         cursor
             .object(|cursor, key| match key {
                 "caller" => cursor.field(&mut slot0),
@@ -1280,39 +1192,35 @@ impl crate::runtime::decode::WireDecode for super::models::Dial {
                 "asterisk_id" => cursor.field(&mut slot8),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Dial {
+        Ok(models::Dial {
             caller: slot0.flatten(),
-            dialstatus: crate::runtime::decode::required(slot1)?,
+            dialstatus: required(slot1)?,
             dialstring: slot2.flatten(),
             forward: slot3.flatten(),
             forwarded: slot4.flatten(),
-            peer: crate::runtime::decode::required(slot5)?,
-            application: crate::runtime::decode::required(slot6)?,
-            timestamp: crate::runtime::decode::required(slot7)?,
+            peer: required(slot5)?,
+            application: required(slot6)?,
+            timestamp: required(slot7)?,
             asterisk_id: slot8.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Dialed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Dialed {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor
             .object(|cursor, key| match key {
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Dialed {})
+        Ok(models::Dialed {})
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::DialplanCEP {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<i64> = None;
+impl WireDecode for models::DialplanCEP {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "app_data" => cursor.field(&mut slot0),
@@ -1322,23 +1230,21 @@ impl crate::runtime::decode::WireDecode for super::models::DialplanCEP {
                 "priority" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::DialplanCEP {
-            app_data: crate::runtime::decode::required(slot0)?,
-            app_name: crate::runtime::decode::required(slot1)?,
-            context: crate::runtime::decode::required(slot2)?,
-            exten: crate::runtime::decode::required(slot3)?,
-            priority: crate::runtime::decode::required(slot4)?,
+        Ok(models::DialplanCEP {
+            app_data: required(slot0)?,
+            app_name: required(slot1)?,
+            context: required(slot2)?,
+            exten: required(slot3)?,
+            priority: required(slot4)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Endpoint {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<Option<super::models::EndpointState>> = None;
-        let mut slot3: Option<String> = None;
+impl WireDecode for models::Endpoint {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel_ids" => cursor.field(&mut slot0),
@@ -1347,22 +1253,20 @@ impl crate::runtime::decode::WireDecode for super::models::Endpoint {
                 "technology" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Endpoint {
-            channel_ids: crate::runtime::decode::required(slot0)?,
-            resource: crate::runtime::decode::required(slot1)?,
+        Ok(models::Endpoint {
+            channel_ids: required(slot0)?,
+            resource: required(slot1)?,
             state: slot2.flatten(),
-            technology: crate::runtime::decode::required(slot3)?,
+            technology: required(slot3)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::EndpointStateChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Endpoint> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::EndpointStateChange {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "endpoint" => cursor.field(&mut slot0),
@@ -1371,51 +1275,45 @@ impl crate::runtime::decode::WireDecode for super::models::EndpointStateChange {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::EndpointStateChange {
-            endpoint: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::EndpointStateChange {
+            endpoint: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Event {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Event {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.with_text(|text| Self::from_json(text).ok())
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::FormatLangPair {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::FormatLangPair {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "format" => cursor.field(&mut slot0),
                 "language" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::FormatLangPair {
-            format: crate::runtime::decode::required(slot0)?,
-            language: crate::runtime::decode::required(slot1)?,
+        Ok(models::FormatLangPair {
+            format: required(slot0)?,
+            language: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::LiveRecording {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<i32>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<Option<i32>> = None;
-        let mut slot5: Option<super::models::LiveRecordingState> = None;
-        let mut slot6: Option<Option<i32>> = None;
-        let mut slot7: Option<String> = None;
+impl WireDecode for models::LiveRecording {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
         cursor
             .object(|cursor, key| match key {
                 "cause" => cursor.field(&mut slot0),
@@ -1428,26 +1326,24 @@ impl crate::runtime::decode::WireDecode for super::models::LiveRecording {
                 "target_uri" => cursor.field(&mut slot7),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::LiveRecording {
+        Ok(models::LiveRecording {
             cause: slot0.flatten(),
             duration: slot1.flatten(),
-            format: crate::runtime::decode::required(slot2)?,
-            name: crate::runtime::decode::required(slot3)?,
+            format: required(slot2)?,
+            name: required(slot3)?,
             silence_duration: slot4.flatten(),
-            state: crate::runtime::decode::required(slot5)?,
+            state: required(slot5)?,
             talking_duration: slot6.flatten(),
-            target_uri: crate::runtime::decode::required(slot7)?,
+            target_uri: required(slot7)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::LogChannel {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
+impl WireDecode for models::LogChannel {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -1456,21 +1352,19 @@ impl crate::runtime::decode::WireDecode for super::models::LogChannel {
                 "type" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::LogChannel {
-            channel: crate::runtime::decode::required(slot0)?,
-            configuration: crate::runtime::decode::required(slot1)?,
-            status: crate::runtime::decode::required(slot2)?,
-            type_: crate::runtime::decode::required(slot3)?,
+        Ok(models::LogChannel {
+            channel: required(slot0)?,
+            configuration: required(slot1)?,
+            status: required(slot2)?,
+            type_: required(slot3)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Mailbox {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<i32> = None;
-        let mut slot2: Option<i32> = None;
+impl WireDecode for models::Mailbox {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "name" => cursor.field(&mut slot0),
@@ -1478,47 +1372,41 @@ impl crate::runtime::decode::WireDecode for super::models::Mailbox {
                 "old_messages" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Mailbox {
-            name: crate::runtime::decode::required(slot0)?,
-            new_messages: crate::runtime::decode::required(slot1)?,
-            old_messages: crate::runtime::decode::required(slot2)?,
+        Ok(models::Mailbox {
+            name: required(slot0)?,
+            new_messages: required(slot1)?,
+            old_messages: required(slot2)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Message {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Message {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.with_text(|text| Self::from_json(text).ok())
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::MissingParams {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
+impl WireDecode for models::MissingParams {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "params" => cursor.field(&mut slot0),
                 "asterisk_id" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::MissingParams {
-            params: crate::runtime::decode::required(slot0)?,
+        Ok(models::MissingParams {
+            params: required(slot0)?,
             asterisk_id: slot1.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Module {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<i32> = None;
+impl WireDecode for models::Module {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "description" => cursor.field(&mut slot0),
@@ -1528,24 +1416,22 @@ impl crate::runtime::decode::WireDecode for super::models::Module {
                 "use_count" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Module {
-            description: crate::runtime::decode::required(slot0)?,
-            name: crate::runtime::decode::required(slot1)?,
-            status: crate::runtime::decode::required(slot2)?,
-            support_level: crate::runtime::decode::required(slot3)?,
-            use_count: crate::runtime::decode::required(slot4)?,
+        Ok(models::Module {
+            description: required(slot0)?,
+            name: required(slot1)?,
+            status: required(slot2)?,
+            support_level: required(slot3)?,
+            use_count: required(slot4)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Peer {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<String>> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::Peer {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "address" => cursor.field(&mut slot0),
@@ -1555,24 +1441,22 @@ impl crate::runtime::decode::WireDecode for super::models::Peer {
                 "time" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Peer {
+        Ok(models::Peer {
             address: slot0.flatten(),
             cause: slot1.flatten(),
-            peer_status: crate::runtime::decode::required(slot2)?,
+            peer_status: required(slot2)?,
             port: slot3.flatten(),
             time: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::PeerStatusChange {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Endpoint> = None;
-        let mut slot1: Option<super::models::Peer> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::PeerStatusChange {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "endpoint" => cursor.field(&mut slot0),
@@ -1582,25 +1466,23 @@ impl crate::runtime::decode::WireDecode for super::models::PeerStatusChange {
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::PeerStatusChange {
-            endpoint: crate::runtime::decode::required(slot0)?,
-            peer: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+        Ok(models::PeerStatusChange {
+            endpoint: required(slot0)?,
+            peer: required(slot1)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Playback {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<String>> = None;
-        let mut slot4: Option<super::models::PlaybackState> = None;
-        let mut slot5: Option<String> = None;
+impl WireDecode for models::Playback {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "id" => cursor.field(&mut slot0),
@@ -1611,24 +1493,22 @@ impl crate::runtime::decode::WireDecode for super::models::Playback {
                 "target_uri" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Playback {
-            id: crate::runtime::decode::required(slot0)?,
+        Ok(models::Playback {
+            id: required(slot0)?,
             language: slot1.flatten(),
-            media_uri: crate::runtime::decode::required(slot2)?,
+            media_uri: required(slot2)?,
             next_media_uri: slot3.flatten(),
-            state: crate::runtime::decode::required(slot4)?,
-            target_uri: crate::runtime::decode::required(slot5)?,
+            state: required(slot4)?,
+            target_uri: required(slot5)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::PlaybackContinuing {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Playback> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::PlaybackContinuing {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "playback" => cursor.field(&mut slot0),
@@ -1637,22 +1517,20 @@ impl crate::runtime::decode::WireDecode for super::models::PlaybackContinuing {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::PlaybackContinuing {
-            playback: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::PlaybackContinuing {
+            playback: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::PlaybackFinished {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Playback> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::PlaybackFinished {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "playback" => cursor.field(&mut slot0),
@@ -1661,22 +1539,20 @@ impl crate::runtime::decode::WireDecode for super::models::PlaybackFinished {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::PlaybackFinished {
-            playback: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::PlaybackFinished {
+            playback: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::PlaybackStarted {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Playback> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::PlaybackStarted {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "playback" => cursor.field(&mut slot0),
@@ -1685,62 +1561,56 @@ impl crate::runtime::decode::WireDecode for super::models::PlaybackStarted {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::PlaybackStarted {
-            playback: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::PlaybackStarted {
+            playback: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RESTHeader {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::RESTHeader {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "name" => cursor.field(&mut slot0),
                 "value" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RESTHeader {
-            name: crate::runtime::decode::required(slot0)?,
-            value: crate::runtime::decode::required(slot1)?,
+        Ok(models::RESTHeader {
+            name: required(slot0)?,
+            value: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RESTQueryStringParameter {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::RESTQueryStringParameter {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "name" => cursor.field(&mut slot0),
                 "value" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RESTQueryStringParameter {
-            name: crate::runtime::decode::required(slot0)?,
-            value: crate::runtime::decode::required(slot1)?,
+        Ok(models::RESTQueryStringParameter {
+            name: required(slot0)?,
+            value: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RESTRequest {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<Vec<super::models::RESTQueryStringParameter>>> = None;
-        let mut slot4: Option<String> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<String> = None;
+impl WireDecode for models::RESTRequest {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
         cursor
             .object(|cursor, key| match key {
                 "content_type" => cursor.field(&mut slot0),
@@ -1753,32 +1623,30 @@ impl crate::runtime::decode::WireDecode for super::models::RESTRequest {
                 "uri" => cursor.field(&mut slot7),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RESTRequest {
+        Ok(models::RESTRequest {
             content_type: slot0.flatten(),
             message_body: slot1.flatten(),
-            method: crate::runtime::decode::required(slot2)?,
+            method: required(slot2)?,
             query_strings: slot3.flatten(),
-            request_id: crate::runtime::decode::required(slot4)?,
-            transaction_id: crate::runtime::decode::required(slot5)?,
-            type_: crate::runtime::decode::required(slot6)?,
-            uri: crate::runtime::decode::required(slot7)?,
+            request_id: required(slot4)?,
+            transaction_id: required(slot5)?,
+            type_: required(slot6)?,
+            uri: required(slot7)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RESTResponse {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<String>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<i32> = None;
-        let mut slot5: Option<String> = None;
-        let mut slot6: Option<String> = None;
-        let mut slot7: Option<String> = None;
-        let mut slot8: Option<crate::runtime::Timestamp> = None;
-        let mut slot9: Option<Option<String>> = None;
+impl WireDecode for models::RESTResponse {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
+        let mut slot8 = None;
+        let mut slot9 = None;
         cursor
             .object(|cursor, key| match key {
                 "content_type" => cursor.field(&mut slot0),
@@ -1793,56 +1661,54 @@ impl crate::runtime::decode::WireDecode for super::models::RESTResponse {
                 "asterisk_id" => cursor.field(&mut slot9),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RESTResponse {
+        Ok(models::RESTResponse {
             content_type: slot0.flatten(),
             message_body: slot1.flatten(),
-            reason_phrase: crate::runtime::decode::required(slot2)?,
-            request_id: crate::runtime::decode::required(slot3)?,
-            status_code: crate::runtime::decode::required(slot4)?,
-            transaction_id: crate::runtime::decode::required(slot5)?,
-            uri: crate::runtime::decode::required(slot6)?,
-            application: crate::runtime::decode::required(slot7)?,
-            timestamp: crate::runtime::decode::required(slot8)?,
+            reason_phrase: required(slot2)?,
+            request_id: required(slot3)?,
+            status_code: required(slot4)?,
+            transaction_id: required(slot5)?,
+            uri: required(slot6)?,
+            application: required(slot7)?,
+            timestamp: required(slot8)?,
             asterisk_id: slot9.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RTPstat {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<Option<f64>> = None;
-        let mut slot2: Option<Option<f64>> = None;
-        let mut slot3: Option<Option<f64>> = None;
-        let mut slot4: Option<Option<f64>> = None;
-        let mut slot5: Option<Option<f64>> = None;
-        let mut slot6: Option<Option<f64>> = None;
-        let mut slot7: Option<i32> = None;
-        let mut slot8: Option<Option<f64>> = None;
-        let mut slot9: Option<Option<f64>> = None;
-        let mut slot10: Option<Option<f64>> = None;
-        let mut slot11: Option<Option<f64>> = None;
-        let mut slot12: Option<Option<f64>> = None;
-        let mut slot13: Option<Option<f64>> = None;
-        let mut slot14: Option<Option<f64>> = None;
-        let mut slot15: Option<Option<f64>> = None;
-        let mut slot16: Option<Option<f64>> = None;
-        let mut slot17: Option<Option<f64>> = None;
-        let mut slot18: Option<Option<f64>> = None;
-        let mut slot19: Option<i32> = None;
-        let mut slot20: Option<Option<f64>> = None;
-        let mut slot21: Option<Option<f64>> = None;
-        let mut slot22: Option<Option<f64>> = None;
-        let mut slot23: Option<i32> = None;
-        let mut slot24: Option<Option<f64>> = None;
-        let mut slot25: Option<i32> = None;
-        let mut slot26: Option<i32> = None;
-        let mut slot27: Option<Option<f64>> = None;
-        let mut slot28: Option<i32> = None;
-        let mut slot29: Option<Option<f64>> = None;
-        let mut slot30: Option<i32> = None;
-        let mut slot31: Option<i32> = None;
+impl WireDecode for models::RTPstat {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
+        let mut slot6 = None;
+        let mut slot7 = None;
+        let mut slot8 = None;
+        let mut slot9 = None;
+        let mut slot10 = None;
+        let mut slot11 = None;
+        let mut slot12 = None;
+        let mut slot13 = None;
+        let mut slot14 = None;
+        let mut slot15 = None;
+        let mut slot16 = None;
+        let mut slot17 = None;
+        let mut slot18 = None;
+        let mut slot19 = None;
+        let mut slot20 = None;
+        let mut slot21 = None;
+        let mut slot22 = None;
+        let mut slot23 = None;
+        let mut slot24 = None;
+        let mut slot25 = None;
+        let mut slot26 = None;
+        let mut slot27 = None;
+        let mut slot28 = None;
+        let mut slot29 = None;
+        let mut slot30 = None;
+        let mut slot31 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel_uniqueid" => cursor.field(&mut slot0),
@@ -1879,15 +1745,15 @@ impl crate::runtime::decode::WireDecode for super::models::RTPstat {
                 "txploss" => cursor.field(&mut slot31),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RTPstat {
-            channel_uniqueid: crate::runtime::decode::required(slot0)?,
+        Ok(models::RTPstat {
+            channel_uniqueid: required(slot0)?,
             local_maxjitter: slot1.flatten(),
             local_maxrxploss: slot2.flatten(),
             local_minjitter: slot3.flatten(),
             local_minrxploss: slot4.flatten(),
             local_normdevjitter: slot5.flatten(),
             local_normdevrxploss: slot6.flatten(),
-            local_ssrc: crate::runtime::decode::required(slot7)?,
+            local_ssrc: required(slot7)?,
             local_stdevjitter: slot8.flatten(),
             local_stdevrxploss: slot9.flatten(),
             maxrtt: slot10.flatten(),
@@ -1899,30 +1765,28 @@ impl crate::runtime::decode::WireDecode for super::models::RTPstat {
             remote_minrxploss: slot16.flatten(),
             remote_normdevjitter: slot17.flatten(),
             remote_normdevrxploss: slot18.flatten(),
-            remote_ssrc: crate::runtime::decode::required(slot19)?,
+            remote_ssrc: required(slot19)?,
             remote_stdevjitter: slot20.flatten(),
             remote_stdevrxploss: slot21.flatten(),
             rtt: slot22.flatten(),
-            rxcount: crate::runtime::decode::required(slot23)?,
+            rxcount: required(slot23)?,
             rxjitter: slot24.flatten(),
-            rxoctetcount: crate::runtime::decode::required(slot25)?,
-            rxploss: crate::runtime::decode::required(slot26)?,
+            rxoctetcount: required(slot25)?,
+            rxploss: required(slot26)?,
             stdevrtt: slot27.flatten(),
-            txcount: crate::runtime::decode::required(slot28)?,
+            txcount: required(slot28)?,
             txjitter: slot29.flatten(),
-            txoctetcount: crate::runtime::decode::required(slot30)?,
-            txploss: crate::runtime::decode::required(slot31)?,
+            txoctetcount: required(slot30)?,
+            txploss: required(slot31)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RecordingFailed {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::LiveRecording> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::RecordingFailed {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "recording" => cursor.field(&mut slot0),
@@ -1931,22 +1795,20 @@ impl crate::runtime::decode::WireDecode for super::models::RecordingFailed {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RecordingFailed {
-            recording: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::RecordingFailed {
+            recording: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RecordingFinished {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::LiveRecording> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::RecordingFinished {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "recording" => cursor.field(&mut slot0),
@@ -1955,22 +1817,20 @@ impl crate::runtime::decode::WireDecode for super::models::RecordingFinished {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RecordingFinished {
-            recording: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::RecordingFinished {
+            recording: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RecordingStarted {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::LiveRecording> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::RecordingStarted {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "recording" => cursor.field(&mut slot0),
@@ -1979,22 +1839,20 @@ impl crate::runtime::decode::WireDecode for super::models::RecordingStarted {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RecordingStarted {
-            recording: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::RecordingStarted {
+            recording: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ReferTo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<Option<super::models::Channel>> = None;
-        let mut slot3: Option<super::models::RequiredDestination> = None;
+impl WireDecode for models::ReferTo {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -2003,21 +1861,19 @@ impl crate::runtime::decode::WireDecode for super::models::ReferTo {
                 "requested_destination" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ReferTo {
+        Ok(models::ReferTo {
             bridge: slot0.flatten(),
             connected_channel: slot1.flatten(),
             destination_channel: slot2.flatten(),
-            requested_destination: crate::runtime::decode::required(slot3)?,
+            requested_destination: required(slot3)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ReferredBy {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Bridge>> = None;
-        let mut slot1: Option<Option<super::models::Channel>> = None;
-        let mut slot2: Option<super::models::Channel> = None;
+impl WireDecode for models::ReferredBy {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "bridge" => cursor.field(&mut slot0),
@@ -2025,20 +1881,18 @@ impl crate::runtime::decode::WireDecode for super::models::ReferredBy {
                 "source_channel" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::ReferredBy {
+        Ok(models::ReferredBy {
             bridge: slot0.flatten(),
             connected_channel: slot1.flatten(),
-            source_channel: crate::runtime::decode::required(slot2)?,
+            source_channel: required(slot2)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::RequiredDestination {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<Vec<super::models::AdditionalParam>>> = None;
-        let mut slot1: Option<Option<String>> = None;
-        let mut slot2: Option<Option<String>> = None;
+impl WireDecode for models::RequiredDestination {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "additional_protocol_params" => cursor.field(&mut slot0),
@@ -2046,38 +1900,34 @@ impl crate::runtime::decode::WireDecode for super::models::RequiredDestination {
                 "protocol_id" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::RequiredDestination {
+        Ok(models::RequiredDestination {
             additional_protocol_params: slot0.flatten(),
             destination: slot1.flatten(),
             protocol_id: slot2.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::SetId {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::SetId {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "group" => cursor.field(&mut slot0),
                 "user" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::SetId {
-            group: crate::runtime::decode::required(slot0)?,
-            user: crate::runtime::decode::required(slot1)?,
+        Ok(models::SetId {
+            group: required(slot0)?,
+            user: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Sound {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<super::models::FormatLangPair>> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<Option<String>> = None;
+impl WireDecode for models::Sound {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
         cursor
             .object(|cursor, key| match key {
                 "formats" => cursor.field(&mut slot0),
@@ -2085,21 +1935,19 @@ impl crate::runtime::decode::WireDecode for super::models::Sound {
                 "text" => cursor.field(&mut slot2),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Sound {
-            formats: crate::runtime::decode::required(slot0)?,
-            id: crate::runtime::decode::required(slot1)?,
+        Ok(models::Sound {
+            formats: required(slot0)?,
+            id: required(slot1)?,
             text: slot2.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::StasisEnd {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<super::models::Channel> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<crate::runtime::Timestamp> = None;
-        let mut slot3: Option<Option<String>> = None;
+impl WireDecode for models::StasisEnd {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "channel" => cursor.field(&mut slot0),
@@ -2108,24 +1956,22 @@ impl crate::runtime::decode::WireDecode for super::models::StasisEnd {
                 "asterisk_id" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::StasisEnd {
-            channel: crate::runtime::decode::required(slot0)?,
-            application: crate::runtime::decode::required(slot1)?,
-            timestamp: crate::runtime::decode::required(slot2)?,
+        Ok(models::StasisEnd {
+            channel: required(slot0)?,
+            application: required(slot1)?,
+            timestamp: required(slot2)?,
             asterisk_id: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::StasisStart {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Vec<String>> = None;
-        let mut slot1: Option<super::models::Channel> = None;
-        let mut slot2: Option<Option<super::models::Channel>> = None;
-        let mut slot3: Option<String> = None;
-        let mut slot4: Option<crate::runtime::Timestamp> = None;
-        let mut slot5: Option<Option<String>> = None;
+impl WireDecode for models::StasisStart {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
+        let mut slot5 = None;
         cursor
             .object(|cursor, key| match key {
                 "args" => cursor.field(&mut slot0),
@@ -2136,78 +1982,70 @@ impl crate::runtime::decode::WireDecode for super::models::StasisStart {
                 "asterisk_id" => cursor.field(&mut slot5),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::StasisStart {
-            args: crate::runtime::decode::required(slot0)?,
-            channel: crate::runtime::decode::required(slot1)?,
+        Ok(models::StasisStart {
+            args: required(slot0)?,
+            channel: required(slot1)?,
             replace_channel: slot2.flatten(),
-            application: crate::runtime::decode::required(slot3)?,
-            timestamp: crate::runtime::decode::required(slot4)?,
+            application: required(slot3)?,
+            timestamp: required(slot4)?,
             asterisk_id: slot5.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::StatusInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<crate::runtime::Timestamp> = None;
-        let mut slot1: Option<crate::runtime::Timestamp> = None;
+impl WireDecode for models::StatusInfo {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "last_reload_time" => cursor.field(&mut slot0),
                 "startup_time" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::StatusInfo {
-            last_reload_time: crate::runtime::decode::required(slot0)?,
-            startup_time: crate::runtime::decode::required(slot1)?,
+        Ok(models::StatusInfo {
+            last_reload_time: required(slot0)?,
+            startup_time: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::StoredRecording {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::StoredRecording {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "format" => cursor.field(&mut slot0),
                 "name" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::StoredRecording {
-            format: crate::runtime::decode::required(slot0)?,
-            name: crate::runtime::decode::required(slot1)?,
+        Ok(models::StoredRecording {
+            format: required(slot0)?,
+            name: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::SystemInfo {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
+impl WireDecode for models::SystemInfo {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
         cursor
             .object(|cursor, key| match key {
                 "entity_id" => cursor.field(&mut slot0),
                 "version" => cursor.field(&mut slot1),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::SystemInfo {
-            entity_id: crate::runtime::decode::required(slot0)?,
-            version: crate::runtime::decode::required(slot1)?,
+        Ok(models::SystemInfo {
+            entity_id: required(slot0)?,
+            version: required(slot1)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::TextMessage {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
-        let mut slot1: Option<String> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<Option<serde_json::Value>> = None;
+impl WireDecode for models::TextMessage {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
         cursor
             .object(|cursor, key| match key {
                 "body" => cursor.field(&mut slot0),
@@ -2216,23 +2054,21 @@ impl crate::runtime::decode::WireDecode for super::models::TextMessage {
                 "variables" => cursor.field(&mut slot3),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::TextMessage {
-            body: crate::runtime::decode::required(slot0)?,
-            from: crate::runtime::decode::required(slot1)?,
-            to: crate::runtime::decode::required(slot2)?,
+        Ok(models::TextMessage {
+            body: required(slot0)?,
+            from: required(slot1)?,
+            to: required(slot2)?,
             variables: slot3.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::TextMessageReceived {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<Option<super::models::Endpoint>> = None;
-        let mut slot1: Option<super::models::TextMessage> = None;
-        let mut slot2: Option<String> = None;
-        let mut slot3: Option<crate::runtime::Timestamp> = None;
-        let mut slot4: Option<Option<String>> = None;
+impl WireDecode for models::TextMessageReceived {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
+        let mut slot1 = None;
+        let mut slot2 = None;
+        let mut slot3 = None;
+        let mut slot4 = None;
         cursor
             .object(|cursor, key| match key {
                 "endpoint" => cursor.field(&mut slot0),
@@ -2242,189 +2078,143 @@ impl crate::runtime::decode::WireDecode for super::models::TextMessageReceived {
                 "asterisk_id" => cursor.field(&mut slot4),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::TextMessageReceived {
+        Ok(models::TextMessageReceived {
             endpoint: slot0.flatten(),
-            message: crate::runtime::decode::required(slot1)?,
-            application: crate::runtime::decode::required(slot2)?,
-            timestamp: crate::runtime::decode::required(slot3)?,
+            message: required(slot1)?,
+            application: required(slot2)?,
+            timestamp: required(slot3)?,
             asterisk_id: slot4.flatten(),
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Variable {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<String> = None;
+impl WireDecode for models::Variable {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
         cursor
             .object(|cursor, key| match key {
                 "value" => cursor.field(&mut slot0),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Variable {
-            value: crate::runtime::decode::required(slot0)?,
+        Ok(models::Variable {
+            value: required(slot0)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Variables {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
-        let mut slot0: Option<serde_json::Value> = None;
+impl WireDecode for models::Variables {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        let mut slot0 = None;
         cursor
             .object(|cursor, key| match key {
                 "variables" => cursor.field(&mut slot0),
                 _ => cursor.skip_value(),
             })?;
-        Ok(super::models::Variables {
-            variables: crate::runtime::decode::required(slot0)?,
+        Ok(models::Variables {
+            variables: required(slot0)?,
         })
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::BridgeBridgeType {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::BridgeBridgeType {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ChannelState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::ChannelState {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ConnectionType {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::ConnectionType {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ContactInfoContactStatus {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::ContactInfoContactStatus {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::DeviceStateState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::DeviceStateState {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Encapsulation {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Encapsulation {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::EndpointState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::EndpointState {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::ExternalMediaDirection {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::ExternalMediaDirection {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::IfExists {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::IfExists {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::LiveRecordingState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::LiveRecordingState {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::MuteDirection {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::MuteDirection {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Only {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Only {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Operation {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Operation {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::PlaybackState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::PlaybackState {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Reason {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Reason {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Spy {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Spy {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::TerminateOn {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::TerminateOn {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Transport {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Transport {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::UnmuteDirection {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::UnmuteDirection {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::UpdateDeviceState {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::UpdateDeviceState {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
-impl crate::runtime::decode::WireDecode for super::models::Whisper {
-    fn wire_decode(
-        cursor: &mut crate::runtime::decode::Cursor<'_>,
-    ) -> Result<Self, crate::runtime::decode::Mismatch> {
+impl WireDecode for models::Whisper {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.str_value().map(|value| Self::from_wire(&value))
     }
 }
