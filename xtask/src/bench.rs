@@ -2,7 +2,8 @@
 //!
 //! 1. criterion: typed vs untyped decode, codegen stages, REST overhead;
 //! 2. event throughput end to end: `replay_server.py` (shared/bench) and the
-//!    `ari-bench-events` example, for each event count, with peak RSS;
+//!    `ari-bench-events` example (multi-thread and current-thread runtimes)
+//!    and its mimalloc twin, for each event count, with peak RSS;
 //! 3. the release `ari-codegen generate` process (hyperfine when installed);
 //! 4. with `--build-cost`: a clean `cargo build -p ari-generated` in its own
 //!    target folder, and the size of the generated sources.
@@ -85,8 +86,10 @@ fn throughput(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
         "ari-generated",
         "--example",
         "ari-bench-events",
+        "--example",
+        "ari-bench-events-mimalloc",
     ]))?;
-    let client = root.join("target/release/examples/ari-bench-events");
+    let examples = root.join("target/release/examples");
     let corpus = shared(root).join("events/asterisk-22.10.1-scenarios.jsonl");
     let lines = std::fs::read_to_string(&corpus)
         .with_context(|| format!("cannot read {}", corpus.display()))?
@@ -100,7 +103,11 @@ fn throughput(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
     for &events in &args.events {
         let repeat = events.div_ceil(lines);
         let expected = lines * repeat + 1;
-        for flavor in ["multi_thread", "current_thread"] {
+        for (client, flavor) in [
+            ("ari-bench-events", "multi_thread"),
+            ("ari-bench-events", "current_thread"),
+            ("ari-bench-events-mimalloc", "multi_thread"),
+        ] {
             let server = Server(
                 Command::new("python3")
                     .arg(shared(root).join("bench/replay_server.py"))
@@ -113,7 +120,7 @@ fn throughput(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
             wait_for_port(args.port)?;
             let output = Command::new("/usr/bin/time")
                 .arg("-v")
-                .arg(&client)
+                .arg(examples.join(client))
                 .args([&base, "asterisk", "asterisk", "bench"])
                 .env("ARI_BENCH_RUNTIME", flavor)
                 .output()
@@ -147,7 +154,7 @@ fn throughput(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
                 format!("MISSING {} events", expected as f64 - count)
             };
             println!(
-                "throughput {flavor:>14}: {:>8.0} events/s ({count} events in {seconds:.3} s, {delivered}), peak RSS {rss_kb} kB",
+                "throughput {client:>25} {flavor:>14}: {:>8.0} events/s ({count} events in {seconds:.3} s, {delivered}), peak RSS {rss_kb} kB",
                 count / seconds
             );
             if count as u64 != expected {
