@@ -605,12 +605,13 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
     let decode_arms = leaves.iter().map(|leaf| {
         let variant = ident(&leaf.name);
         let wire = &leaf.api_name;
-        quote! { #wire => crate::runtime::decode::decode_via(text, path).map(#name::#variant), }
+        quote! { #wire => via(text, path).map(Self::#variant), }
     });
+    // One short line per variant: these arms are a good part of the models
+    // file, and formatting is most of the generator's time.
     let serialize_arms = leaves.iter().map(|leaf| {
         let variant = ident(&leaf.name);
-        let wire = &leaf.api_name;
-        quote! { #name::#variant(value) => crate::runtime::wire::serialize_tagged(serializer, #discriminator, #wire, value), }
+        quote! { #name::#variant(v) => tagged(serializer, key, kind, v), }
     });
 
     // The unknown variant keeps only the common properties.
@@ -716,6 +717,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
             pub fn from_json_via(text: &str, path: crate::runtime::decode::Path) -> Result<Self, crate::runtime::DecodeError> {
                 let kind = crate::runtime::wire::discriminator(text, #discriminator)
                     .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
+                use crate::runtime::decode::decode_via as via;
                 let decoded = match kind.as_ref() {
                     #( #decode_arms )*
                     _ => return Ok(#name::Unknown(#unknown::decode(kind.into_owned(), text)?)),
@@ -734,6 +736,8 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
 
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                use crate::runtime::wire::serialize_tagged as tagged;
+                let (key, kind) = (#discriminator, self.kind());
                 match self {
                     #( #serialize_arms )*
                     #name::Unknown(value) => value.raw.serialize(serializer),

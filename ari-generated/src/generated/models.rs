@@ -3225,173 +3225,57 @@ impl Event {
     ) -> Result<Self, crate::runtime::DecodeError> {
         let kind = crate::runtime::wire::discriminator(text, "type")
             .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
+        use crate::runtime::decode::decode_via as via;
         let decoded = match kind.as_ref() {
-            "ApplicationMoveFailed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ApplicationMoveFailed)
-            }
-            "ApplicationRegistered" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ApplicationRegistered)
-            }
-            "ApplicationReplaced" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ApplicationReplaced)
-            }
+            "ApplicationMoveFailed" => via(text, path).map(Self::ApplicationMoveFailed),
+            "ApplicationRegistered" => via(text, path).map(Self::ApplicationRegistered),
+            "ApplicationReplaced" => via(text, path).map(Self::ApplicationReplaced),
             "ApplicationUnregistered" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ApplicationUnregistered)
+                via(text, path).map(Self::ApplicationUnregistered)
             }
-            "BridgeAttendedTransfer" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::BridgeAttendedTransfer)
-            }
-            "BridgeBlindTransfer" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::BridgeBlindTransfer)
-            }
-            "BridgeCreated" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::BridgeCreated)
-            }
-            "BridgeDestroyed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::BridgeDestroyed)
-            }
-            "BridgeMerged" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::BridgeMerged)
-            }
+            "BridgeAttendedTransfer" => via(text, path).map(Self::BridgeAttendedTransfer),
+            "BridgeBlindTransfer" => via(text, path).map(Self::BridgeBlindTransfer),
+            "BridgeCreated" => via(text, path).map(Self::BridgeCreated),
+            "BridgeDestroyed" => via(text, path).map(Self::BridgeDestroyed),
+            "BridgeMerged" => via(text, path).map(Self::BridgeMerged),
             "BridgeVideoSourceChanged" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::BridgeVideoSourceChanged)
+                via(text, path).map(Self::BridgeVideoSourceChanged)
             }
-            "CallBroadcast" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::CallBroadcast)
-            }
-            "CallClaimed" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::CallClaimed)
-            }
-            "ChannelCallerId" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelCallerId)
-            }
-            "ChannelConnectedLine" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelConnectedLine)
-            }
-            "ChannelCreated" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::ChannelCreated)
-            }
-            "ChannelDestroyed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelDestroyed)
-            }
-            "ChannelDialplan" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelDialplan)
-            }
-            "ChannelDtmfReceived" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelDtmfReceived)
-            }
-            "ChannelEnteredBridge" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelEnteredBridge)
-            }
-            "ChannelHangupRequest" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelHangupRequest)
-            }
-            "ChannelHold" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::ChannelHold)
-            }
-            "ChannelLeftBridge" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelLeftBridge)
-            }
-            "ChannelStateChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelStateChange)
-            }
-            "ChannelTalkingFinished" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelTalkingFinished)
-            }
-            "ChannelTalkingStarted" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelTalkingStarted)
-            }
-            "ChannelToneDetected" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelToneDetected)
-            }
-            "ChannelTransfer" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelTransfer)
-            }
-            "ChannelUnhold" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::ChannelUnhold)
-            }
-            "ChannelUserevent" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ChannelUserevent)
-            }
-            "ChannelVarset" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::ChannelVarset)
-            }
-            "ContactStatusChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::ContactStatusChange)
-            }
-            "DeviceStateChanged" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::DeviceStateChanged)
-            }
-            "Dial" => crate::runtime::decode::decode_via(text, path).map(Event::Dial),
-            "EndpointStateChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::EndpointStateChange)
-            }
-            "PeerStatusChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::PeerStatusChange)
-            }
-            "PlaybackContinuing" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::PlaybackContinuing)
-            }
-            "PlaybackFinished" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::PlaybackFinished)
-            }
-            "PlaybackStarted" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::PlaybackStarted)
-            }
-            "RESTResponse" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::RESTResponse)
-            }
-            "RecordingFailed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::RecordingFailed)
-            }
-            "RecordingFinished" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::RecordingFinished)
-            }
-            "RecordingStarted" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::RecordingStarted)
-            }
-            "StasisEnd" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::StasisEnd)
-            }
-            "StasisStart" => {
-                crate::runtime::decode::decode_via(text, path).map(Event::StasisStart)
-            }
-            "TextMessageReceived" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Event::TextMessageReceived)
-            }
+            "CallBroadcast" => via(text, path).map(Self::CallBroadcast),
+            "CallClaimed" => via(text, path).map(Self::CallClaimed),
+            "ChannelCallerId" => via(text, path).map(Self::ChannelCallerId),
+            "ChannelConnectedLine" => via(text, path).map(Self::ChannelConnectedLine),
+            "ChannelCreated" => via(text, path).map(Self::ChannelCreated),
+            "ChannelDestroyed" => via(text, path).map(Self::ChannelDestroyed),
+            "ChannelDialplan" => via(text, path).map(Self::ChannelDialplan),
+            "ChannelDtmfReceived" => via(text, path).map(Self::ChannelDtmfReceived),
+            "ChannelEnteredBridge" => via(text, path).map(Self::ChannelEnteredBridge),
+            "ChannelHangupRequest" => via(text, path).map(Self::ChannelHangupRequest),
+            "ChannelHold" => via(text, path).map(Self::ChannelHold),
+            "ChannelLeftBridge" => via(text, path).map(Self::ChannelLeftBridge),
+            "ChannelStateChange" => via(text, path).map(Self::ChannelStateChange),
+            "ChannelTalkingFinished" => via(text, path).map(Self::ChannelTalkingFinished),
+            "ChannelTalkingStarted" => via(text, path).map(Self::ChannelTalkingStarted),
+            "ChannelToneDetected" => via(text, path).map(Self::ChannelToneDetected),
+            "ChannelTransfer" => via(text, path).map(Self::ChannelTransfer),
+            "ChannelUnhold" => via(text, path).map(Self::ChannelUnhold),
+            "ChannelUserevent" => via(text, path).map(Self::ChannelUserevent),
+            "ChannelVarset" => via(text, path).map(Self::ChannelVarset),
+            "ContactStatusChange" => via(text, path).map(Self::ContactStatusChange),
+            "DeviceStateChanged" => via(text, path).map(Self::DeviceStateChanged),
+            "Dial" => via(text, path).map(Self::Dial),
+            "EndpointStateChange" => via(text, path).map(Self::EndpointStateChange),
+            "PeerStatusChange" => via(text, path).map(Self::PeerStatusChange),
+            "PlaybackContinuing" => via(text, path).map(Self::PlaybackContinuing),
+            "PlaybackFinished" => via(text, path).map(Self::PlaybackFinished),
+            "PlaybackStarted" => via(text, path).map(Self::PlaybackStarted),
+            "RESTResponse" => via(text, path).map(Self::RESTResponse),
+            "RecordingFailed" => via(text, path).map(Self::RecordingFailed),
+            "RecordingFinished" => via(text, path).map(Self::RecordingFinished),
+            "RecordingStarted" => via(text, path).map(Self::RecordingStarted),
+            "StasisEnd" => via(text, path).map(Self::StasisEnd),
+            "StasisStart" => via(text, path).map(Self::StasisStart),
+            "TextMessageReceived" => via(text, path).map(Self::TextMessageReceived),
             _ => {
                 return Ok(Event::Unknown(UnknownEvent::decode(kind.into_owned(), text)?));
             }
@@ -3721,362 +3605,54 @@ impl crate::runtime::FromFrame for Event {
 }
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::runtime::wire::serialize_tagged as tagged;
+        let (key, kind) = ("type", self.kind());
         match self {
-            Event::ApplicationMoveFailed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationMoveFailed",
-                    value,
-                )
-            }
-            Event::ApplicationRegistered(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationRegistered",
-                    value,
-                )
-            }
-            Event::ApplicationReplaced(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationReplaced",
-                    value,
-                )
-            }
-            Event::ApplicationUnregistered(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationUnregistered",
-                    value,
-                )
-            }
-            Event::BridgeAttendedTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeAttendedTransfer",
-                    value,
-                )
-            }
-            Event::BridgeBlindTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeBlindTransfer",
-                    value,
-                )
-            }
-            Event::BridgeCreated(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeCreated",
-                    value,
-                )
-            }
-            Event::BridgeDestroyed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeDestroyed",
-                    value,
-                )
-            }
-            Event::BridgeMerged(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeMerged",
-                    value,
-                )
-            }
-            Event::BridgeVideoSourceChanged(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeVideoSourceChanged",
-                    value,
-                )
-            }
-            Event::CallBroadcast(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "CallBroadcast",
-                    value,
-                )
-            }
-            Event::CallClaimed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "CallClaimed",
-                    value,
-                )
-            }
-            Event::ChannelCallerId(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelCallerId",
-                    value,
-                )
-            }
-            Event::ChannelConnectedLine(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelConnectedLine",
-                    value,
-                )
-            }
-            Event::ChannelCreated(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelCreated",
-                    value,
-                )
-            }
-            Event::ChannelDestroyed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelDestroyed",
-                    value,
-                )
-            }
-            Event::ChannelDialplan(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelDialplan",
-                    value,
-                )
-            }
-            Event::ChannelDtmfReceived(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelDtmfReceived",
-                    value,
-                )
-            }
-            Event::ChannelEnteredBridge(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelEnteredBridge",
-                    value,
-                )
-            }
-            Event::ChannelHangupRequest(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelHangupRequest",
-                    value,
-                )
-            }
-            Event::ChannelHold(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelHold",
-                    value,
-                )
-            }
-            Event::ChannelLeftBridge(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelLeftBridge",
-                    value,
-                )
-            }
-            Event::ChannelStateChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelStateChange",
-                    value,
-                )
-            }
-            Event::ChannelTalkingFinished(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelTalkingFinished",
-                    value,
-                )
-            }
-            Event::ChannelTalkingStarted(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelTalkingStarted",
-                    value,
-                )
-            }
-            Event::ChannelToneDetected(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelToneDetected",
-                    value,
-                )
-            }
-            Event::ChannelTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelTransfer",
-                    value,
-                )
-            }
-            Event::ChannelUnhold(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelUnhold",
-                    value,
-                )
-            }
-            Event::ChannelUserevent(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelUserevent",
-                    value,
-                )
-            }
-            Event::ChannelVarset(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelVarset",
-                    value,
-                )
-            }
-            Event::ContactStatusChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ContactStatusChange",
-                    value,
-                )
-            }
-            Event::DeviceStateChanged(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "DeviceStateChanged",
-                    value,
-                )
-            }
-            Event::Dial(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "Dial", value)
-            }
-            Event::EndpointStateChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "EndpointStateChange",
-                    value,
-                )
-            }
-            Event::PeerStatusChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PeerStatusChange",
-                    value,
-                )
-            }
-            Event::PlaybackContinuing(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PlaybackContinuing",
-                    value,
-                )
-            }
-            Event::PlaybackFinished(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PlaybackFinished",
-                    value,
-                )
-            }
-            Event::PlaybackStarted(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PlaybackStarted",
-                    value,
-                )
-            }
-            Event::RESTResponse(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RESTResponse",
-                    value,
-                )
-            }
-            Event::RecordingFailed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RecordingFailed",
-                    value,
-                )
-            }
-            Event::RecordingFinished(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RecordingFinished",
-                    value,
-                )
-            }
-            Event::RecordingStarted(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RecordingStarted",
-                    value,
-                )
-            }
-            Event::StasisEnd(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "StasisEnd",
-                    value,
-                )
-            }
-            Event::StasisStart(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "StasisStart",
-                    value,
-                )
-            }
-            Event::TextMessageReceived(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "TextMessageReceived",
-                    value,
-                )
-            }
+            Event::ApplicationMoveFailed(v) => tagged(serializer, key, kind, v),
+            Event::ApplicationRegistered(v) => tagged(serializer, key, kind, v),
+            Event::ApplicationReplaced(v) => tagged(serializer, key, kind, v),
+            Event::ApplicationUnregistered(v) => tagged(serializer, key, kind, v),
+            Event::BridgeAttendedTransfer(v) => tagged(serializer, key, kind, v),
+            Event::BridgeBlindTransfer(v) => tagged(serializer, key, kind, v),
+            Event::BridgeCreated(v) => tagged(serializer, key, kind, v),
+            Event::BridgeDestroyed(v) => tagged(serializer, key, kind, v),
+            Event::BridgeMerged(v) => tagged(serializer, key, kind, v),
+            Event::BridgeVideoSourceChanged(v) => tagged(serializer, key, kind, v),
+            Event::CallBroadcast(v) => tagged(serializer, key, kind, v),
+            Event::CallClaimed(v) => tagged(serializer, key, kind, v),
+            Event::ChannelCallerId(v) => tagged(serializer, key, kind, v),
+            Event::ChannelConnectedLine(v) => tagged(serializer, key, kind, v),
+            Event::ChannelCreated(v) => tagged(serializer, key, kind, v),
+            Event::ChannelDestroyed(v) => tagged(serializer, key, kind, v),
+            Event::ChannelDialplan(v) => tagged(serializer, key, kind, v),
+            Event::ChannelDtmfReceived(v) => tagged(serializer, key, kind, v),
+            Event::ChannelEnteredBridge(v) => tagged(serializer, key, kind, v),
+            Event::ChannelHangupRequest(v) => tagged(serializer, key, kind, v),
+            Event::ChannelHold(v) => tagged(serializer, key, kind, v),
+            Event::ChannelLeftBridge(v) => tagged(serializer, key, kind, v),
+            Event::ChannelStateChange(v) => tagged(serializer, key, kind, v),
+            Event::ChannelTalkingFinished(v) => tagged(serializer, key, kind, v),
+            Event::ChannelTalkingStarted(v) => tagged(serializer, key, kind, v),
+            Event::ChannelToneDetected(v) => tagged(serializer, key, kind, v),
+            Event::ChannelTransfer(v) => tagged(serializer, key, kind, v),
+            Event::ChannelUnhold(v) => tagged(serializer, key, kind, v),
+            Event::ChannelUserevent(v) => tagged(serializer, key, kind, v),
+            Event::ChannelVarset(v) => tagged(serializer, key, kind, v),
+            Event::ContactStatusChange(v) => tagged(serializer, key, kind, v),
+            Event::DeviceStateChanged(v) => tagged(serializer, key, kind, v),
+            Event::Dial(v) => tagged(serializer, key, kind, v),
+            Event::EndpointStateChange(v) => tagged(serializer, key, kind, v),
+            Event::PeerStatusChange(v) => tagged(serializer, key, kind, v),
+            Event::PlaybackContinuing(v) => tagged(serializer, key, kind, v),
+            Event::PlaybackFinished(v) => tagged(serializer, key, kind, v),
+            Event::PlaybackStarted(v) => tagged(serializer, key, kind, v),
+            Event::RESTResponse(v) => tagged(serializer, key, kind, v),
+            Event::RecordingFailed(v) => tagged(serializer, key, kind, v),
+            Event::RecordingFinished(v) => tagged(serializer, key, kind, v),
+            Event::RecordingStarted(v) => tagged(serializer, key, kind, v),
+            Event::StasisEnd(v) => tagged(serializer, key, kind, v),
+            Event::StasisStart(v) => tagged(serializer, key, kind, v),
+            Event::TextMessageReceived(v) => tagged(serializer, key, kind, v),
             Event::Unknown(value) => value.raw.serialize(serializer),
         }
     }
@@ -4447,182 +4023,58 @@ impl Message {
     ) -> Result<Self, crate::runtime::DecodeError> {
         let kind = crate::runtime::wire::discriminator(text, "type")
             .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
+        use crate::runtime::decode::decode_via as via;
         let decoded = match kind.as_ref() {
-            "ApplicationMoveFailed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ApplicationMoveFailed)
-            }
-            "ApplicationRegistered" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ApplicationRegistered)
-            }
-            "ApplicationReplaced" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ApplicationReplaced)
-            }
+            "ApplicationMoveFailed" => via(text, path).map(Self::ApplicationMoveFailed),
+            "ApplicationRegistered" => via(text, path).map(Self::ApplicationRegistered),
+            "ApplicationReplaced" => via(text, path).map(Self::ApplicationReplaced),
             "ApplicationUnregistered" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ApplicationUnregistered)
+                via(text, path).map(Self::ApplicationUnregistered)
             }
-            "BridgeAttendedTransfer" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::BridgeAttendedTransfer)
-            }
-            "BridgeBlindTransfer" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::BridgeBlindTransfer)
-            }
-            "BridgeCreated" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::BridgeCreated)
-            }
-            "BridgeDestroyed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::BridgeDestroyed)
-            }
-            "BridgeMerged" => {
-                crate::runtime::decode::decode_via(text, path).map(Message::BridgeMerged)
-            }
+            "BridgeAttendedTransfer" => via(text, path).map(Self::BridgeAttendedTransfer),
+            "BridgeBlindTransfer" => via(text, path).map(Self::BridgeBlindTransfer),
+            "BridgeCreated" => via(text, path).map(Self::BridgeCreated),
+            "BridgeDestroyed" => via(text, path).map(Self::BridgeDestroyed),
+            "BridgeMerged" => via(text, path).map(Self::BridgeMerged),
             "BridgeVideoSourceChanged" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::BridgeVideoSourceChanged)
+                via(text, path).map(Self::BridgeVideoSourceChanged)
             }
-            "CallBroadcast" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::CallBroadcast)
-            }
-            "CallClaimed" => {
-                crate::runtime::decode::decode_via(text, path).map(Message::CallClaimed)
-            }
-            "ChannelCallerId" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelCallerId)
-            }
-            "ChannelConnectedLine" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelConnectedLine)
-            }
-            "ChannelCreated" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelCreated)
-            }
-            "ChannelDestroyed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelDestroyed)
-            }
-            "ChannelDialplan" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelDialplan)
-            }
-            "ChannelDtmfReceived" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelDtmfReceived)
-            }
-            "ChannelEnteredBridge" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelEnteredBridge)
-            }
-            "ChannelHangupRequest" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelHangupRequest)
-            }
-            "ChannelHold" => {
-                crate::runtime::decode::decode_via(text, path).map(Message::ChannelHold)
-            }
-            "ChannelLeftBridge" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelLeftBridge)
-            }
-            "ChannelStateChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelStateChange)
-            }
-            "ChannelTalkingFinished" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelTalkingFinished)
-            }
-            "ChannelTalkingStarted" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelTalkingStarted)
-            }
-            "ChannelToneDetected" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelToneDetected)
-            }
-            "ChannelTransfer" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelTransfer)
-            }
-            "ChannelUnhold" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelUnhold)
-            }
-            "ChannelUserevent" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelUserevent)
-            }
-            "ChannelVarset" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ChannelVarset)
-            }
-            "ContactStatusChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::ContactStatusChange)
-            }
-            "DeviceStateChanged" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::DeviceStateChanged)
-            }
-            "Dial" => crate::runtime::decode::decode_via(text, path).map(Message::Dial),
-            "EndpointStateChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::EndpointStateChange)
-            }
-            "MissingParams" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::MissingParams)
-            }
-            "PeerStatusChange" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::PeerStatusChange)
-            }
-            "PlaybackContinuing" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::PlaybackContinuing)
-            }
-            "PlaybackFinished" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::PlaybackFinished)
-            }
-            "PlaybackStarted" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::PlaybackStarted)
-            }
-            "RESTResponse" => {
-                crate::runtime::decode::decode_via(text, path).map(Message::RESTResponse)
-            }
-            "RecordingFailed" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::RecordingFailed)
-            }
-            "RecordingFinished" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::RecordingFinished)
-            }
-            "RecordingStarted" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::RecordingStarted)
-            }
-            "StasisEnd" => {
-                crate::runtime::decode::decode_via(text, path).map(Message::StasisEnd)
-            }
-            "StasisStart" => {
-                crate::runtime::decode::decode_via(text, path).map(Message::StasisStart)
-            }
-            "TextMessageReceived" => {
-                crate::runtime::decode::decode_via(text, path)
-                    .map(Message::TextMessageReceived)
-            }
+            "CallBroadcast" => via(text, path).map(Self::CallBroadcast),
+            "CallClaimed" => via(text, path).map(Self::CallClaimed),
+            "ChannelCallerId" => via(text, path).map(Self::ChannelCallerId),
+            "ChannelConnectedLine" => via(text, path).map(Self::ChannelConnectedLine),
+            "ChannelCreated" => via(text, path).map(Self::ChannelCreated),
+            "ChannelDestroyed" => via(text, path).map(Self::ChannelDestroyed),
+            "ChannelDialplan" => via(text, path).map(Self::ChannelDialplan),
+            "ChannelDtmfReceived" => via(text, path).map(Self::ChannelDtmfReceived),
+            "ChannelEnteredBridge" => via(text, path).map(Self::ChannelEnteredBridge),
+            "ChannelHangupRequest" => via(text, path).map(Self::ChannelHangupRequest),
+            "ChannelHold" => via(text, path).map(Self::ChannelHold),
+            "ChannelLeftBridge" => via(text, path).map(Self::ChannelLeftBridge),
+            "ChannelStateChange" => via(text, path).map(Self::ChannelStateChange),
+            "ChannelTalkingFinished" => via(text, path).map(Self::ChannelTalkingFinished),
+            "ChannelTalkingStarted" => via(text, path).map(Self::ChannelTalkingStarted),
+            "ChannelToneDetected" => via(text, path).map(Self::ChannelToneDetected),
+            "ChannelTransfer" => via(text, path).map(Self::ChannelTransfer),
+            "ChannelUnhold" => via(text, path).map(Self::ChannelUnhold),
+            "ChannelUserevent" => via(text, path).map(Self::ChannelUserevent),
+            "ChannelVarset" => via(text, path).map(Self::ChannelVarset),
+            "ContactStatusChange" => via(text, path).map(Self::ContactStatusChange),
+            "DeviceStateChanged" => via(text, path).map(Self::DeviceStateChanged),
+            "Dial" => via(text, path).map(Self::Dial),
+            "EndpointStateChange" => via(text, path).map(Self::EndpointStateChange),
+            "MissingParams" => via(text, path).map(Self::MissingParams),
+            "PeerStatusChange" => via(text, path).map(Self::PeerStatusChange),
+            "PlaybackContinuing" => via(text, path).map(Self::PlaybackContinuing),
+            "PlaybackFinished" => via(text, path).map(Self::PlaybackFinished),
+            "PlaybackStarted" => via(text, path).map(Self::PlaybackStarted),
+            "RESTResponse" => via(text, path).map(Self::RESTResponse),
+            "RecordingFailed" => via(text, path).map(Self::RecordingFailed),
+            "RecordingFinished" => via(text, path).map(Self::RecordingFinished),
+            "RecordingStarted" => via(text, path).map(Self::RecordingStarted),
+            "StasisEnd" => via(text, path).map(Self::StasisEnd),
+            "StasisStart" => via(text, path).map(Self::StasisStart),
+            "TextMessageReceived" => via(text, path).map(Self::TextMessageReceived),
             _ => {
                 return Ok(
                     Message::Unknown(UnknownMessage::decode(kind.into_owned(), text)?),
@@ -4957,370 +4409,55 @@ impl crate::runtime::FromFrame for Message {
 }
 impl Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use crate::runtime::wire::serialize_tagged as tagged;
+        let (key, kind) = ("type", self.kind());
         match self {
-            Message::ApplicationMoveFailed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationMoveFailed",
-                    value,
-                )
-            }
-            Message::ApplicationRegistered(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationRegistered",
-                    value,
-                )
-            }
-            Message::ApplicationReplaced(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationReplaced",
-                    value,
-                )
-            }
-            Message::ApplicationUnregistered(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ApplicationUnregistered",
-                    value,
-                )
-            }
-            Message::BridgeAttendedTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeAttendedTransfer",
-                    value,
-                )
-            }
-            Message::BridgeBlindTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeBlindTransfer",
-                    value,
-                )
-            }
-            Message::BridgeCreated(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeCreated",
-                    value,
-                )
-            }
-            Message::BridgeDestroyed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeDestroyed",
-                    value,
-                )
-            }
-            Message::BridgeMerged(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeMerged",
-                    value,
-                )
-            }
-            Message::BridgeVideoSourceChanged(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "BridgeVideoSourceChanged",
-                    value,
-                )
-            }
-            Message::CallBroadcast(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "CallBroadcast",
-                    value,
-                )
-            }
-            Message::CallClaimed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "CallClaimed",
-                    value,
-                )
-            }
-            Message::ChannelCallerId(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelCallerId",
-                    value,
-                )
-            }
-            Message::ChannelConnectedLine(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelConnectedLine",
-                    value,
-                )
-            }
-            Message::ChannelCreated(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelCreated",
-                    value,
-                )
-            }
-            Message::ChannelDestroyed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelDestroyed",
-                    value,
-                )
-            }
-            Message::ChannelDialplan(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelDialplan",
-                    value,
-                )
-            }
-            Message::ChannelDtmfReceived(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelDtmfReceived",
-                    value,
-                )
-            }
-            Message::ChannelEnteredBridge(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelEnteredBridge",
-                    value,
-                )
-            }
-            Message::ChannelHangupRequest(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelHangupRequest",
-                    value,
-                )
-            }
-            Message::ChannelHold(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelHold",
-                    value,
-                )
-            }
-            Message::ChannelLeftBridge(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelLeftBridge",
-                    value,
-                )
-            }
-            Message::ChannelStateChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelStateChange",
-                    value,
-                )
-            }
-            Message::ChannelTalkingFinished(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelTalkingFinished",
-                    value,
-                )
-            }
-            Message::ChannelTalkingStarted(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelTalkingStarted",
-                    value,
-                )
-            }
-            Message::ChannelToneDetected(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelToneDetected",
-                    value,
-                )
-            }
-            Message::ChannelTransfer(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelTransfer",
-                    value,
-                )
-            }
-            Message::ChannelUnhold(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelUnhold",
-                    value,
-                )
-            }
-            Message::ChannelUserevent(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelUserevent",
-                    value,
-                )
-            }
-            Message::ChannelVarset(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ChannelVarset",
-                    value,
-                )
-            }
-            Message::ContactStatusChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "ContactStatusChange",
-                    value,
-                )
-            }
-            Message::DeviceStateChanged(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "DeviceStateChanged",
-                    value,
-                )
-            }
-            Message::Dial(value) => {
-                crate::runtime::wire::serialize_tagged(serializer, "type", "Dial", value)
-            }
-            Message::EndpointStateChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "EndpointStateChange",
-                    value,
-                )
-            }
-            Message::MissingParams(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "MissingParams",
-                    value,
-                )
-            }
-            Message::PeerStatusChange(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PeerStatusChange",
-                    value,
-                )
-            }
-            Message::PlaybackContinuing(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PlaybackContinuing",
-                    value,
-                )
-            }
-            Message::PlaybackFinished(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PlaybackFinished",
-                    value,
-                )
-            }
-            Message::PlaybackStarted(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "PlaybackStarted",
-                    value,
-                )
-            }
-            Message::RESTResponse(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RESTResponse",
-                    value,
-                )
-            }
-            Message::RecordingFailed(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RecordingFailed",
-                    value,
-                )
-            }
-            Message::RecordingFinished(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RecordingFinished",
-                    value,
-                )
-            }
-            Message::RecordingStarted(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "RecordingStarted",
-                    value,
-                )
-            }
-            Message::StasisEnd(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "StasisEnd",
-                    value,
-                )
-            }
-            Message::StasisStart(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "StasisStart",
-                    value,
-                )
-            }
-            Message::TextMessageReceived(value) => {
-                crate::runtime::wire::serialize_tagged(
-                    serializer,
-                    "type",
-                    "TextMessageReceived",
-                    value,
-                )
-            }
+            Message::ApplicationMoveFailed(v) => tagged(serializer, key, kind, v),
+            Message::ApplicationRegistered(v) => tagged(serializer, key, kind, v),
+            Message::ApplicationReplaced(v) => tagged(serializer, key, kind, v),
+            Message::ApplicationUnregistered(v) => tagged(serializer, key, kind, v),
+            Message::BridgeAttendedTransfer(v) => tagged(serializer, key, kind, v),
+            Message::BridgeBlindTransfer(v) => tagged(serializer, key, kind, v),
+            Message::BridgeCreated(v) => tagged(serializer, key, kind, v),
+            Message::BridgeDestroyed(v) => tagged(serializer, key, kind, v),
+            Message::BridgeMerged(v) => tagged(serializer, key, kind, v),
+            Message::BridgeVideoSourceChanged(v) => tagged(serializer, key, kind, v),
+            Message::CallBroadcast(v) => tagged(serializer, key, kind, v),
+            Message::CallClaimed(v) => tagged(serializer, key, kind, v),
+            Message::ChannelCallerId(v) => tagged(serializer, key, kind, v),
+            Message::ChannelConnectedLine(v) => tagged(serializer, key, kind, v),
+            Message::ChannelCreated(v) => tagged(serializer, key, kind, v),
+            Message::ChannelDestroyed(v) => tagged(serializer, key, kind, v),
+            Message::ChannelDialplan(v) => tagged(serializer, key, kind, v),
+            Message::ChannelDtmfReceived(v) => tagged(serializer, key, kind, v),
+            Message::ChannelEnteredBridge(v) => tagged(serializer, key, kind, v),
+            Message::ChannelHangupRequest(v) => tagged(serializer, key, kind, v),
+            Message::ChannelHold(v) => tagged(serializer, key, kind, v),
+            Message::ChannelLeftBridge(v) => tagged(serializer, key, kind, v),
+            Message::ChannelStateChange(v) => tagged(serializer, key, kind, v),
+            Message::ChannelTalkingFinished(v) => tagged(serializer, key, kind, v),
+            Message::ChannelTalkingStarted(v) => tagged(serializer, key, kind, v),
+            Message::ChannelToneDetected(v) => tagged(serializer, key, kind, v),
+            Message::ChannelTransfer(v) => tagged(serializer, key, kind, v),
+            Message::ChannelUnhold(v) => tagged(serializer, key, kind, v),
+            Message::ChannelUserevent(v) => tagged(serializer, key, kind, v),
+            Message::ChannelVarset(v) => tagged(serializer, key, kind, v),
+            Message::ContactStatusChange(v) => tagged(serializer, key, kind, v),
+            Message::DeviceStateChanged(v) => tagged(serializer, key, kind, v),
+            Message::Dial(v) => tagged(serializer, key, kind, v),
+            Message::EndpointStateChange(v) => tagged(serializer, key, kind, v),
+            Message::MissingParams(v) => tagged(serializer, key, kind, v),
+            Message::PeerStatusChange(v) => tagged(serializer, key, kind, v),
+            Message::PlaybackContinuing(v) => tagged(serializer, key, kind, v),
+            Message::PlaybackFinished(v) => tagged(serializer, key, kind, v),
+            Message::PlaybackStarted(v) => tagged(serializer, key, kind, v),
+            Message::RESTResponse(v) => tagged(serializer, key, kind, v),
+            Message::RecordingFailed(v) => tagged(serializer, key, kind, v),
+            Message::RecordingFinished(v) => tagged(serializer, key, kind, v),
+            Message::RecordingStarted(v) => tagged(serializer, key, kind, v),
+            Message::StasisEnd(v) => tagged(serializer, key, kind, v),
+            Message::StasisStart(v) => tagged(serializer, key, kind, v),
+            Message::TextMessageReceived(v) => tagged(serializer, key, kind, v),
             Message::Unknown(value) => value.raw.serialize(serializer),
         }
     }
