@@ -1048,6 +1048,66 @@ mod tests {
         }
     }
 
+    /// A word that notes which thread decoded it.
+    #[derive(Debug)]
+    struct TracedWord(String, std::thread::ThreadId);
+
+    impl FromFrame for TracedWord {
+        fn from_frame(text: &str) -> Result<Self, DecodeError> {
+            Word::from_frame(text).map(|word| TracedWord(word.0, std::thread::current().id()))
+        }
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_lagging_consumer_gets_help_and_every_item_in_order() {
+        let frames: Vec<String> = (0..300)
+            .map(|i| {
+                if i % 50 == 7 {
+                    format!("{{broken {i}")
+                } else {
+                    format!("\"w{i}\"")
+                }
+            })
+            .collect();
+        let frames: Vec<&'static str> = frames
+            .into_iter()
+            .map(|frame| &*Box::leak(frame.into_boxed_str()))
+            .collect();
+        let url = serve(frames.clone()).await;
+        let client = Client::builder(url).build().unwrap();
+        // One batch of room: the reader finds the channel full while the
+        // consumer sleeps, and decodes the next batch itself.
+        let options = test_options().reconnect(None).buffer(1);
+        let mut stream = client
+            .connect_events_with::<TracedWord>(events_request(), options)
+            .await
+            .unwrap();
+        tokio::time::sleep(Duration::from_millis(200)).await;
+        let consumer = std::thread::current().id();
+        let mut decoded_here = 0;
+        let mut decoded_elsewhere = 0;
+        for (i, frame) in frames.iter().enumerate() {
+            match stream.next().await {
+                Some(StreamItem::Event(TracedWord(word, thread))) => {
+                    assert_eq!(format!("\"{word}\""), *frame, "item {i}");
+                    if thread == consumer {
+                        decoded_here += 1;
+                    } else {
+                        decoded_elsewhere += 1;
+                    }
+                }
+                Some(StreamItem::Malformed(error)) => assert_eq!(error.raw, *frame, "item {i}"),
+                other => panic!("item {i}: {other:?}"),
+            }
+        }
+        assert!(matches!(
+            stream.next().await,
+            Some(StreamItem::Disconnected { .. })
+        ));
+        assert!(decoded_elsewhere > 0, "the reader never helped");
+        assert!(decoded_here > 0, "the consumer never decoded");
+    }
+
     #[tokio::test]
     async fn every_subscriber_sees_every_item_even_when_one_is_slow() {
         let frames: Vec<&'static str> = vec![r#""a""#, r#""b""#, r#""c""#, r#""d""#, r#""e""#];
