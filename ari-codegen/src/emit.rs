@@ -405,23 +405,12 @@ fn emit_decoders(api: &Api) -> TokenStream {
             }
         }
     });
-    let enums = api.enums.values().map(|e| {
-        let name = ident(&e.name);
-        quote! {
-            impl WireDecode for models::#name {
-                fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
-                    cursor.str_value().map(|value| Self::from_wire(&value))
-                }
-            }
-        }
-    });
     quote! {
         //! Fast-path decoders of the models, for events: each reads its JSON
         //! directly and leaves anything unusual to serde.
         use super::models;
         use crate::runtime::decode::{Cursor, Mismatch, WireDecode, required};
         #( #structs )*
-        #( #enums )*
     }
 }
 
@@ -516,35 +505,8 @@ fn emit_enum(e: &ir::EnumType) -> TokenStream {
             }
         }
 
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                Self::from_wire(value)
-            }
-        }
-
-        impl crate::runtime::ParamValue for #name {
-            fn to_param(&self) -> std::borrow::Cow<'_, str> {
-                std::borrow::Cow::Borrowed(self.as_str())
-            }
-        }
-
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-            }
-        }
+        // Display, From<&str>, ParamValue, Serialize, Deserialize, WireDecode.
+        crate::runtime::open_enum_impls!(#name);
     }
 }
 

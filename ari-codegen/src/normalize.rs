@@ -29,6 +29,22 @@ pub fn parse_json<T: serde::de::DeserializeOwned>(file: &str, text: &str) -> Res
 const SWAGGER_VERSIONS: &[&str] = &["1.1", "1.2"];
 
 pub fn normalize(docs: &ApiDocs) -> Result<ir::Api> {
+    // The digest re-reads every file as plain JSON: two thirds of this
+    // stage, and independent of the IR, so it runs beside it. The IR's error
+    // wins when both fail, so the reported error does not depend on timing.
+    std::thread::scope(|scope| {
+        let digest = scope.spawn(|| api_docs_digest(docs));
+        let api = build_ir(docs);
+        let digest = digest
+            .join()
+            .unwrap_or_else(|_| Err(Error::spec(LISTING_FILE, "$", "the digest thread panicked")));
+        let mut api = api?;
+        api.meta.digest = digest?;
+        Ok(api)
+    })
+}
+
+fn build_ir(docs: &ApiDocs) -> Result<ir::Api> {
     let listing: spec::ResourceListing = parse_json(LISTING_FILE, &docs.listing.text)?;
     check_swagger_version(LISTING_FILE, &listing.swagger_version)?;
     let mut declarations = Vec::new();
@@ -71,9 +87,23 @@ pub fn normalize(docs: &ApiDocs) -> Result<ir::Api> {
         }
     }
 
-    // Over the canonical JSON (sorted keys, no whitespace, no `basePath`,
-    // which names the server rather than the API), so that the same api-docs
-    // served compact by Asterisk or saved indented give one digest.
+    Ok(ir::Api {
+        meta: ir::Meta {
+            asterisk_version: docs.asterisk_version.clone(),
+            api_version: listing.api_version.clone(),
+            swagger_version: listing.swagger_version.clone(),
+            digest: String::new(),
+        },
+        resources,
+        models,
+        enums,
+    })
+}
+
+/// SHA-256 over the canonical JSON (sorted keys, no whitespace, no
+/// `basePath`, which names the server rather than the API), so that the same
+/// api-docs served compact by Asterisk or saved indented give one digest.
+fn api_docs_digest(docs: &ApiDocs) -> Result<String> {
     let mut hasher = sha2::Sha256::new();
     for file in std::iter::once(&docs.listing).chain(&docs.resources) {
         let mut canonical: serde_json::Value = parse_json(&file.name, &file.text)?;
@@ -85,23 +115,11 @@ pub fn normalize(docs: &ApiDocs) -> Result<ir::Api> {
         hasher.update(canonical.to_string().as_bytes());
         hasher.update([0]);
     }
-    let digest = hasher
+    Ok(hasher
         .finalize()
         .iter()
         .map(|b| format!("{b:02x}"))
-        .collect();
-
-    Ok(ir::Api {
-        meta: ir::Meta {
-            asterisk_version: docs.asterisk_version.clone(),
-            api_version: listing.api_version.clone(),
-            swagger_version: listing.swagger_version.clone(),
-            digest,
-        },
-        resources,
-        models,
-        enums,
-    })
+        .collect())
 }
 
 fn check_swagger_version(file: &str, version: &str) -> Result<()> {

@@ -1497,33 +1497,7 @@ impl BridgeBridgeType {
         }
     }
 }
-impl std::fmt::Display for BridgeBridgeType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for BridgeBridgeType {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for BridgeBridgeType {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for BridgeBridgeType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for BridgeBridgeType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(BridgeBridgeType);
 /// Values of `Channel.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1591,33 +1565,7 @@ impl ChannelState {
         }
     }
 }
-impl std::fmt::Display for ChannelState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for ChannelState {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for ChannelState {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for ChannelState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ChannelState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(ChannelState);
 /// the `connection_type` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1649,33 +1597,7 @@ impl ConnectionType {
         }
     }
 }
-impl std::fmt::Display for ConnectionType {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for ConnectionType {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for ConnectionType {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for ConnectionType {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ConnectionType {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(ConnectionType);
 /// Values of `ContactInfo.contact_status`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1719,33 +1641,7 @@ impl ContactInfoContactStatus {
         }
     }
 }
-impl std::fmt::Display for ContactInfoContactStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for ContactInfoContactStatus {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for ContactInfoContactStatus {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for ContactInfoContactStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ContactInfoContactStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(ContactInfoContactStatus);
 /// Values of `DeviceState.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1805,33 +1701,7 @@ impl DeviceStateState {
         }
     }
 }
-impl std::fmt::Display for DeviceStateState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for DeviceStateState {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for DeviceStateState {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for DeviceStateState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for DeviceStateState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(DeviceStateState);
 /// the `encapsulation` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1867,33 +1737,7 @@ impl Encapsulation {
         }
     }
 }
-impl std::fmt::Display for Encapsulation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for Encapsulation {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for Encapsulation {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for Encapsulation {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Encapsulation {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(Encapsulation);
 /// Values of `Endpoint.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1929,33 +1773,7 @@ impl EndpointState {
         }
     }
 }
-impl std::fmt::Display for EndpointState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for EndpointState {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for EndpointState {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for EndpointState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for EndpointState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(EndpointState);
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1983,33 +1801,7 @@ impl ExternalMediaDirection {
         }
     }
 }
-impl std::fmt::Display for ExternalMediaDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for ExternalMediaDirection {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for ExternalMediaDirection {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for ExternalMediaDirection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for ExternalMediaDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(ExternalMediaDirection);
 /// the `ifExists` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2045,33 +1837,7 @@ impl IfExists {
         }
     }
 }
-impl std::fmt::Display for IfExists {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for IfExists {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for IfExists {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for IfExists {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for IfExists {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(IfExists);
 /// Values of `LiveRecording.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2119,33 +1885,7 @@ impl LiveRecordingState {
         }
     }
 }
-impl std::fmt::Display for LiveRecordingState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for LiveRecordingState {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for LiveRecordingState {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for LiveRecordingState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for LiveRecordingState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(LiveRecordingState);
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2181,33 +1921,7 @@ impl MuteDirection {
         }
     }
 }
-impl std::fmt::Display for MuteDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for MuteDirection {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for MuteDirection {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for MuteDirection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for MuteDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(MuteDirection);
 /// the `only` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2247,33 +1961,7 @@ impl Only {
         }
     }
 }
-impl std::fmt::Display for Only {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for Only {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for Only {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for Only {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Only {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(Only);
 /// the `operation` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2317,33 +2005,7 @@ impl Operation {
         }
     }
 }
-impl std::fmt::Display for Operation {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for Operation {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for Operation {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for Operation {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Operation {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(Operation);
 /// Values of `Playback.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2387,33 +2049,7 @@ impl PlaybackState {
         }
     }
 }
-impl std::fmt::Display for PlaybackState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for PlaybackState {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for PlaybackState {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for PlaybackState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for PlaybackState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(PlaybackState);
 /// the `reason` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2489,33 +2125,7 @@ impl Reason {
         }
     }
 }
-impl std::fmt::Display for Reason {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for Reason {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for Reason {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for Reason {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Reason {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(Reason);
 /// the `spy` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2555,33 +2165,7 @@ impl Spy {
         }
     }
 }
-impl std::fmt::Display for Spy {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for Spy {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for Spy {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for Spy {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Spy {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(Spy);
 /// the `terminateOn` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2621,33 +2205,7 @@ impl TerminateOn {
         }
     }
 }
-impl std::fmt::Display for TerminateOn {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for TerminateOn {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for TerminateOn {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for TerminateOn {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for TerminateOn {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(TerminateOn);
 /// the `transport` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2683,33 +2241,7 @@ impl Transport {
         }
     }
 }
-impl std::fmt::Display for Transport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for Transport {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for Transport {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for Transport {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Transport {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(Transport);
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2745,33 +2277,7 @@ impl UnmuteDirection {
         }
     }
 }
-impl std::fmt::Display for UnmuteDirection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for UnmuteDirection {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for UnmuteDirection {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for UnmuteDirection {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UnmuteDirection {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(UnmuteDirection);
 /// the `deviceState` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2827,33 +2333,7 @@ impl UpdateDeviceState {
         }
     }
 }
-impl std::fmt::Display for UpdateDeviceState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for UpdateDeviceState {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for UpdateDeviceState {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for UpdateDeviceState {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for UpdateDeviceState {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(UpdateDeviceState);
 /// the `whisper` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2893,33 +2373,7 @@ impl Whisper {
         }
     }
 }
-impl std::fmt::Display for Whisper {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-impl From<&str> for Whisper {
-    fn from(value: &str) -> Self {
-        Self::from_wire(value)
-    }
-}
-impl crate::runtime::ParamValue for Whisper {
-    fn to_param(&self) -> std::borrow::Cow<'_, str> {
-        std::borrow::Cow::Borrowed(self.as_str())
-    }
-}
-impl Serialize for Whisper {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-impl<'de> Deserialize<'de> for Whisper {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
-    }
-}
+crate::runtime::open_enum_impls!(Whisper);
 /// Base type for asynchronous events from Asterisk.
 ///
 /// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Event::Unknown`]; a known one whose body does not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text. Known variants are boxed, so that a message moves as a pointer.

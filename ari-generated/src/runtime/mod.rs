@@ -10,6 +10,8 @@ mod tls;
 mod version;
 pub mod wire;
 
+#[doc(hidden)]
+pub use crate::__open_enum_impls as open_enum_impls;
 pub use client::{
     BuildError, Client, ClientBuilder, Credentials, Method, ParamValue, Request, Response,
     encode_path,
