@@ -196,7 +196,8 @@ fn full_discriminator<'a>(text: &'a str, key: &str) -> Result<Cow<'a, str>, serd
 /// The trait impls every open enum of the generated models shares, in one
 /// place rather than spelled out 20-odd times in the generated source (whose
 /// size is most of the generator's time). The enum provides `as_str` and
-/// `from_wire`; unknown values live in its catch-all variant.
+/// `from_wire`; unknown values live in its catch-all variant. Paths are
+/// absolute, so that a model named like a prelude type captures none of them.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __open_enum_impls {
@@ -220,7 +221,10 @@ macro_rules! __open_enum_impls {
         }
 
         impl ::serde::Serialize for $name {
-            fn serialize<S: ::serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            fn serialize<S: ::serde::Serializer>(
+                &self,
+                serializer: S,
+            ) -> ::std::result::Result<S::Ok, S::Error> {
                 serializer.serialize_str(self.as_str())
             }
         }
@@ -228,7 +232,7 @@ macro_rules! __open_enum_impls {
         impl<'de> ::serde::Deserialize<'de> for $name {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
-            ) -> Result<Self, D::Error> {
+            ) -> ::std::result::Result<Self, D::Error> {
                 $crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
             }
         }
@@ -236,7 +240,7 @@ macro_rules! __open_enum_impls {
         impl $crate::runtime::decode::WireDecode for $name {
             fn wire_decode(
                 cursor: &mut $crate::runtime::decode::Cursor<'_>,
-            ) -> Result<Self, $crate::runtime::decode::Mismatch> {
+            ) -> ::std::result::Result<Self, $crate::runtime::decode::Mismatch> {
                 cursor.str_value().map(|value| Self::from_wire(&value))
             }
         }
