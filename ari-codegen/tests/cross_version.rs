@@ -264,10 +264,9 @@ fn a_standalone_crate_compiles() {
     let mut manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
     manifest.push_str("\n[workspace]\n");
     std::fs::write(crate_dir.join("Cargo.toml"), manifest).unwrap();
-    // A user of the crate reaches this version's resources, not those of the
-    // bindings `ari-generated` itself carries: `external_media` has a
-    // `transport` parameter only from 20 on... so use a 20.x-only shape:
-    // the builder type must be this crate's.
+    // A user of the crate reaches this crate's bindings (20.x, apiVersion
+    // 8.0.0), not the 22.x ones `ari-generated` itself carries: the builder
+    // type is this crate's, and so is `API_VERSION`.
     std::fs::create_dir_all(crate_dir.join("examples")).unwrap();
     std::fs::write(
         crate_dir.join("examples/use.rs"),

@@ -190,34 +190,30 @@ impl<'a> Cursor<'a> {
         Ok(())
     }
 
-    /// Reads an object, calling `member` with the cursor on each value.
-    /// `member` must consume the value.
-    pub fn object(
+    /// Reads `open`, then items separated by commas, then `close`; `item`
+    /// must consume one item.
+    fn sequence(
         &mut self,
-        mut member: impl FnMut(&mut Self, &'a str) -> Result<(), Mismatch>,
+        open: u8,
+        close: u8,
+        mut item: impl FnMut(&mut Self) -> Result<(), Mismatch>,
     ) -> Result<(), Mismatch> {
         self.skip_whitespace();
-        self.expect(b'{')?;
+        self.expect(open)?;
         self.enter()?;
         self.skip_whitespace();
-        if self.peek() == Some(b'}') {
+        if self.peek() == Some(close) {
             self.pos += 1;
             self.depth -= 1;
             return Ok(());
         }
         loop {
             self.skip_whitespace();
-            // A name with escapes could equal a field's name once unescaped:
-            // serde compares the unescaped form.
-            let name = self.plain_string()?;
-            self.skip_whitespace();
-            self.expect(b':')?;
-            self.skip_whitespace();
-            member(self, name)?;
+            item(self)?;
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.pos += 1,
-                Some(b'}') => {
+                Some(byte) if byte == close => {
                     self.pos += 1;
                     self.depth -= 1;
                     return Ok(());
@@ -225,6 +221,31 @@ impl<'a> Cursor<'a> {
                 _ => return Err(Mismatch),
             }
         }
+    }
+
+    /// Reads an object, calling `member` with the cursor on each value.
+    /// `member` must consume the value.
+    pub fn object(
+        &mut self,
+        mut member: impl FnMut(&mut Self, &'a str) -> Result<(), Mismatch>,
+    ) -> Result<(), Mismatch> {
+        self.sequence(b'{', b'}', |cursor| {
+            // A name with escapes could equal a field's name once unescaped:
+            // serde compares the unescaped form.
+            let name = cursor.plain_string()?;
+            cursor.skip_whitespace();
+            cursor.expect(b':')?;
+            cursor.skip_whitespace();
+            member(cursor, name)
+        })
+    }
+
+    /// Reads an array, calling `element` with the cursor on each element.
+    pub fn array(
+        &mut self,
+        element: impl FnMut(&mut Self) -> Result<(), Mismatch>,
+    ) -> Result<(), Mismatch> {
+        self.sequence(b'[', b']', element)
     }
 
     /// Reads a member's value into `slot`, once: a second value for the same
@@ -262,9 +283,8 @@ impl<'a> Cursor<'a> {
         match self.plain_string() {
             Ok(plain) => Ok(std::borrow::Cow::Borrowed(plain)),
             Err(Mismatch) => {
-                // Escapes are rare in ARI: serde unescapes this one token.
                 self.pos = start;
-                self.with_serde::<String>().map(std::borrow::Cow::Owned)
+                self.escaped_string().map(std::borrow::Cow::Owned)
             }
         }
     }
@@ -273,18 +293,20 @@ impl<'a> Cursor<'a> {
     /// the path for types the fast reader has no reason to specialise
     /// (free-form objects, floats).
     pub fn with_serde<T: DeserializeOwned>(&mut self) -> Result<T, Mismatch> {
-        self.skip_whitespace();
-        let start = self.pos;
-        self.skip_value()?;
-        serde_json::from_str(&self.text[start..self.pos]).map_err(|_| Mismatch)
+        serde_json::from_str(self.value_text()?).map_err(|_| Mismatch)
     }
 
     /// The same, for a type decoded from its own text (the message enums).
     pub fn with_text<T>(&mut self, decode: impl FnOnce(&str) -> Option<T>) -> Result<T, Mismatch> {
+        decode(self.value_text()?).ok_or(Mismatch)
+    }
+
+    /// Consumes one value and returns its text.
+    fn value_text(&mut self) -> Result<&'a str, Mismatch> {
         self.skip_whitespace();
         let start = self.pos;
         self.skip_value()?;
-        decode(&self.text[start..self.pos]).ok_or(Mismatch)
+        self.text.get(start..self.pos).ok_or(Mismatch)
     }
 
     /// Consumes one value, validating it as strictly as serde would.
@@ -295,7 +317,7 @@ impl<'a> Cursor<'a> {
                 let start = self.pos;
                 if self.plain_string().is_err() {
                     self.pos = start;
-                    self.skip_escaped_string()?;
+                    self.escaped_string::<serde::de::IgnoredAny>()?;
                 }
                 Ok(())
             }
@@ -308,9 +330,14 @@ impl<'a> Cursor<'a> {
         }
     }
 
-    fn skip_escaped_string(&mut self) -> Result<(), Mismatch> {
+    /// A string token with escapes, read by serde: they are rare in ARI, and
+    /// serde's unescaping (and its checks) is the one to agree with.
+    fn escaped_string<T: DeserializeOwned>(&mut self) -> Result<T, Mismatch> {
         let bytes = self.bytes();
         let start = self.pos;
+        if bytes.get(start) != Some(&b'"') {
+            return Err(Mismatch);
+        }
         let mut end = start + 1;
         loop {
             match bytes.get(end) {
@@ -321,39 +348,9 @@ impl<'a> Cursor<'a> {
             }
         }
         let token = self.text.get(start..=end).ok_or(Mismatch)?;
-        serde_json::from_str::<serde::de::IgnoredAny>(token).map_err(|_| Mismatch)?;
+        let value = serde_json::from_str(token).map_err(|_| Mismatch)?;
         self.pos = end + 1;
-        Ok(())
-    }
-
-    /// Reads an array, calling `element` with the cursor on each element.
-    pub fn array(
-        &mut self,
-        mut element: impl FnMut(&mut Self) -> Result<(), Mismatch>,
-    ) -> Result<(), Mismatch> {
-        self.skip_whitespace();
-        self.expect(b'[')?;
-        self.enter()?;
-        self.skip_whitespace();
-        if self.peek() == Some(b']') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            self.skip_whitespace();
-            element(self)?;
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.pos += 1,
-                Some(b']') => {
-                    self.pos += 1;
-                    self.depth -= 1;
-                    return Ok(());
-                }
-                _ => return Err(Mismatch),
-            }
-        }
+        Ok(value)
     }
 
     /// A number in JSON's grammar; returns its text and whether it is an
@@ -497,6 +494,29 @@ impl<T: WireDecode> WireDecode for Vec<T> {
             Ok(())
         })?;
         Ok(items)
+    }
+}
+
+/// The value of the first top-level member named `key`, when the members
+/// before it read cleanly and it is a string without escapes. The text after
+/// it is not read. `None` leaves the question to a full scan
+/// (see [`super::wire::discriminator`]).
+pub(crate) fn leading_string_member<'a>(text: &'a str, key: &str) -> Option<&'a str> {
+    let mut cursor = Cursor::new(text);
+    cursor.skip_whitespace();
+    cursor.expect(b'{').ok()?;
+    loop {
+        cursor.skip_whitespace();
+        let name = cursor.plain_string().ok()?;
+        cursor.skip_whitespace();
+        cursor.expect(b':').ok()?;
+        cursor.skip_whitespace();
+        if name == key {
+            return cursor.plain_string().ok();
+        }
+        cursor.skip_value().ok()?;
+        cursor.skip_whitespace();
+        cursor.expect(b',').ok()?;
     }
 }
 

@@ -392,10 +392,15 @@ fn decode_text<T: FromFrame>(text: &str) -> StreamItem<T> {
     }
 }
 
+/// A frame of a batch's text. The ranges are made by `Batch::push_text` on
+/// that very text, so the empty fallback is never taken.
+fn frame<'t>(text: &'t str, range: &std::ops::Range<usize>) -> &'t str {
+    text.get(range.clone()).unwrap_or_default()
+}
+
 fn decode<T: FromFrame>(delivery: Delivery<T>, text: &str) -> StreamItem<T> {
     match delivery {
-        // The ranges are made by `Batch::push_text` on this very text.
-        Delivery::Text(range) => decode_text(text.get(range).unwrap_or_default()),
+        Delivery::Text(range) => decode_text(frame(text, &range)),
         Delivery::Decoded(item) => item,
         Delivery::Disconnected {
             reason,
@@ -782,8 +787,7 @@ impl<T: FromFrame> Reader<T> {
                     break;
                 }
                 if let Delivery::Text(range) = delivery {
-                    let item = decode_text(text.get(range.clone()).unwrap_or_default());
-                    *delivery = Delivery::Decoded(item);
+                    *delivery = Delivery::Decoded(decode_text(frame(text, range)));
                 }
             }
         }

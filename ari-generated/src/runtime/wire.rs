@@ -48,111 +48,18 @@ impl<'de> de::Deserialize<'de> for CowStr<'de> {
 /// Finds the discriminator of a JSON object wherever it stands, skipping
 /// everything else without building values.
 ///
-/// Fast path: the top-level members are walked byte by byte up to the first
-/// `key`, and its value is borrowed; the text after it is not read, because
-/// the decode that follows (`serde_json::from_str` into the variant, or
-/// `RawValue` for an unknown type) validates the whole text anyway. Reading
+/// Fast path: the top-level members are walked with the decoder's cursor up
+/// to the first `key`, and its value is borrowed; the text after it is not
+/// read, because the decode that follows (into the variant, or `RawValue`
+/// for an unknown type) validates the whole text anyway. Reading
 /// only the head matters: a full validating pre-scan cost a quarter of the
 /// typed decode. Whatever the walk cannot settle (no object, escapes in a
 /// member name or in the value, no such member, malformed input before it)
 /// goes to the full scan, which gives the same answer or the error.
 pub fn discriminator<'a>(text: &'a str, key: &str) -> Result<Cow<'a, str>, serde_json::Error> {
-    match leading_member(text.as_bytes(), key.as_bytes()) {
-        Some((start, end)) => Ok(Cow::Borrowed(text.get(start..end).unwrap_or_default())),
+    match super::decode::leading_string_member(text, key) {
+        Some(value) => Ok(Cow::Borrowed(value)),
         None => full_discriminator(text, key),
-    }
-}
-
-fn skip_whitespace(b: &[u8], mut i: usize) -> usize {
-    while let Some(b' ' | b'\n' | b'\r' | b'\t') = b.get(i) {
-        i += 1;
-    }
-    i
-}
-
-/// From just after an opening quote: the index of the closing quote, and
-/// whether a backslash came before it.
-fn string_end(b: &[u8], mut i: usize) -> Option<(usize, bool)> {
-    let mut escaped = false;
-    loop {
-        let offset = b.get(i..)?.iter().position(|&c| c == b'"' || c == b'\\')?;
-        i += offset;
-        if b[i] == b'"' {
-            return Some((i, escaped));
-        }
-        escaped = true;
-        i += 2;
-    }
-}
-
-/// From a value's first byte: the index just past it. Not a validator: it
-/// only finds where the value ends, strings and nesting taken into account.
-fn skip_value(b: &[u8], i: usize) -> Option<usize> {
-    match b.get(i)? {
-        b'"' => string_end(b, i + 1).map(|(end, _)| end + 1),
-        b'{' | b'[' => {
-            let mut depth = 0usize;
-            let mut j = i;
-            loop {
-                match b.get(j)? {
-                    b'{' | b'[' => depth += 1,
-                    b'}' | b']' => {
-                        depth -= 1;
-                        if depth == 0 {
-                            return Some(j + 1);
-                        }
-                    }
-                    b'"' => j = string_end(b, j + 1)?.0,
-                    _ => {}
-                }
-                j += 1;
-            }
-        }
-        _ => {
-            let len = b
-                .get(i..)?
-                .iter()
-                .position(|c| matches!(c, b',' | b'}' | b']' | b' ' | b'\n' | b'\r' | b'\t'))?;
-            (len > 0).then_some(i + len)
-        }
-    }
-}
-
-/// The byte range of the string value of the first top-level member named
-/// `key`, when the head of the text settles it without escapes.
-fn leading_member(b: &[u8], key: &[u8]) -> Option<(usize, usize)> {
-    let mut i = skip_whitespace(b, 0);
-    if b.get(i) != Some(&b'{') {
-        return None;
-    }
-    i += 1;
-    loop {
-        i = skip_whitespace(b, i);
-        if b.get(i) != Some(&b'"') {
-            return None;
-        }
-        let (name_end, escaped) = string_end(b, i + 1)?;
-        if escaped {
-            return None;
-        }
-        let name = &b[i + 1..name_end];
-        i = skip_whitespace(b, name_end + 1);
-        if b.get(i) != Some(&b':') {
-            return None;
-        }
-        i = skip_whitespace(b, i + 1);
-        if name == key {
-            if b.get(i) != Some(&b'"') {
-                return None;
-            }
-            let (value_end, escaped) = string_end(b, i + 1)?;
-            return (!escaped).then_some((i + 1, value_end));
-        }
-        i = skip_whitespace(b, skip_value(b, i)?);
-        match b.get(i)? {
-            b',' => i += 1,
-            _ => return None,
-        }
     }
 }
 
@@ -328,9 +235,10 @@ mod tests {
             );
         }
         assert_eq!(discriminator(r#"{"x":1,"type":"C"}"#, "type").unwrap(), "C");
-        assert_eq!(leading_member(br#"{"ty\u0070e":"x"}"#, b"type"), None);
-        assert_eq!(leading_member(br#"{"type":"a\"b"}"#, b"type"), None);
-        assert_eq!(leading_member(br#"{"x":1}"#, b"type"), None);
-        assert_eq!(leading_member(br#"{"type":"a"}"#, b"type"), Some((9, 10)));
+        let head = super::super::decode::leading_string_member;
+        assert_eq!(head(r#"{"ty\u0070e":"x"}"#, "type"), None);
+        assert_eq!(head(r#"{"type":"a\"b"}"#, "type"), None);
+        assert_eq!(head(r#"{"x":1}"#, "type"), None);
+        assert_eq!(head(r#"{"type":"a"}"#, "type"), Some("a"));
     }
 }
