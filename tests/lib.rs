@@ -15,6 +15,9 @@ use std::time::Duration;
 /// How long any single wait for Asterisk may take before the test fails.
 pub const WAIT: Duration = Duration::from_secs(10);
 
+/// How long one attempt of a polling wait may take.
+pub const ATTEMPT: Duration = Duration::from_secs(2);
+
 /// `ARI_URL`, `ARI_USER`, `ARI_PASSWORD`, with the harness's defaults.
 pub fn settings() -> (String, String, String) {
     let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
@@ -87,7 +90,7 @@ impl Events {
                 .expect("event WebSocket: no answer")
                 .expect("event WebSocket");
         for app in apps {
-            wait_until(|| async { client.applications().get(*app).send().await.is_ok() }).await;
+            wait_for_application(client, app).await;
         }
         Events {
             stream,
@@ -192,14 +195,38 @@ pub fn sequence(events: &[Message], channel: &str) -> Vec<String> {
         .collect()
 }
 
-/// Polls `check` until it holds; fails the test after [`WAIT`].
+/// Polls `GET /applications/{app}` until Asterisk knows `app`, as
+/// [`wait_until`] does, naming the last answer when it gives up.
+async fn wait_for_application(client: &Client, app: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        let attempt = tokio::time::timeout(ATTEMPT, client.applications().get(app).send()).await;
+        let last = match attempt {
+            Ok(Ok(_)) => return,
+            Ok(Err(error)) => error.to_string(),
+            Err(_) => format!("no answer within {ATTEMPT:?}"),
+        };
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "application {app} not registered within {WAIT:?}; last answer: {last}"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Polls `check` until it holds; fails the test after [`WAIT`]. A check
+/// that does not finish within [`ATTEMPT`] counts as not holding, so one
+/// request stuck on a stale connection does not eat the whole wait.
 pub async fn wait_until<F, Fut>(mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
     let deadline = tokio::time::Instant::now() + WAIT;
-    while !check().await {
+    while !tokio::time::timeout(ATTEMPT, check())
+        .await
+        .unwrap_or(false)
+    {
         assert!(
             tokio::time::Instant::now() < deadline,
             "condition not met within {WAIT:?}"
@@ -237,24 +264,17 @@ pub fn channel_id(message: &Message) -> Option<&str> {
 
 /// Hangs up channels and destroys bridges a test created when the test
 /// fails half-way, so that a failure does not leave calls up for 300 s
-/// (and break the "no channels left" checks of later tests).
+/// (and break the "no channels left" checks of later tests). The clean-up runs on a runtime and a client of its own: the test's runtime
+/// is blocked in the unwinding test, so a connection from the test client's
+/// pool would wait for a driver that never runs.
+#[derive(Default)]
 pub struct Cleanup {
-    client: Client,
     channels: Vec<String>,
     bridges: Vec<String>,
     prefixes: Vec<String>,
 }
 
 impl Cleanup {
-    pub fn new(client: &Client) -> Cleanup {
-        Cleanup {
-            client: client.clone(),
-            channels: Vec::new(),
-            bridges: Vec::new(),
-            prefixes: Vec::new(),
-        }
-    }
-
     /// Every channel whose id starts with `prefix`.
     pub fn channels_starting_with(&mut self, prefix: &str) {
         self.prefixes.push(prefix.to_owned());
@@ -274,7 +294,6 @@ impl Drop for Cleanup {
         if !std::thread::panicking() {
             return;
         }
-        let client = self.client.clone();
         let channels = std::mem::take(&mut self.channels);
         let bridges = std::mem::take(&mut self.bridges);
         let prefixes = std::mem::take(&mut self.prefixes);
@@ -285,6 +304,10 @@ impl Drop for Cleanup {
                 .enable_all()
                 .build()
             else {
+                return;
+            };
+            let (url, user, password) = settings();
+            let Ok(client) = Client::new(url.as_str(), user, password) else {
                 return;
             };
             runtime.block_on(async {

@@ -25,7 +25,7 @@ fn is_destroyed(message: &Message, channel: &str) -> bool {
 #[tokio::test]
 async fn hello_world_from_the_getting_started_seed() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let mut events = Events::connect(&client, &["hello"]).await;
     // `;1` waits in the dialplan (the seed's `application wait`), `;2` runs
     // extension 1.
@@ -97,7 +97,7 @@ async fn hello_world_from_the_getting_started_seed() {
 #[tokio::test]
 async fn early_bridging_from_the_asterisk_14_seed() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let app = unique("early");
     let mut events = Events::connect(&client, &[&app]).await;
 
@@ -188,8 +188,15 @@ async fn early_bridging_from_the_asterisk_14_seed() {
     assert_eq!(members, expected);
 
     let bridgepeer = |peer: &str| format!("ChannelVarset(BRIDGEPEER={peer})");
+    // The dial's start is published by the dialing thread while the callee
+    // already rings, so under load it may reach the app after the callee's
+    // own ringing events: it is checked apart from the ordered sequence.
+    let mut outbound_events = sequence(&seen, &outbound.id);
+    let dial_starts = outbound_events.iter().filter(|e| *e == "Dial()").count();
+    assert_eq!(dial_starts, 1, "{outbound_events:?}");
+    outbound_events.retain(|e| e != "Dial()");
     assert_eq!(
-        sequence(&seen, &outbound.id),
+        outbound_events,
         [
             // A created channel enters Stasis at once, without dialing.
             format!("ChannelDialplan(Stasis:{app})"),
@@ -199,7 +206,6 @@ async fn early_bridging_from_the_asterisk_14_seed() {
             "ChannelVarset(EARLY_BRIDGED=yes)".into(),
             "ChannelEnteredBridge".into(),
             bridgepeer(&inbound.name),
-            "Dial()".into(),
             "ChannelStateChange(Ringing)".into(),
             "Dial(RINGING)".into(),
             "Dial(PROGRESS)".into(),
@@ -250,7 +256,7 @@ async fn early_bridging_from_the_asterisk_14_seed() {
 #[tokio::test]
 async fn originate_into_stasis_follows_the_whole_call() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let app = unique("originate");
     let mut events = Events::connect(&client, &[&app]).await;
     let channel = client
@@ -287,7 +293,7 @@ async fn originate_into_stasis_follows_the_whole_call() {
 #[tokio::test]
 async fn originate_into_the_dialplan_follows_the_whole_call() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let app = unique("dialplan");
     let stream = client
         .event_stream([app.as_str()])
@@ -344,7 +350,7 @@ async fn originate_into_the_dialplan_follows_the_whole_call() {
 #[tokio::test]
 async fn dtmf_from_the_far_end_and_sent_through_ari() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let app = unique("dtmf");
     let mut events = Events::connect(&client, &[&app]).await;
 
@@ -409,7 +415,7 @@ async fn dtmf_from_the_far_end_and_sent_through_ari() {
 #[tokio::test]
 async fn user_events_from_dialplan_and_ari_reach_every_consumer() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let app = unique("userevent");
     let mut events = Events::connect(&client, &[&app]).await;
     let mut second = Events::from_stream(events.stream.subscribe());
@@ -476,7 +482,7 @@ async fn user_events_from_dialplan_and_ari_reach_every_consumer() {
 #[tokio::test]
 async fn channel_variables_round_trip() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let app = unique("vars");
     let mut events = Events::connect(&client, &[&app]).await;
     let channel = client
@@ -543,7 +549,7 @@ async fn channel_variables_round_trip() {
 #[tokio::test]
 async fn recordings_record_list_fetch_delete() {
     let client = client_or_return!();
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     let app = unique("rec");
     let mut events = Events::connect(&client, &[&app]).await;
     // The far end plays hello-world (about 1.5 s) and hangs up.

@@ -48,7 +48,7 @@ async fn two_hundred_concurrent_calls_each_report_every_event_once() {
     let app = unique("load");
     let events = Events::connect(&client, &[&app]).await;
     let run = unique("call");
-    let mut cleanup = Cleanup::new(&client);
+    let mut cleanup = Cleanup::default();
     cleanup.channels_starting_with(&run);
     let started = Instant::now();
 
