@@ -167,16 +167,16 @@ pub fn describe(message: &Message) -> String {
     let detail = match message {
         Message::ChannelStateChange(e) => e.channel.state.as_str().to_owned(),
         Message::StasisStart(e) => e.args.join(","),
-        Message::Dial(e) => e.dialstatus.clone(),
+        Message::Dial(e) => e.dialstatus.to_string(),
         Message::ChannelVarset(e) => format!("{}={}", e.variable, e.value),
-        Message::ChannelDtmfReceived(e) => e.digit.clone(),
-        Message::ChannelUserevent(e) => e.eventname.clone(),
+        Message::ChannelDtmfReceived(e) => e.digit.to_string(),
+        Message::ChannelUserevent(e) => e.eventname.to_string(),
         Message::ChannelHangupRequest(e) => e.cause.map(|c| c.to_string()).unwrap_or_default(),
         Message::ChannelDestroyed(e) => e.cause.to_string(),
         Message::ChannelDialplan(e) => format!("{}:{}", e.dialplan_app, e.dialplan_app_data),
-        Message::PlaybackStarted(e) => e.playback.media_uri.clone(),
+        Message::PlaybackStarted(e) => e.playback.media_uri.to_string(),
         Message::PlaybackFinished(e) => e.playback.state.as_str().to_owned(),
-        Message::RecordingStarted(e) => e.recording.name.clone(),
+        Message::RecordingStarted(e) => e.recording.name.to_string(),
         Message::RecordingFinished(e) => e.recording.state.as_str().to_owned(),
         Message::DeviceStateChanged(e) => {
             format!("{}={}", e.device_state.name, e.device_state.state.as_str())
@@ -317,7 +317,7 @@ impl Drop for Cleanup {
                 {
                     channels.extend(
                         all.into_iter()
-                            .map(|c| c.id)
+                            .map(|c| c.id.into_string())
                             .filter(|id| prefixes.iter().any(|p| id.starts_with(p))),
                     );
                 }

@@ -253,7 +253,21 @@ fn since_note(since: &[String]) -> Option<String> {
     (!since.is_empty()).then(|| format!("Since Asterisk {}.", since.join(", ")))
 }
 
-/// The Rust type of a value as stored in models and builders.
+/// The Rust type of a value decoded from Asterisk (a model's property, a
+/// response): strings are small-string optimised, as most of an event's
+/// strings (ids, names, states, contexts) fit inline.
+fn model_type(api: &Api, ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote! { crate::runtime::CompactString },
+        TypeRef::List(inner) => {
+            let inner = model_type(api, inner);
+            quote! { Vec<#inner> }
+        }
+        other => rust_type(api, other),
+    }
+}
+
+/// The Rust type of a value a builder stores.
 fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote! { String },
@@ -362,7 +376,7 @@ fn emit_struct(api: &Api, model: &ir::Model) -> TokenStream {
     let docs = model_doc(model);
     let fields = model.properties.iter().map(|p| {
         let field = ident(&p.name);
-        let ty = rust_type(api, &p.ty);
+        let ty = model_type(api, &p.ty);
         let docs = doc(p.description.as_deref().unwrap_or(""));
         let rename = (p.name != p.api_name).then(|| {
             let wire = &p.api_name;
@@ -587,7 +601,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         let ty = match prop.ty {
             TypeRef::String => quote! { &str },
             _ => {
-                let ty = rust_type(api, &prop.ty);
+                let ty = model_type(api, &prop.ty);
                 quote! { &#ty }
             }
         };
@@ -627,13 +641,13 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
 
     let unknown_fields = poly.common.iter().map(|prop| {
         let field = ident(&prop.name);
-        let ty = rust_type(api, &prop.ty);
+        let ty = model_type(api, &prop.ty);
         let docs = doc(prop.description.as_deref().unwrap_or(""));
         quote! { #docs pub #field: Option<#ty>, }
     });
     let common_fields = poly.common.iter().map(|prop| {
         let field = ident(&prop.name);
-        let ty = rust_type(api, &prop.ty);
+        let ty = model_type(api, &prop.ty);
         let wire = &prop.api_name;
         quote! { #[serde(rename = #wire, default)] #field: Option<#ty>, }
     });
@@ -836,7 +850,10 @@ fn param_input(api: &Api, p: &ir::Param) -> (TokenStream, TokenStream) {
         };
     }
     match &p.ty {
-        TypeRef::String => (quote! { impl Into<String> }, quote! { #name.into() }),
+        TypeRef::String => (
+            quote! { impl AsRef<str> },
+            quote! { #name.as_ref().to_owned() },
+        ),
         TypeRef::Object => (
             quote! { impl Into<serde_json::Value> },
             quote! { #name.into() },
@@ -956,7 +973,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
             None,
         )
     } else {
-        let response_ty = rust_type(api, &op.response);
+        let response_ty = model_type(api, &op.response);
         let success = match &op.response {
             TypeRef::Void => quote! { Ok(()) },
             TypeRef::Binary => quote! { Ok(response.into_bytes()) },

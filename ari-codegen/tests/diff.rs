@@ -208,7 +208,7 @@ fn added_optional_parameter_is_a_builder_method() {
         change.rust.item,
         "client.widgets().list(…).transport_data(…)"
     );
-    assert_eq!(change.rust.new.as_deref(), Some("impl Into<String>"));
+    assert_eq!(change.rust.new.as_deref(), Some("impl AsRef<str>"));
 }
 
 #[test]
@@ -473,7 +473,10 @@ fn model_properties() {
     );
     assert_eq!(change.rust.kind, RustKind::Field);
     assert_eq!(change.rust.item, "models::Widget::tenantid");
-    assert_eq!(change.rust.new.as_deref(), Some("Option<String>"));
+    assert_eq!(
+        change.rust.new.as_deref(),
+        Some("Option<runtime::CompactString>")
+    );
 
     // Documented decision: a new required field breaks struct literals and
     // decoding the same object from an Asterisk that does not send it.
@@ -499,7 +502,10 @@ fn model_properties() {
         (change.kind, change.breaking),
         (ChangeKind::PropertyTypeChanged, true)
     );
-    assert_eq!(change.rust.new.as_deref(), Some("Option<Vec<String>>"));
+    assert_eq!(
+        change.rust.new.as_deref(),
+        Some("Option<Vec<runtime::CompactString>>")
+    );
 
     let now_required = diff_after(|widgets, _| {
         widgets["models"]["Widget"]["properties"]["label"]["required"] = json!(true);
@@ -672,7 +678,7 @@ fn json_has_the_documented_schema() {
             "rust": {
                 "kind": "builder_method",
                 "item": "client.widgets().list(…).transport_data(…)",
-                "new": "impl Into<String>"
+                "new": "impl AsRef<str>"
             }
         })
     );

@@ -71,11 +71,11 @@ fn hostile_names_become_usable_rust() {
         "`*`/`#` variants"
     );
     assert!(models.contains("\"*\" => TerminateOn::Star"));
-    assert!(models.contains("pub type_: String"));
+    assert!(models.contains("pub type_: crate::runtime::CompactString"));
     assert!(models.contains("#[serde(rename = \"type\")]"));
     assert!(things.contains("pub fn move_("));
     assert!(things.contains("in_: i64"));
-    assert!(things.contains("from: impl Into<String>"));
+    assert!(things.contains("from: impl AsRef<str>"));
     // Model ids keep their spelling; value sets get readable variants and an
     // open catch-all that does not collide with listed values.
     assert!(models.contains("pub struct CallerID"));
@@ -126,9 +126,9 @@ fn events_inherit_base_properties_and_dispatch_on_type() {
         .next()
         .unwrap();
     for field in [
-        "pub application: String",
+        "pub application: crate::runtime::CompactString",
         "pub timestamp: crate::runtime::Timestamp",
-        "pub asterisk_id: Option<String>",
+        "pub asterisk_id: Option<crate::runtime::CompactString>",
         "pub thing: super::models::Thing",
     ] {
         assert!(

@@ -16,7 +16,7 @@
 
 use ari_generated::Client;
 use ari_generated::models::Message;
-use ari_generated::runtime::StreamItem;
+use ari_generated::runtime::{CompactString, StreamItem};
 use futures_util::StreamExt as _;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -27,9 +27,9 @@ const APP: &str = "early-bridging";
 
 /// One caller with its outbound leg and their bridge.
 struct Call {
-    inbound: String,
-    outbound: String,
-    bridge: String,
+    inbound: CompactString,
+    outbound: CompactString,
+    bridge: CompactString,
 }
 
 #[tokio::main]
@@ -45,9 +45,9 @@ async fn main() -> Result<(), Error> {
     println!("waiting for calls into Stasis({APP}); outbound endpoint {endpoint}");
 
     // Outbound legs created but not yet in Stasis, to their inbound leg.
-    let mut created: HashMap<String, String> = HashMap::new();
+    let mut created: HashMap<CompactString, CompactString> = HashMap::new();
     // Keyed by both legs' ids.
-    let mut calls: HashMap<String, Arc<Call>> = HashMap::new();
+    let mut calls: HashMap<CompactString, Arc<Call>> = HashMap::new();
     while let Some(item) = events.next().await {
         let message = match item {
             StreamItem::Event(message) => message,
@@ -112,8 +112,8 @@ async fn main() -> Result<(), Error> {
 /// channel is in Stasis.
 async fn bridge_and_dial(
     client: &Client,
-    inbound: String,
-    outbound: String,
+    inbound: CompactString,
+    outbound: CompactString,
 ) -> Result<Call, Error> {
     client
         .channels()

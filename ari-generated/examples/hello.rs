@@ -14,7 +14,7 @@
 //! calls.
 
 use ari_generated::models::Message;
-use ari_generated::runtime::StreamItem;
+use ari_generated::runtime::{CompactString, StreamItem};
 use futures_util::StreamExt as _;
 use std::collections::HashMap;
 
@@ -44,7 +44,7 @@ async fn main() -> Result<(), Error> {
     let mut events = client.event_stream(["hello"]).connect().await?;
     println!("waiting for calls into Stasis(hello)");
     // Which channel each playback belongs to, to hang up when it finishes.
-    let mut playing: HashMap<String, String> = HashMap::new();
+    let mut playing: HashMap<CompactString, CompactString> = HashMap::new();
     let mut handled = 0;
     while let Some(item) = events.next().await {
         match item {

@@ -38,7 +38,7 @@
 //!       "rust": {
 //!         "kind": "builder_method",
 //!         "item": "client.channels().external_media(…).transport_data(…)",
-//!         "new": "impl Into<String>"
+//!         "new": "impl AsRef<str>"
 //!       }
 //!     }
 //!   ]
@@ -1173,7 +1173,7 @@ fn property_wire_type(api: &Api, prop: &ir::Property) -> String {
 /// The Rust type as the generated crate spells it (relative to the crate root).
 fn rust_type(api: &Api, ty: &TypeRef) -> String {
     match ty {
-        TypeRef::String => "String".to_owned(),
+        TypeRef::String => "runtime::CompactString".to_owned(),
         TypeRef::Int => "i32".to_owned(),
         TypeRef::Long => "i64".to_owned(),
         TypeRef::Double => "f64".to_owned(),
@@ -1191,8 +1191,7 @@ fn rust_type(api: &Api, ty: &TypeRef) -> String {
 /// What the argument or builder method takes.
 fn param_rust_type(api: &Api, param: &ir::Param) -> String {
     let element = match &param.ty {
-        TypeRef::String if param.multiple => "impl AsRef<str>".to_owned(),
-        TypeRef::String => "impl Into<String>".to_owned(),
+        TypeRef::String => "impl AsRef<str>".to_owned(),
         TypeRef::Object => "impl Into<serde_json::Value>".to_owned(),
         TypeRef::Enum(_) if !param.multiple => format!("impl Into<{}>", rust_type(api, &param.ty)),
         other => rust_type(api, other),

@@ -26,10 +26,10 @@ impl Applications {
     /// `GET /applications/{applicationName}` (`get`)
     ///
     /// Since Asterisk 13.0.0.
-    pub fn get(&self, application_name: impl Into<String>) -> GetRequest {
+    pub fn get(&self, application_name: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            application_name: application_name.into(),
+            application_name: application_name.as_ref().to_owned(),
         }
     }
     /// Subscribe an application to a event source.
@@ -41,12 +41,12 @@ impl Applications {
     /// Since Asterisk 13.0.0.
     pub fn subscribe(
         &self,
-        application_name: impl Into<String>,
+        application_name: impl AsRef<str>,
         event_source: &[impl AsRef<str>],
     ) -> SubscribeRequest {
         SubscribeRequest {
             client: self.client.clone(),
-            application_name: application_name.into(),
+            application_name: application_name.as_ref().to_owned(),
             event_source: event_source
                 .iter()
                 .map(|v| v.as_ref().to_owned())
@@ -62,12 +62,12 @@ impl Applications {
     /// Since Asterisk 13.0.0.
     pub fn unsubscribe(
         &self,
-        application_name: impl Into<String>,
+        application_name: impl AsRef<str>,
         event_source: &[impl AsRef<str>],
     ) -> UnsubscribeRequest {
         UnsubscribeRequest {
             client: self.client.clone(),
-            application_name: application_name.into(),
+            application_name: application_name.as_ref().to_owned(),
             event_source: event_source
                 .iter()
                 .map(|v| v.as_ref().to_owned())
@@ -81,10 +81,10 @@ impl Applications {
     /// `PUT /applications/{applicationName}/eventFilter` (`filter`)
     ///
     /// Since Asterisk 13.26.0, 16.3.0.
-    pub fn filter(&self, application_name: impl Into<String>) -> FilterRequest {
+    pub fn filter(&self, application_name: impl AsRef<str>) -> FilterRequest {
         FilterRequest {
             client: self.client.clone(),
-            application_name: application_name.into(),
+            application_name: application_name.as_ref().to_owned(),
             filter: None,
         }
     }

@@ -18,15 +18,15 @@ impl Asterisk {
     /// Since Asterisk 13.5.0.
     pub fn get_object(
         &self,
-        config_class: impl Into<String>,
-        object_type: impl Into<String>,
-        id: impl Into<String>,
+        config_class: impl AsRef<str>,
+        object_type: impl AsRef<str>,
+        id: impl AsRef<str>,
     ) -> GetObjectRequest {
         GetObjectRequest {
             client: self.client.clone(),
-            config_class: config_class.into(),
-            object_type: object_type.into(),
-            id: id.into(),
+            config_class: config_class.as_ref().to_owned(),
+            object_type: object_type.as_ref().to_owned(),
+            id: id.as_ref().to_owned(),
         }
     }
     /// Create or update a dynamic configuration object.
@@ -36,15 +36,15 @@ impl Asterisk {
     /// Since Asterisk 13.5.0.
     pub fn update_object(
         &self,
-        config_class: impl Into<String>,
-        object_type: impl Into<String>,
-        id: impl Into<String>,
+        config_class: impl AsRef<str>,
+        object_type: impl AsRef<str>,
+        id: impl AsRef<str>,
     ) -> UpdateObjectRequest {
         UpdateObjectRequest {
             client: self.client.clone(),
-            config_class: config_class.into(),
-            object_type: object_type.into(),
-            id: id.into(),
+            config_class: config_class.as_ref().to_owned(),
+            object_type: object_type.as_ref().to_owned(),
+            id: id.as_ref().to_owned(),
             fields: None,
         }
     }
@@ -55,15 +55,15 @@ impl Asterisk {
     /// Since Asterisk 13.5.0.
     pub fn delete_object(
         &self,
-        config_class: impl Into<String>,
-        object_type: impl Into<String>,
-        id: impl Into<String>,
+        config_class: impl AsRef<str>,
+        object_type: impl AsRef<str>,
+        id: impl AsRef<str>,
     ) -> DeleteObjectRequest {
         DeleteObjectRequest {
             client: self.client.clone(),
-            config_class: config_class.into(),
-            object_type: object_type.into(),
-            id: id.into(),
+            config_class: config_class.as_ref().to_owned(),
+            object_type: object_type.as_ref().to_owned(),
+            id: id.as_ref().to_owned(),
         }
     }
     /// Gets Asterisk system information.
@@ -102,10 +102,10 @@ impl Asterisk {
     /// `GET /asterisk/modules/{moduleName}` (`getModule`)
     ///
     /// Since Asterisk 13.5.0.
-    pub fn get_module(&self, module_name: impl Into<String>) -> GetModuleRequest {
+    pub fn get_module(&self, module_name: impl AsRef<str>) -> GetModuleRequest {
         GetModuleRequest {
             client: self.client.clone(),
-            module_name: module_name.into(),
+            module_name: module_name.as_ref().to_owned(),
         }
     }
     /// Load an Asterisk module.
@@ -113,10 +113,10 @@ impl Asterisk {
     /// `POST /asterisk/modules/{moduleName}` (`loadModule`)
     ///
     /// Since Asterisk 13.5.0.
-    pub fn load_module(&self, module_name: impl Into<String>) -> LoadModuleRequest {
+    pub fn load_module(&self, module_name: impl AsRef<str>) -> LoadModuleRequest {
         LoadModuleRequest {
             client: self.client.clone(),
-            module_name: module_name.into(),
+            module_name: module_name.as_ref().to_owned(),
         }
     }
     /// Unload an Asterisk module.
@@ -124,10 +124,10 @@ impl Asterisk {
     /// `DELETE /asterisk/modules/{moduleName}` (`unloadModule`)
     ///
     /// Since Asterisk 13.5.0.
-    pub fn unload_module(&self, module_name: impl Into<String>) -> UnloadModuleRequest {
+    pub fn unload_module(&self, module_name: impl AsRef<str>) -> UnloadModuleRequest {
         UnloadModuleRequest {
             client: self.client.clone(),
-            module_name: module_name.into(),
+            module_name: module_name.as_ref().to_owned(),
         }
     }
     /// Reload an Asterisk module.
@@ -135,10 +135,10 @@ impl Asterisk {
     /// `PUT /asterisk/modules/{moduleName}` (`reloadModule`)
     ///
     /// Since Asterisk 13.5.0.
-    pub fn reload_module(&self, module_name: impl Into<String>) -> ReloadModuleRequest {
+    pub fn reload_module(&self, module_name: impl AsRef<str>) -> ReloadModuleRequest {
         ReloadModuleRequest {
             client: self.client.clone(),
-            module_name: module_name.into(),
+            module_name: module_name.as_ref().to_owned(),
         }
     }
     /// Gets Asterisk log channel information.
@@ -158,13 +158,13 @@ impl Asterisk {
     /// Since Asterisk 13.6.0.
     pub fn add_log(
         &self,
-        log_channel_name: impl Into<String>,
-        configuration: impl Into<String>,
+        log_channel_name: impl AsRef<str>,
+        configuration: impl AsRef<str>,
     ) -> AddLogRequest {
         AddLogRequest {
             client: self.client.clone(),
-            log_channel_name: log_channel_name.into(),
-            configuration: configuration.into(),
+            log_channel_name: log_channel_name.as_ref().to_owned(),
+            configuration: configuration.as_ref().to_owned(),
         }
     }
     /// Deletes a log channel.
@@ -172,10 +172,10 @@ impl Asterisk {
     /// `DELETE /asterisk/logging/{logChannelName}` (`deleteLog`)
     ///
     /// Since Asterisk 13.6.0.
-    pub fn delete_log(&self, log_channel_name: impl Into<String>) -> DeleteLogRequest {
+    pub fn delete_log(&self, log_channel_name: impl AsRef<str>) -> DeleteLogRequest {
         DeleteLogRequest {
             client: self.client.clone(),
-            log_channel_name: log_channel_name.into(),
+            log_channel_name: log_channel_name.as_ref().to_owned(),
         }
     }
     /// Rotates a log channel.
@@ -183,10 +183,10 @@ impl Asterisk {
     /// `PUT /asterisk/logging/{logChannelName}/rotate` (`rotateLog`)
     ///
     /// Since Asterisk 13.6.0.
-    pub fn rotate_log(&self, log_channel_name: impl Into<String>) -> RotateLogRequest {
+    pub fn rotate_log(&self, log_channel_name: impl AsRef<str>) -> RotateLogRequest {
         RotateLogRequest {
             client: self.client.clone(),
-            log_channel_name: log_channel_name.into(),
+            log_channel_name: log_channel_name.as_ref().to_owned(),
         }
     }
     /// Get the value of a global variable.
@@ -194,10 +194,10 @@ impl Asterisk {
     /// `GET /asterisk/variable` (`getGlobalVar`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get_global_var(&self, variable: impl Into<String>) -> GetGlobalVarRequest {
+    pub fn get_global_var(&self, variable: impl AsRef<str>) -> GetGlobalVarRequest {
         GetGlobalVarRequest {
             client: self.client.clone(),
-            variable: variable.into(),
+            variable: variable.as_ref().to_owned(),
         }
     }
     /// Set the value of a global variable.
@@ -205,10 +205,10 @@ impl Asterisk {
     /// `POST /asterisk/variable` (`setGlobalVar`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn set_global_var(&self, variable: impl Into<String>) -> SetGlobalVarRequest {
+    pub fn set_global_var(&self, variable: impl AsRef<str>) -> SetGlobalVarRequest {
         SetGlobalVarRequest {
             client: self.client.clone(),
-            variable: variable.into(),
+            variable: variable.as_ref().to_owned(),
             value: None,
         }
     }
@@ -1109,8 +1109,8 @@ impl SetGlobalVarRequest {
     /// The value to set the variable to
     ///
     /// Wire name: `value`.
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+    pub fn value(mut self, value: impl AsRef<str>) -> Self {
+        self.value = Some(value.as_ref().to_owned());
         self
     }
     /// Sends the request.

@@ -46,11 +46,11 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}` (`createWithId`)
     ///
     /// Since Asterisk 12.2.0.
-    pub fn create_with_id(&self, bridge_id: impl Into<String>) -> CreateWithIdRequest {
+    pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithIdRequest {
         CreateWithIdRequest {
             client: self.client.clone(),
             type_: None,
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
             name: None,
             variables: None,
         }
@@ -60,10 +60,10 @@ impl Bridges {
     /// `GET /bridges/{bridgeId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get(&self, bridge_id: impl Into<String>) -> GetRequest {
+    pub fn get(&self, bridge_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
         }
     }
     /// Shut down a bridge.
@@ -73,10 +73,10 @@ impl Bridges {
     /// `DELETE /bridges/{bridgeId}` (`destroy`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn destroy(&self, bridge_id: impl Into<String>) -> DestroyRequest {
+    pub fn destroy(&self, bridge_id: impl AsRef<str>) -> DestroyRequest {
         DestroyRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
         }
     }
     /// Get the value of a bridge variable or function.
@@ -86,13 +86,13 @@ impl Bridges {
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
     pub fn get_bridge_var(
         &self,
-        bridge_id: impl Into<String>,
-        variable: impl Into<String>,
+        bridge_id: impl AsRef<str>,
+        variable: impl AsRef<str>,
     ) -> GetBridgeVarRequest {
         GetBridgeVarRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
-            variable: variable.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
+            variable: variable.as_ref().to_owned(),
         }
     }
     /// Set the value of a bridge variable or function.
@@ -102,13 +102,13 @@ impl Bridges {
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
     pub fn set_bridge_var(
         &self,
-        bridge_id: impl Into<String>,
-        variable: impl Into<String>,
+        bridge_id: impl AsRef<str>,
+        variable: impl AsRef<str>,
     ) -> SetBridgeVarRequest {
         SetBridgeVarRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
-            variable: variable.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
+            variable: variable.as_ref().to_owned(),
             value: None,
             report_events: None,
         }
@@ -120,12 +120,12 @@ impl Bridges {
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
     pub fn get_bridge_vars(
         &self,
-        bridge_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
         variables: &[impl AsRef<str>],
     ) -> GetBridgeVarsRequest {
         GetBridgeVarsRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
             variables: variables
                 .iter()
                 .map(|v| v.as_ref().to_owned())
@@ -139,12 +139,12 @@ impl Bridges {
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
     pub fn set_bridge_vars(
         &self,
-        bridge_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
         variables: impl Into<serde_json::Value>,
     ) -> SetBridgeVarsRequest {
         SetBridgeVarsRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
             variables: variables.into(),
         }
     }
@@ -155,12 +155,12 @@ impl Bridges {
     /// Since Asterisk 12.0.0.
     pub fn add_channel(
         &self,
-        bridge_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
         channel: &[impl AsRef<str>],
     ) -> AddChannelRequest {
         AddChannelRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
             channel: channel
                 .iter()
                 .map(|v| v.as_ref().to_owned())
@@ -178,12 +178,12 @@ impl Bridges {
     /// Since Asterisk 12.0.0.
     pub fn remove_channel(
         &self,
-        bridge_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
         channel: &[impl AsRef<str>],
     ) -> RemoveChannelRequest {
         RemoveChannelRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
             channel: channel
                 .iter()
                 .map(|v| v.as_ref().to_owned())
@@ -197,13 +197,13 @@ impl Bridges {
     /// Since Asterisk 13.13.0, 14.2.0.
     pub fn set_video_source(
         &self,
-        bridge_id: impl Into<String>,
-        channel_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
+        channel_id: impl AsRef<str>,
     ) -> SetVideoSourceRequest {
         SetVideoSourceRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
-            channel_id: channel_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Removes any explicit video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants. When no explicit video source is set, talk detection will be used to determine the active video stream.
@@ -213,11 +213,11 @@ impl Bridges {
     /// Since Asterisk 13.13.0, 14.2.0.
     pub fn clear_video_source(
         &self,
-        bridge_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
     ) -> ClearVideoSourceRequest {
         ClearVideoSourceRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
         }
     }
     /// Play music on hold to a bridge or change the MOH class that is playing.
@@ -225,10 +225,10 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/moh` (`startMoh`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn start_moh(&self, bridge_id: impl Into<String>) -> StartMohRequest {
+    pub fn start_moh(&self, bridge_id: impl AsRef<str>) -> StartMohRequest {
         StartMohRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
             moh_class: None,
         }
     }
@@ -239,10 +239,10 @@ impl Bridges {
     /// `DELETE /bridges/{bridgeId}/moh` (`stopMoh`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn stop_moh(&self, bridge_id: impl Into<String>) -> StopMohRequest {
+    pub fn stop_moh(&self, bridge_id: impl AsRef<str>) -> StopMohRequest {
         StopMohRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
         }
     }
     /// Start playback of media on a bridge.
@@ -254,12 +254,12 @@ impl Bridges {
     /// Since Asterisk 12.0.0.
     pub fn play(
         &self,
-        bridge_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
         media: &[impl AsRef<str>],
     ) -> PlayRequest {
         PlayRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
             media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             announcer_format: None,
             lang: None,
@@ -277,14 +277,14 @@ impl Bridges {
     /// Since Asterisk 12.3.0.
     pub fn play_with_id(
         &self,
-        bridge_id: impl Into<String>,
-        playback_id: impl Into<String>,
+        bridge_id: impl AsRef<str>,
+        playback_id: impl AsRef<str>,
         media: &[impl AsRef<str>],
     ) -> PlayWithIdRequest {
         PlayWithIdRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
-            playback_id: playback_id.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
+            playback_id: playback_id.as_ref().to_owned(),
             media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             announcer_format: None,
             lang: None,
@@ -301,15 +301,15 @@ impl Bridges {
     /// Since Asterisk 12.0.0.
     pub fn record(
         &self,
-        bridge_id: impl Into<String>,
-        name: impl Into<String>,
-        format: impl Into<String>,
+        bridge_id: impl AsRef<str>,
+        name: impl AsRef<str>,
+        format: impl AsRef<str>,
     ) -> RecordRequest {
         RecordRequest {
             client: self.client.clone(),
-            bridge_id: bridge_id.into(),
-            name: name.into(),
-            format: format.into(),
+            bridge_id: bridge_id.as_ref().to_owned(),
+            name: name.as_ref().to_owned(),
+            format: format.as_ref().to_owned(),
             recorder_format: None,
             max_duration_seconds: None,
             max_silence_seconds: None,
@@ -378,22 +378,22 @@ impl CreateRequest {
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label).
     ///
     /// Wire name: `type`.
-    pub fn type_(mut self, type_: impl Into<String>) -> Self {
-        self.type_ = Some(type_.into());
+    pub fn type_(mut self, type_: impl AsRef<str>) -> Self {
+        self.type_ = Some(type_.as_ref().to_owned());
         self
     }
     /// Unique ID to give to the bridge being created.
     ///
     /// Wire name: `bridgeId`.
-    pub fn bridge_id(mut self, bridge_id: impl Into<String>) -> Self {
-        self.bridge_id = Some(bridge_id.into());
+    pub fn bridge_id(mut self, bridge_id: impl AsRef<str>) -> Self {
+        self.bridge_id = Some(bridge_id.as_ref().to_owned());
         self
     }
     /// Name to give to the bridge being created.
     ///
     /// Wire name: `name`.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
+    pub fn name(mut self, name: impl AsRef<str>) -> Self {
+        self.name = Some(name.as_ref().to_owned());
         self
     }
     /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
@@ -474,15 +474,15 @@ impl CreateWithIdRequest {
     /// Comma separated list of bridge type attributes (mixing, holding, dtmf_events, proxy_media, video_sfu, video_single, sdp_label) to set.
     ///
     /// Wire name: `type`.
-    pub fn type_(mut self, type_: impl Into<String>) -> Self {
-        self.type_ = Some(type_.into());
+    pub fn type_(mut self, type_: impl AsRef<str>) -> Self {
+        self.type_ = Some(type_.as_ref().to_owned());
         self
     }
     /// Set the name of the bridge.
     ///
     /// Wire name: `name`.
-    pub fn name(mut self, name: impl Into<String>) -> Self {
-        self.name = Some(name.into());
+    pub fn name(mut self, name: impl AsRef<str>) -> Self {
+        self.name = Some(name.as_ref().to_owned());
         self
     }
     /// The "variables" key in the body object holds variable key/value pairs to set on the bridge on creation. Each variable is an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false).   Ex. { "name": "SupportBridge", "variables": {  "Bridge_State": { "value": "WaitingForAgent", "report_events": true } } }
@@ -742,8 +742,8 @@ impl SetBridgeVarRequest {
     /// The value to set the variable to
     ///
     /// Wire name: `value`.
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+    pub fn value(mut self, value: impl AsRef<str>) -> Self {
+        self.value = Some(value.as_ref().to_owned());
         self
     }
     /// Whether this variable should be included in bridge events. Defaults to false.
@@ -979,8 +979,8 @@ impl AddChannelRequest {
     /// Channel's role in the bridge
     ///
     /// Wire name: `role`.
-    pub fn role(mut self, role: impl Into<String>) -> Self {
-        self.role = Some(role.into());
+    pub fn role(mut self, role: impl AsRef<str>) -> Self {
+        self.role = Some(role.as_ref().to_owned());
         self
     }
     /// Absorb DTMF coming from this channel, preventing it to pass through to the bridge
@@ -1299,8 +1299,8 @@ impl StartMohRequest {
     /// Channel's id
     ///
     /// Wire name: `mohClass`.
-    pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
-        self.moh_class = Some(moh_class.into());
+    pub fn moh_class(mut self, moh_class: impl AsRef<str>) -> Self {
+        self.moh_class = Some(moh_class.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -1437,15 +1437,15 @@ impl PlayRequest {
     /// Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate.
     ///
     /// Wire name: `announcer_format`.
-    pub fn announcer_format(mut self, announcer_format: impl Into<String>) -> Self {
-        self.announcer_format = Some(announcer_format.into());
+    pub fn announcer_format(mut self, announcer_format: impl AsRef<str>) -> Self {
+        self.announcer_format = Some(announcer_format.as_ref().to_owned());
         self
     }
     /// For sounds, selects language for sound.
     ///
     /// Wire name: `lang`.
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.lang = Some(lang.into());
+    pub fn lang(mut self, lang: impl AsRef<str>) -> Self {
+        self.lang = Some(lang.as_ref().to_owned());
         self
     }
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
@@ -1465,8 +1465,8 @@ impl PlayRequest {
     /// Playback Id.
     ///
     /// Wire name: `playbackId`.
-    pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
-        self.playback_id = Some(playback_id.into());
+    pub fn playback_id(mut self, playback_id: impl AsRef<str>) -> Self {
+        self.playback_id = Some(playback_id.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -1559,15 +1559,15 @@ impl PlayWithIdRequest {
     /// Format of the 'Anouncer' channel attached to the bridge. Defaults to the format of the channel in the bridge with the highest sampe rate.
     ///
     /// Wire name: `announcer_format`.
-    pub fn announcer_format(mut self, announcer_format: impl Into<String>) -> Self {
-        self.announcer_format = Some(announcer_format.into());
+    pub fn announcer_format(mut self, announcer_format: impl AsRef<str>) -> Self {
+        self.announcer_format = Some(announcer_format.as_ref().to_owned());
         self
     }
     /// For sounds, selects language for sound.
     ///
     /// Wire name: `lang`.
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.lang = Some(lang.into());
+    pub fn lang(mut self, lang: impl AsRef<str>) -> Self {
+        self.lang = Some(lang.as_ref().to_owned());
         self
     }
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
@@ -1679,8 +1679,8 @@ impl RecordRequest {
     /// Format of the 'Recorder' channel attached to the bridge. Defaults to the same format as the 'format' parameter.
     ///
     /// Wire name: `recorder_format`.
-    pub fn recorder_format(mut self, recorder_format: impl Into<String>) -> Self {
-        self.recorder_format = Some(recorder_format.into());
+    pub fn recorder_format(mut self, recorder_format: impl AsRef<str>) -> Self {
+        self.recorder_format = Some(recorder_format.as_ref().to_owned());
         self
     }
     /// Maximum duration of the recording, in seconds. 0 for no limit.

@@ -30,10 +30,10 @@ impl Channels {
     /// `POST /channels` (`originate`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn originate(&self, endpoint: impl Into<String>) -> OriginateRequest {
+    pub fn originate(&self, endpoint: impl AsRef<str>) -> OriginateRequest {
         OriginateRequest {
             client: self.client.clone(),
-            endpoint: endpoint.into(),
+            endpoint: endpoint.as_ref().to_owned(),
             extension: None,
             context: None,
             priority: None,
@@ -56,13 +56,13 @@ impl Channels {
     /// Since Asterisk 14.0.0.
     pub fn create(
         &self,
-        endpoint: impl Into<String>,
-        app: impl Into<String>,
+        endpoint: impl AsRef<str>,
+        app: impl AsRef<str>,
     ) -> CreateRequest {
         CreateRequest {
             client: self.client.clone(),
-            endpoint: endpoint.into(),
-            app: app.into(),
+            endpoint: endpoint.as_ref().to_owned(),
+            app: app.as_ref().to_owned(),
             app_args: None,
             channel_id: None,
             other_channel_id: None,
@@ -76,10 +76,10 @@ impl Channels {
     /// `GET /channels/{channelId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get(&self, channel_id: impl Into<String>) -> GetRequest {
+    pub fn get(&self, channel_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Create a new channel (originate with id).
@@ -91,13 +91,13 @@ impl Channels {
     /// Since Asterisk 12.2.0.
     pub fn originate_with_id(
         &self,
-        channel_id: impl Into<String>,
-        endpoint: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        endpoint: impl AsRef<str>,
     ) -> OriginateWithIdRequest {
         OriginateWithIdRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            endpoint: endpoint.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            endpoint: endpoint.as_ref().to_owned(),
             extension: None,
             context: None,
             priority: None,
@@ -117,10 +117,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}` (`hangup`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn hangup(&self, channel_id: impl Into<String>) -> HangupRequest {
+    pub fn hangup(&self, channel_id: impl AsRef<str>) -> HangupRequest {
         HangupRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             reason_code: None,
             reason: None,
         }
@@ -132,11 +132,11 @@ impl Channels {
     /// Since Asterisk 12.0.0.
     pub fn continue_in_dialplan(
         &self,
-        channel_id: impl Into<String>,
+        channel_id: impl AsRef<str>,
     ) -> ContinueInDialplanRequest {
         ContinueInDialplanRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             context: None,
             extension: None,
             priority: None,
@@ -150,13 +150,13 @@ impl Channels {
     /// Since Asterisk 13.26.0, 16.3.0.
     pub fn move_(
         &self,
-        channel_id: impl Into<String>,
-        app: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        app: impl AsRef<str>,
     ) -> MoveRequest {
         MoveRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            app: app.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            app: app.as_ref().to_owned(),
             app_args: None,
         }
     }
@@ -167,13 +167,13 @@ impl Channels {
     /// Since Asterisk 13.3.0.
     pub fn redirect(
         &self,
-        channel_id: impl Into<String>,
-        endpoint: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        endpoint: impl AsRef<str>,
     ) -> RedirectRequest {
         RedirectRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            endpoint: endpoint.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            endpoint: endpoint.as_ref().to_owned(),
         }
     }
     /// Answer a channel.
@@ -181,10 +181,10 @@ impl Channels {
     /// `POST /channels/{channelId}/answer` (`answer`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn answer(&self, channel_id: impl Into<String>) -> AnswerRequest {
+    pub fn answer(&self, channel_id: impl AsRef<str>) -> AnswerRequest {
         AnswerRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Indicate ringing to a channel.
@@ -192,10 +192,10 @@ impl Channels {
     /// `POST /channels/{channelId}/ring` (`ring`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn ring(&self, channel_id: impl Into<String>) -> RingRequest {
+    pub fn ring(&self, channel_id: impl AsRef<str>) -> RingRequest {
         RingRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Stop ringing indication on a channel if locally generated.
@@ -203,10 +203,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/ring` (`ringStop`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn ring_stop(&self, channel_id: impl Into<String>) -> RingStopRequest {
+    pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStopRequest {
         RingStopRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Indicate progress on a channel.
@@ -214,10 +214,10 @@ impl Channels {
     /// `POST /channels/{channelId}/progress` (`progress`)
     ///
     /// Since Asterisk 22.6.0, 21.11.0, 20.16.0.
-    pub fn progress(&self, channel_id: impl Into<String>) -> ProgressRequest {
+    pub fn progress(&self, channel_id: impl AsRef<str>) -> ProgressRequest {
         ProgressRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Send provided DTMF to a given channel.
@@ -225,10 +225,10 @@ impl Channels {
     /// `POST /channels/{channelId}/dtmf` (`sendDTMF`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn send_dtmf(&self, channel_id: impl Into<String>) -> SendDtmfRequest {
+    pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmfRequest {
         SendDtmfRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             dtmf: None,
             before: None,
             between: None,
@@ -241,10 +241,10 @@ impl Channels {
     /// `POST /channels/{channelId}/mute` (`mute`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn mute(&self, channel_id: impl Into<String>) -> MuteRequest {
+    pub fn mute(&self, channel_id: impl AsRef<str>) -> MuteRequest {
         MuteRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             direction: None,
         }
     }
@@ -253,10 +253,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/mute` (`unmute`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn unmute(&self, channel_id: impl Into<String>) -> UnmuteRequest {
+    pub fn unmute(&self, channel_id: impl AsRef<str>) -> UnmuteRequest {
         UnmuteRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             direction: None,
         }
     }
@@ -265,10 +265,10 @@ impl Channels {
     /// `POST /channels/{channelId}/hold` (`hold`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn hold(&self, channel_id: impl Into<String>) -> HoldRequest {
+    pub fn hold(&self, channel_id: impl AsRef<str>) -> HoldRequest {
         HoldRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Remove a channel from hold.
@@ -276,10 +276,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/hold` (`unhold`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn unhold(&self, channel_id: impl Into<String>) -> UnholdRequest {
+    pub fn unhold(&self, channel_id: impl AsRef<str>) -> UnholdRequest {
         UnholdRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Play music on hold to a channel.
@@ -289,10 +289,10 @@ impl Channels {
     /// `POST /channels/{channelId}/moh` (`startMoh`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn start_moh(&self, channel_id: impl Into<String>) -> StartMohRequest {
+    pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMohRequest {
         StartMohRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             moh_class: None,
         }
     }
@@ -301,10 +301,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/moh` (`stopMoh`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn stop_moh(&self, channel_id: impl Into<String>) -> StopMohRequest {
+    pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMohRequest {
         StopMohRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Play silence to a channel.
@@ -314,10 +314,10 @@ impl Channels {
     /// `POST /channels/{channelId}/silence` (`startSilence`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn start_silence(&self, channel_id: impl Into<String>) -> StartSilenceRequest {
+    pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilenceRequest {
         StartSilenceRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Stop playing silence to a channel.
@@ -325,10 +325,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/silence` (`stopSilence`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn stop_silence(&self, channel_id: impl Into<String>) -> StopSilenceRequest {
+    pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilenceRequest {
         StopSilenceRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Start playback of media.
@@ -340,12 +340,12 @@ impl Channels {
     /// Since Asterisk 12.0.0.
     pub fn play(
         &self,
-        channel_id: impl Into<String>,
+        channel_id: impl AsRef<str>,
         media: &[impl AsRef<str>],
     ) -> PlayRequest {
         PlayRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             lang: None,
             offsetms: None,
@@ -362,14 +362,14 @@ impl Channels {
     /// Since Asterisk 12.2.0.
     pub fn play_with_id(
         &self,
-        channel_id: impl Into<String>,
-        playback_id: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        playback_id: impl AsRef<str>,
         media: &[impl AsRef<str>],
     ) -> PlayWithIdRequest {
         PlayWithIdRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            playback_id: playback_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            playback_id: playback_id.as_ref().to_owned(),
             media: media.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>(),
             lang: None,
             offsetms: None,
@@ -385,15 +385,15 @@ impl Channels {
     /// Since Asterisk 12.0.0.
     pub fn record(
         &self,
-        channel_id: impl Into<String>,
-        name: impl Into<String>,
-        format: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        name: impl AsRef<str>,
+        format: impl AsRef<str>,
     ) -> RecordRequest {
         RecordRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            name: name.into(),
-            format: format.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            name: name.as_ref().to_owned(),
+            format: format.as_ref().to_owned(),
             max_duration_seconds: None,
             max_silence_seconds: None,
             if_exists: None,
@@ -408,13 +408,13 @@ impl Channels {
     /// Since Asterisk 12.0.0.
     pub fn get_channel_var(
         &self,
-        channel_id: impl Into<String>,
-        variable: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        variable: impl AsRef<str>,
     ) -> GetChannelVarRequest {
         GetChannelVarRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            variable: variable.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            variable: variable.as_ref().to_owned(),
         }
     }
     /// Set the value of a channel variable or function.
@@ -424,13 +424,13 @@ impl Channels {
     /// Since Asterisk 12.0.0.
     pub fn set_channel_var(
         &self,
-        channel_id: impl Into<String>,
-        variable: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        variable: impl AsRef<str>,
     ) -> SetChannelVarRequest {
         SetChannelVarRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            variable: variable.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            variable: variable.as_ref().to_owned(),
             value: None,
             report_events: None,
         }
@@ -442,12 +442,12 @@ impl Channels {
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
     pub fn get_channel_vars(
         &self,
-        channel_id: impl Into<String>,
+        channel_id: impl AsRef<str>,
         variables: &[impl AsRef<str>],
     ) -> GetChannelVarsRequest {
         GetChannelVarsRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             variables: variables
                 .iter()
                 .map(|v| v.as_ref().to_owned())
@@ -461,12 +461,12 @@ impl Channels {
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
     pub fn set_channel_vars(
         &self,
-        channel_id: impl Into<String>,
+        channel_id: impl AsRef<str>,
         variables: impl Into<serde_json::Value>,
     ) -> SetChannelVarsRequest {
         SetChannelVarsRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             variables: variables.into(),
         }
     }
@@ -479,15 +479,15 @@ impl Channels {
     /// Since Asterisk 12.0.0.
     pub fn snoop_channel(
         &self,
-        channel_id: impl Into<String>,
-        app: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        app: impl AsRef<str>,
     ) -> SnoopChannelRequest {
         SnoopChannelRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             spy: None,
             whisper: None,
-            app: app.into(),
+            app: app.as_ref().to_owned(),
             app_args: None,
             snoop_id: None,
         }
@@ -501,17 +501,17 @@ impl Channels {
     /// Since Asterisk 12.2.0.
     pub fn snoop_channel_with_id(
         &self,
-        channel_id: impl Into<String>,
-        snoop_id: impl Into<String>,
-        app: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        snoop_id: impl AsRef<str>,
+        app: impl AsRef<str>,
     ) -> SnoopChannelWithIdRequest {
         SnoopChannelWithIdRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            snoop_id: snoop_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            snoop_id: snoop_id.as_ref().to_owned(),
             spy: None,
             whisper: None,
-            app: app.into(),
+            app: app.as_ref().to_owned(),
             app_args: None,
         }
     }
@@ -520,10 +520,10 @@ impl Channels {
     /// `POST /channels/{channelId}/dial` (`dial`)
     ///
     /// Since Asterisk 14.0.0.
-    pub fn dial(&self, channel_id: impl Into<String>) -> DialRequest {
+    pub fn dial(&self, channel_id: impl AsRef<str>) -> DialRequest {
         DialRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
             caller: None,
             timeout: None,
         }
@@ -533,10 +533,10 @@ impl Channels {
     /// `GET /channels/{channelId}/rtp_statistics` (`rtpstatistics`)
     ///
     /// Since Asterisk 13.27.0, 16.4.0.
-    pub fn rtpstatistics(&self, channel_id: impl Into<String>) -> RtpstatisticsRequest {
+    pub fn rtpstatistics(&self, channel_id: impl AsRef<str>) -> RtpstatisticsRequest {
         RtpstatisticsRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
+            channel_id: channel_id.as_ref().to_owned(),
         }
     }
     /// Start an External Media session.
@@ -548,19 +548,19 @@ impl Channels {
     /// Since Asterisk 16.6.0, 17.1.0.
     pub fn external_media(
         &self,
-        app: impl Into<String>,
-        format: impl Into<String>,
+        app: impl AsRef<str>,
+        format: impl AsRef<str>,
     ) -> ExternalMediaRequest {
         ExternalMediaRequest {
             client: self.client.clone(),
             channel_id: None,
-            app: app.into(),
+            app: app.as_ref().to_owned(),
             variables: None,
             external_host: None,
             encapsulation: None,
             transport: None,
             connection_type: None,
-            format: format.into(),
+            format: format.as_ref().to_owned(),
             direction: None,
             data: None,
             transport_data: None,
@@ -573,13 +573,13 @@ impl Channels {
     /// Since Asterisk 22.3.0, 21.8.0, 20.13.0.
     pub fn transfer_progress(
         &self,
-        channel_id: impl Into<String>,
-        states: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        states: impl AsRef<str>,
     ) -> TransferProgressRequest {
         TransferProgressRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            states: states.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            states: states.as_ref().to_owned(),
         }
     }
 }
@@ -652,15 +652,15 @@ impl OriginateRequest {
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
     ///
     /// Wire name: `extension`.
-    pub fn extension(mut self, extension: impl Into<String>) -> Self {
-        self.extension = Some(extension.into());
+    pub fn extension(mut self, extension: impl AsRef<str>) -> Self {
+        self.extension = Some(extension.as_ref().to_owned());
         self
     }
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
     ///
     /// Wire name: `context`.
-    pub fn context(mut self, context: impl Into<String>) -> Self {
-        self.context = Some(context.into());
+    pub fn context(mut self, context: impl AsRef<str>) -> Self {
+        self.context = Some(context.as_ref().to_owned());
         self
     }
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
@@ -673,29 +673,29 @@ impl OriginateRequest {
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
     ///
     /// Wire name: `label`.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+    pub fn label(mut self, label: impl AsRef<str>) -> Self {
+        self.label = Some(label.as_ref().to_owned());
         self
     }
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     ///
     /// Wire name: `app`.
-    pub fn app(mut self, app: impl Into<String>) -> Self {
-        self.app = Some(app.into());
+    pub fn app(mut self, app: impl AsRef<str>) -> Self {
+        self.app = Some(app.as_ref().to_owned());
         self
     }
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     ///
     /// Wire name: `appArgs`.
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.app_args = Some(app_args.into());
+    pub fn app_args(mut self, app_args: impl AsRef<str>) -> Self {
+        self.app_args = Some(app_args.as_ref().to_owned());
         self
     }
     /// CallerID to use when dialing the endpoint or extension.
     ///
     /// Wire name: `callerId`.
-    pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
-        self.caller_id = Some(caller_id.into());
+    pub fn caller_id(mut self, caller_id: impl AsRef<str>) -> Self {
+        self.caller_id = Some(caller_id.as_ref().to_owned());
         self
     }
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
@@ -715,29 +715,29 @@ impl OriginateRequest {
     /// The unique id to assign the channel on creation.
     ///
     /// Wire name: `channelId`.
-    pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
-        self.channel_id = Some(channel_id.into());
+    pub fn channel_id(mut self, channel_id: impl AsRef<str>) -> Self {
+        self.channel_id = Some(channel_id.as_ref().to_owned());
         self
     }
     /// The unique id to assign the second channel when using local channels.
     ///
     /// Wire name: `otherChannelId`.
-    pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
-        self.other_channel_id = Some(other_channel_id.into());
+    pub fn other_channel_id(mut self, other_channel_id: impl AsRef<str>) -> Self {
+        self.other_channel_id = Some(other_channel_id.as_ref().to_owned());
         self
     }
     /// The unique id of the channel which is originating this one.
     ///
     /// Wire name: `originator`.
-    pub fn originator(mut self, originator: impl Into<String>) -> Self {
-        self.originator = Some(originator.into());
+    pub fn originator(mut self, originator: impl AsRef<str>) -> Self {
+        self.originator = Some(originator.as_ref().to_owned());
         self
     }
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
     /// Wire name: `formats`.
-    pub fn formats(mut self, formats: impl Into<String>) -> Self {
-        self.formats = Some(formats.into());
+    pub fn formats(mut self, formats: impl AsRef<str>) -> Self {
+        self.formats = Some(formats.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -851,36 +851,36 @@ impl CreateRequest {
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     ///
     /// Wire name: `appArgs`.
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.app_args = Some(app_args.into());
+    pub fn app_args(mut self, app_args: impl AsRef<str>) -> Self {
+        self.app_args = Some(app_args.as_ref().to_owned());
         self
     }
     /// The unique id to assign the channel on creation.
     ///
     /// Wire name: `channelId`.
-    pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
-        self.channel_id = Some(channel_id.into());
+    pub fn channel_id(mut self, channel_id: impl AsRef<str>) -> Self {
+        self.channel_id = Some(channel_id.as_ref().to_owned());
         self
     }
     /// The unique id to assign the second channel when using local channels.
     ///
     /// Wire name: `otherChannelId`.
-    pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
-        self.other_channel_id = Some(other_channel_id.into());
+    pub fn other_channel_id(mut self, other_channel_id: impl AsRef<str>) -> Self {
+        self.other_channel_id = Some(other_channel_id.as_ref().to_owned());
         self
     }
     /// Unique ID of the calling channel
     ///
     /// Wire name: `originator`.
-    pub fn originator(mut self, originator: impl Into<String>) -> Self {
-        self.originator = Some(originator.into());
+    pub fn originator(mut self, originator: impl AsRef<str>) -> Self {
+        self.originator = Some(originator.as_ref().to_owned());
         self
     }
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
     /// Wire name: `formats`.
-    pub fn formats(mut self, formats: impl Into<String>) -> Self {
-        self.formats = Some(formats.into());
+    pub fn formats(mut self, formats: impl AsRef<str>) -> Self {
+        self.formats = Some(formats.as_ref().to_owned());
         self
     }
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
@@ -1037,15 +1037,15 @@ impl OriginateWithIdRequest {
     /// The extension to dial after the endpoint answers. Mutually exclusive with 'app'.
     ///
     /// Wire name: `extension`.
-    pub fn extension(mut self, extension: impl Into<String>) -> Self {
-        self.extension = Some(extension.into());
+    pub fn extension(mut self, extension: impl AsRef<str>) -> Self {
+        self.extension = Some(extension.as_ref().to_owned());
         self
     }
     /// The context to dial after the endpoint answers. If omitted, uses 'default'. Mutually exclusive with 'app'.
     ///
     /// Wire name: `context`.
-    pub fn context(mut self, context: impl Into<String>) -> Self {
-        self.context = Some(context.into());
+    pub fn context(mut self, context: impl AsRef<str>) -> Self {
+        self.context = Some(context.as_ref().to_owned());
         self
     }
     /// The priority to dial after the endpoint answers. If omitted, uses 1. Mutually exclusive with 'app'.
@@ -1058,29 +1058,29 @@ impl OriginateWithIdRequest {
     /// The label to dial after the endpoint answers. Will supersede 'priority' if provided. Mutually exclusive with 'app'.
     ///
     /// Wire name: `label`.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+    pub fn label(mut self, label: impl AsRef<str>) -> Self {
+        self.label = Some(label.as_ref().to_owned());
         self
     }
     /// The application that is subscribed to the originated channel. When the channel is answered, it will be passed to this Stasis application. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     ///
     /// Wire name: `app`.
-    pub fn app(mut self, app: impl Into<String>) -> Self {
-        self.app = Some(app.into());
+    pub fn app(mut self, app: impl AsRef<str>) -> Self {
+        self.app = Some(app.as_ref().to_owned());
         self
     }
     /// The application arguments to pass to the Stasis application provided by 'app'. Mutually exclusive with 'context', 'extension', 'priority', and 'label'.
     ///
     /// Wire name: `appArgs`.
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.app_args = Some(app_args.into());
+    pub fn app_args(mut self, app_args: impl AsRef<str>) -> Self {
+        self.app_args = Some(app_args.as_ref().to_owned());
         self
     }
     /// CallerID to use when dialing the endpoint or extension.
     ///
     /// Wire name: `callerId`.
-    pub fn caller_id(mut self, caller_id: impl Into<String>) -> Self {
-        self.caller_id = Some(caller_id.into());
+    pub fn caller_id(mut self, caller_id: impl AsRef<str>) -> Self {
+        self.caller_id = Some(caller_id.as_ref().to_owned());
         self
     }
     /// Timeout (in seconds) before giving up dialing, or -1 for no timeout.
@@ -1100,22 +1100,22 @@ impl OriginateWithIdRequest {
     /// The unique id to assign the second channel when using local channels.
     ///
     /// Wire name: `otherChannelId`.
-    pub fn other_channel_id(mut self, other_channel_id: impl Into<String>) -> Self {
-        self.other_channel_id = Some(other_channel_id.into());
+    pub fn other_channel_id(mut self, other_channel_id: impl AsRef<str>) -> Self {
+        self.other_channel_id = Some(other_channel_id.as_ref().to_owned());
         self
     }
     /// The unique id of the channel which is originating this one.
     ///
     /// Wire name: `originator`.
-    pub fn originator(mut self, originator: impl Into<String>) -> Self {
-        self.originator = Some(originator.into());
+    pub fn originator(mut self, originator: impl AsRef<str>) -> Self {
+        self.originator = Some(originator.as_ref().to_owned());
         self
     }
     /// The format name capability list to use if originator is not specified. Ex. "ulaw,slin16".  Format names can be found with "core show codecs".
     ///
     /// Wire name: `formats`.
-    pub fn formats(mut self, formats: impl Into<String>) -> Self {
-        self.formats = Some(formats.into());
+    pub fn formats(mut self, formats: impl AsRef<str>) -> Self {
+        self.formats = Some(formats.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -1224,8 +1224,8 @@ impl HangupRequest {
     /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/
     ///
     /// Wire name: `reason_code`.
-    pub fn reason_code(mut self, reason_code: impl Into<String>) -> Self {
-        self.reason_code = Some(reason_code.into());
+    pub fn reason_code(mut self, reason_code: impl AsRef<str>) -> Self {
+        self.reason_code = Some(reason_code.as_ref().to_owned());
         self
     }
     /// Reason for hanging up the channel for simple use. Mutually exclusive with 'reason_code'.
@@ -1309,15 +1309,15 @@ impl ContinueInDialplanRequest {
     /// The context to continue to.
     ///
     /// Wire name: `context`.
-    pub fn context(mut self, context: impl Into<String>) -> Self {
-        self.context = Some(context.into());
+    pub fn context(mut self, context: impl AsRef<str>) -> Self {
+        self.context = Some(context.as_ref().to_owned());
         self
     }
     /// The extension to continue to.
     ///
     /// Wire name: `extension`.
-    pub fn extension(mut self, extension: impl Into<String>) -> Self {
-        self.extension = Some(extension.into());
+    pub fn extension(mut self, extension: impl AsRef<str>) -> Self {
+        self.extension = Some(extension.as_ref().to_owned());
         self
     }
     /// The priority to continue to.
@@ -1330,8 +1330,8 @@ impl ContinueInDialplanRequest {
     /// The label to continue to - will supersede 'priority' if both are provided.
     ///
     /// Wire name: `label`.
-    pub fn label(mut self, label: impl Into<String>) -> Self {
-        self.label = Some(label.into());
+    pub fn label(mut self, label: impl AsRef<str>) -> Self {
+        self.label = Some(label.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -1419,8 +1419,8 @@ impl MoveRequest {
     /// The application arguments to pass to the Stasis application provided by 'app'.
     ///
     /// Wire name: `appArgs`.
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.app_args = Some(app_args.into());
+    pub fn app_args(mut self, app_args: impl AsRef<str>) -> Self {
+        self.app_args = Some(app_args.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -1836,8 +1836,8 @@ impl SendDtmfRequest {
     /// DTMF To send.
     ///
     /// Wire name: `dtmf`.
-    pub fn dtmf(mut self, dtmf: impl Into<String>) -> Self {
-        self.dtmf = Some(dtmf.into());
+    pub fn dtmf(mut self, dtmf: impl AsRef<str>) -> Self {
+        self.dtmf = Some(dtmf.as_ref().to_owned());
         self
     }
     /// Amount of time to wait before DTMF digits (specified in milliseconds) start.
@@ -2242,8 +2242,8 @@ impl StartMohRequest {
     /// Music on hold class to use
     ///
     /// Wire name: `mohClass`.
-    pub fn moh_class(mut self, moh_class: impl Into<String>) -> Self {
-        self.moh_class = Some(moh_class.into());
+    pub fn moh_class(mut self, moh_class: impl AsRef<str>) -> Self {
+        self.moh_class = Some(moh_class.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -2521,8 +2521,8 @@ impl PlayRequest {
     /// For sounds, selects language for sound.
     ///
     /// Wire name: `lang`.
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.lang = Some(lang.into());
+    pub fn lang(mut self, lang: impl AsRef<str>) -> Self {
+        self.lang = Some(lang.as_ref().to_owned());
         self
     }
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
@@ -2542,8 +2542,8 @@ impl PlayRequest {
     /// Playback ID.
     ///
     /// Wire name: `playbackId`.
-    pub fn playback_id(mut self, playback_id: impl Into<String>) -> Self {
-        self.playback_id = Some(playback_id.into());
+    pub fn playback_id(mut self, playback_id: impl AsRef<str>) -> Self {
+        self.playback_id = Some(playback_id.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -2632,8 +2632,8 @@ impl PlayWithIdRequest {
     /// For sounds, selects language for sound.
     ///
     /// Wire name: `lang`.
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.lang = Some(lang.into());
+    pub fn lang(mut self, lang: impl AsRef<str>) -> Self {
+        self.lang = Some(lang.as_ref().to_owned());
         self
     }
     /// Number of milliseconds to skip before playing. Only applies to the first URI if multiple media URIs are specified.
@@ -2949,8 +2949,8 @@ impl SetChannelVarRequest {
     /// The value to set the variable to
     ///
     /// Wire name: `value`.
-    pub fn value(mut self, value: impl Into<String>) -> Self {
-        self.value = Some(value.into());
+    pub fn value(mut self, value: impl AsRef<str>) -> Self {
+        self.value = Some(value.as_ref().to_owned());
         self
     }
     /// Whether this variable should be included in channel events. Defaults to false.
@@ -3200,15 +3200,15 @@ impl SnoopChannelRequest {
     /// The application arguments to pass to the Stasis application
     ///
     /// Wire name: `appArgs`.
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.app_args = Some(app_args.into());
+    pub fn app_args(mut self, app_args: impl AsRef<str>) -> Self {
+        self.app_args = Some(app_args.as_ref().to_owned());
         self
     }
     /// Unique ID to assign to snooping channel
     ///
     /// Wire name: `snoopId`.
-    pub fn snoop_id(mut self, snoop_id: impl Into<String>) -> Self {
-        self.snoop_id = Some(snoop_id.into());
+    pub fn snoop_id(mut self, snoop_id: impl AsRef<str>) -> Self {
+        self.snoop_id = Some(snoop_id.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -3310,8 +3310,8 @@ impl SnoopChannelWithIdRequest {
     /// The application arguments to pass to the Stasis application
     ///
     /// Wire name: `appArgs`.
-    pub fn app_args(mut self, app_args: impl Into<String>) -> Self {
-        self.app_args = Some(app_args.into());
+    pub fn app_args(mut self, app_args: impl AsRef<str>) -> Self {
+        self.app_args = Some(app_args.as_ref().to_owned());
         self
     }
     /// Sends the request.
@@ -3395,8 +3395,8 @@ impl DialRequest {
     /// Channel ID of caller
     ///
     /// Wire name: `caller`.
-    pub fn caller(mut self, caller: impl Into<String>) -> Self {
-        self.caller = Some(caller.into());
+    pub fn caller(mut self, caller: impl AsRef<str>) -> Self {
+        self.caller = Some(caller.as_ref().to_owned());
         self
     }
     /// Dial timeout
@@ -3538,8 +3538,8 @@ impl ExternalMediaRequest {
     /// The unique id to assign the channel on creation.
     ///
     /// Wire name: `channelId`.
-    pub fn channel_id(mut self, channel_id: impl Into<String>) -> Self {
-        self.channel_id = Some(channel_id.into());
+    pub fn channel_id(mut self, channel_id: impl AsRef<str>) -> Self {
+        self.channel_id = Some(channel_id.as_ref().to_owned());
         self
     }
     /// The "variables" key in the body object holds variable key/value pairs to set on the channel on creation. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Other keys in the body object are interpreted as query parameters. Ex. { "endpoint": "SIP/Alice", "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
@@ -3552,8 +3552,8 @@ impl ExternalMediaRequest {
     /// Hostname/ip:port or websocket_client connection ID of external host.  May be empty for a websocket server connection.
     ///
     /// Wire name: `external_host`.
-    pub fn external_host(mut self, external_host: impl Into<String>) -> Self {
-        self.external_host = Some(external_host.into());
+    pub fn external_host(mut self, external_host: impl AsRef<str>) -> Self {
+        self.external_host = Some(external_host.as_ref().to_owned());
         self
     }
     /// Payload encapsulation protocol.  Must be 'none' for the websocket transport.
@@ -3596,15 +3596,15 @@ impl ExternalMediaRequest {
     /// An arbitrary data field
     ///
     /// Wire name: `data`.
-    pub fn data(mut self, data: impl Into<String>) -> Self {
-        self.data = Some(data.into());
+    pub fn data(mut self, data: impl AsRef<str>) -> Self {
+        self.data = Some(data.as_ref().to_owned());
         self
     }
     /// Transport-specific data. For websocket this is appended to the dialstring.
     ///
     /// Wire name: `transport_data`.
-    pub fn transport_data(mut self, transport_data: impl Into<String>) -> Self {
-        self.transport_data = Some(transport_data.into());
+    pub fn transport_data(mut self, transport_data: impl AsRef<str>) -> Self {
+        self.transport_data = Some(transport_data.as_ref().to_owned());
         self
     }
     /// Sends the request.

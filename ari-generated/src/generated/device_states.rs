@@ -28,10 +28,10 @@ impl DeviceStates {
     /// `GET /deviceStates/{deviceName}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get(&self, device_name: impl Into<String>) -> GetRequest {
+    pub fn get(&self, device_name: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            device_name: device_name.into(),
+            device_name: device_name.as_ref().to_owned(),
         }
     }
     /// Change the state of a device controlled by ARI. (Note - implicitly creates the device state).
@@ -41,12 +41,12 @@ impl DeviceStates {
     /// Since Asterisk 12.0.0.
     pub fn update(
         &self,
-        device_name: impl Into<String>,
+        device_name: impl AsRef<str>,
         device_state: impl Into<super::models::UpdateDeviceState>,
     ) -> UpdateRequest {
         UpdateRequest {
             client: self.client.clone(),
-            device_name: device_name.into(),
+            device_name: device_name.as_ref().to_owned(),
             device_state: device_state.into(),
         }
     }
@@ -55,10 +55,10 @@ impl DeviceStates {
     /// `DELETE /deviceStates/{deviceName}` (`delete`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn delete(&self, device_name: impl Into<String>) -> DeleteRequest {
+    pub fn delete(&self, device_name: impl AsRef<str>) -> DeleteRequest {
         DeleteRequest {
             client: self.client.clone(),
-            device_name: device_name.into(),
+            device_name: device_name.as_ref().to_owned(),
         }
     }
 }

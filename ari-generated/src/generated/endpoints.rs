@@ -28,13 +28,13 @@ impl Endpoints {
     /// Since Asterisk 13.0.0.
     pub fn send_message(
         &self,
-        to: impl Into<String>,
-        from: impl Into<String>,
+        to: impl AsRef<str>,
+        from: impl AsRef<str>,
     ) -> SendMessageRequest {
         SendMessageRequest {
             client: self.client.clone(),
-            to: to.into(),
-            from: from.into(),
+            to: to.as_ref().to_owned(),
+            from: from.as_ref().to_owned(),
             body: None,
             variables: None,
         }
@@ -46,15 +46,15 @@ impl Endpoints {
     /// Since Asterisk 18.20.0, 20.5.0.
     pub fn refer(
         &self,
-        to: impl Into<String>,
-        from: impl Into<String>,
-        refer_to: impl Into<String>,
+        to: impl AsRef<str>,
+        from: impl AsRef<str>,
+        refer_to: impl AsRef<str>,
     ) -> ReferRequest {
         ReferRequest {
             client: self.client.clone(),
-            to: to.into(),
-            from: from.into(),
-            refer_to: refer_to.into(),
+            to: to.as_ref().to_owned(),
+            from: from.as_ref().to_owned(),
+            refer_to: refer_to.as_ref().to_owned(),
             to_self: None,
             variables: None,
         }
@@ -64,10 +64,10 @@ impl Endpoints {
     /// `GET /endpoints/{tech}` (`listByTech`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn list_by_tech(&self, tech: impl Into<String>) -> ListByTechRequest {
+    pub fn list_by_tech(&self, tech: impl AsRef<str>) -> ListByTechRequest {
         ListByTechRequest {
             client: self.client.clone(),
-            tech: tech.into(),
+            tech: tech.as_ref().to_owned(),
         }
     }
     /// Details for an endpoint.
@@ -75,15 +75,11 @@ impl Endpoints {
     /// `GET /endpoints/{tech}/{resource}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get(
-        &self,
-        tech: impl Into<String>,
-        resource: impl Into<String>,
-    ) -> GetRequest {
+    pub fn get(&self, tech: impl AsRef<str>, resource: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            tech: tech.into(),
-            resource: resource.into(),
+            tech: tech.as_ref().to_owned(),
+            resource: resource.as_ref().to_owned(),
         }
     }
     /// Send a message to some endpoint in a technology.
@@ -93,15 +89,15 @@ impl Endpoints {
     /// Since Asterisk 13.0.0.
     pub fn send_message_to_endpoint(
         &self,
-        tech: impl Into<String>,
-        resource: impl Into<String>,
-        from: impl Into<String>,
+        tech: impl AsRef<str>,
+        resource: impl AsRef<str>,
+        from: impl AsRef<str>,
     ) -> SendMessageToEndpointRequest {
         SendMessageToEndpointRequest {
             client: self.client.clone(),
-            tech: tech.into(),
-            resource: resource.into(),
-            from: from.into(),
+            tech: tech.as_ref().to_owned(),
+            resource: resource.as_ref().to_owned(),
+            from: from.as_ref().to_owned(),
             body: None,
             variables: None,
         }
@@ -113,17 +109,17 @@ impl Endpoints {
     /// Since Asterisk 18.20.0, 20.5.0.
     pub fn refer_to_endpoint(
         &self,
-        tech: impl Into<String>,
-        resource: impl Into<String>,
-        from: impl Into<String>,
-        refer_to: impl Into<String>,
+        tech: impl AsRef<str>,
+        resource: impl AsRef<str>,
+        from: impl AsRef<str>,
+        refer_to: impl AsRef<str>,
     ) -> ReferToEndpointRequest {
         ReferToEndpointRequest {
             client: self.client.clone(),
-            tech: tech.into(),
-            resource: resource.into(),
-            from: from.into(),
-            refer_to: refer_to.into(),
+            tech: tech.as_ref().to_owned(),
+            resource: resource.as_ref().to_owned(),
+            from: from.as_ref().to_owned(),
+            refer_to: refer_to.as_ref().to_owned(),
             to_self: None,
             variables: None,
         }
@@ -188,8 +184,8 @@ impl SendMessageRequest {
     /// The body of the message
     ///
     /// Wire name: `body`.
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.body = Some(body.into());
+    pub fn body(mut self, body: impl AsRef<str>) -> Self {
+        self.body = Some(body.as_ref().to_owned());
         self
     }
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,
@@ -488,8 +484,8 @@ impl SendMessageToEndpointRequest {
     /// The body of the message
     ///
     /// Wire name: `body`.
-    pub fn body(mut self, body: impl Into<String>) -> Self {
-        self.body = Some(body.into());
+    pub fn body(mut self, body: impl AsRef<str>) -> Self {
+        self.body = Some(body.as_ref().to_owned());
         self
     }
     /// The "variables" key in the body object holds technology specific key/value pairs to append to the message. These can be interpreted and used by the various resource types; for example, pjsip and sip resource types will add the key/value pairs as SIP headers,

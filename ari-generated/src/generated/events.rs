@@ -32,13 +32,13 @@ impl Events {
     /// Since Asterisk 12.3.0.
     pub fn user_event(
         &self,
-        event_name: impl Into<String>,
-        application: impl Into<String>,
+        event_name: impl AsRef<str>,
+        application: impl AsRef<str>,
     ) -> UserEventRequest {
         UserEventRequest {
             client: self.client.clone(),
-            event_name: event_name.into(),
-            application: application.into(),
+            event_name: event_name.as_ref().to_owned(),
+            application: application.as_ref().to_owned(),
             source: None,
             variables: None,
         }
@@ -52,13 +52,13 @@ impl Events {
     /// Since Asterisk 20.17.0, 22.7.0, 23.1.0.
     pub fn claim_channel(
         &self,
-        channel_id: impl Into<String>,
-        application: impl Into<String>,
+        channel_id: impl AsRef<str>,
+        application: impl AsRef<str>,
     ) -> ClaimChannelRequest {
         ClaimChannelRequest {
             client: self.client.clone(),
-            channel_id: channel_id.into(),
-            application: application.into(),
+            channel_id: channel_id.as_ref().to_owned(),
+            application: application.as_ref().to_owned(),
         }
     }
 }

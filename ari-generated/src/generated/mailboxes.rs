@@ -28,10 +28,10 @@ impl Mailboxes {
     /// `GET /mailboxes/{mailboxName}` (`get`)
     ///
     /// Since Asterisk 12.1.0.
-    pub fn get(&self, mailbox_name: impl Into<String>) -> GetRequest {
+    pub fn get(&self, mailbox_name: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            mailbox_name: mailbox_name.into(),
+            mailbox_name: mailbox_name.as_ref().to_owned(),
         }
     }
     /// Change the state of a mailbox. (Note - implicitly creates the mailbox).
@@ -41,13 +41,13 @@ impl Mailboxes {
     /// Since Asterisk 12.1.0.
     pub fn update(
         &self,
-        mailbox_name: impl Into<String>,
+        mailbox_name: impl AsRef<str>,
         old_messages: i32,
         new_messages: i32,
     ) -> UpdateRequest {
         UpdateRequest {
             client: self.client.clone(),
-            mailbox_name: mailbox_name.into(),
+            mailbox_name: mailbox_name.as_ref().to_owned(),
             old_messages: old_messages,
             new_messages: new_messages,
         }
@@ -57,10 +57,10 @@ impl Mailboxes {
     /// `DELETE /mailboxes/{mailboxName}` (`delete`)
     ///
     /// Since Asterisk 12.1.0.
-    pub fn delete(&self, mailbox_name: impl Into<String>) -> DeleteRequest {
+    pub fn delete(&self, mailbox_name: impl AsRef<str>) -> DeleteRequest {
         DeleteRequest {
             client: self.client.clone(),
-            mailbox_name: mailbox_name.into(),
+            mailbox_name: mailbox_name.as_ref().to_owned(),
         }
     }
 }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdditionalParam {
     /// Name of the parameter
-    pub parameter_name: String,
+    pub parameter_name: crate::runtime::CompactString,
     /// Value of the parameter
-    pub parameter_value: String,
+    pub parameter_value: crate::runtime::CompactString,
 }
 /// Details of a Stasis application
 ///
@@ -20,19 +20,19 @@ pub struct AdditionalParam {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Application {
     /// Id's for bridges subscribed to.
-    pub bridge_ids: Vec<String>,
+    pub bridge_ids: Vec<crate::runtime::CompactString>,
     /// Id's for channels subscribed to.
-    pub channel_ids: Vec<String>,
+    pub channel_ids: Vec<crate::runtime::CompactString>,
     /// Names of the devices subscribed to.
-    pub device_names: Vec<String>,
+    pub device_names: Vec<crate::runtime::CompactString>,
     /// {tech}/{resource} for endpoints subscribed to.
-    pub endpoint_ids: Vec<String>,
+    pub endpoint_ids: Vec<crate::runtime::CompactString>,
     /// Event types sent to the application.
     pub events_allowed: Vec<serde_json::Value>,
     /// Event types not sent to the application.
     pub events_disallowed: Vec<serde_json::Value>,
     /// Name of this application
-    pub name: String,
+    pub name: crate::runtime::CompactString,
 }
 /// Notification that trying to move a channel to another Stasis application failed.
 ///
@@ -40,16 +40,16 @@ pub struct Application {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationMoveFailed {
     /// Arguments to the application
-    pub args: Vec<String>,
+    pub args: Vec<crate::runtime::CompactString>,
     pub channel: super::models::Channel,
-    pub destination: String,
+    pub destination: crate::runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a Stasis app has been registered.
 ///
@@ -57,12 +57,12 @@ pub struct ApplicationMoveFailed {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationRegistered {
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that another WebSocket has taken over for an application.
 ///
@@ -72,12 +72,12 @@ pub struct ApplicationRegistered {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationReplaced {
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a Stasis app has been unregistered.
 ///
@@ -85,12 +85,12 @@ pub struct ApplicationReplaced {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationUnregistered {
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Asterisk system information
 ///
@@ -116,11 +116,11 @@ pub struct AsteriskInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AsteriskPing {
     /// Asterisk id info
-    pub asterisk_id: String,
+    pub asterisk_id: crate::runtime::CompactString,
     /// Always string value is pong
-    pub ping: String,
+    pub ping: crate::runtime::CompactString,
     /// The timestamp string of request received time
-    pub timestamp: String,
+    pub timestamp: crate::runtime::CompactString,
 }
 /// The merging of media from one or more channels.
 ///
@@ -130,30 +130,30 @@ pub struct AsteriskPing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bridge {
     /// Bridging class
-    pub bridge_class: String,
+    pub bridge_class: crate::runtime::CompactString,
     /// Type of bridge technology
     pub bridge_type: super::models::BridgeBridgeType,
     /// Bridge variables
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridgevars: Option<serde_json::Value>,
     /// Ids of channels participating in this bridge
-    pub channels: Vec<String>,
+    pub channels: Vec<crate::runtime::CompactString>,
     /// Timestamp when bridge was created
     pub creationtime: crate::runtime::Timestamp,
     /// Entity that created the bridge
-    pub creator: String,
+    pub creator: crate::runtime::CompactString,
     /// Unique identifier for this bridge
-    pub id: String,
+    pub id: crate::runtime::CompactString,
     /// Name the creator gave the bridge
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Name of the current bridging technology
-    pub technology: String,
+    pub technology: crate::runtime::CompactString,
     /// The video mode the bridge is using. One of 'none', 'talker', 'sfu', or 'single'.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_mode: Option<String>,
+    pub video_mode: Option<crate::runtime::CompactString>,
     /// The ID of the channel that is the source of video in this bridge, if one exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_source_id: Option<String>,
+    pub video_source_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that an attended transfer has occurred.
 ///
@@ -162,10 +162,10 @@ pub struct Bridge {
 pub struct BridgeAttendedTransfer {
     /// Application that has been transferred into
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_application: Option<String>,
+    pub destination_application: Option<crate::runtime::CompactString>,
     /// Bridge that survived the merge result
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_bridge: Option<String>,
+    pub destination_bridge: Option<crate::runtime::CompactString>,
     /// First leg of a link transfer result
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_first_leg: Option<super::models::Channel>,
@@ -179,14 +179,14 @@ pub struct BridgeAttendedTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_channel: Option<super::models::Channel>,
     /// How the transfer was accomplished
-    pub destination_type: String,
+    pub destination_type: crate::runtime::CompactString,
     /// Whether the transfer was externally initiated or not
     pub is_external: bool,
     /// The channel that is replacing transferer_first_leg in the swap
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<super::models::Channel>,
     /// The result of the transfer attempt
-    pub result: String,
+    pub result: crate::runtime::CompactString,
     /// The channel that is being transferred to
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_target: Option<super::models::Channel>,
@@ -204,12 +204,12 @@ pub struct BridgeAttendedTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_second_leg_bridge: Option<super::models::Bridge>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a blind transfer has occurred.
 ///
@@ -222,26 +222,26 @@ pub struct BridgeBlindTransfer {
     /// The channel performing the blind transfer
     pub channel: super::models::Channel,
     /// The context transferred to
-    pub context: String,
+    pub context: crate::runtime::CompactString,
     /// The extension transferred to
-    pub exten: String,
+    pub exten: crate::runtime::CompactString,
     /// Whether the transfer was externally initiated or not
     pub is_external: bool,
     /// The channel that is replacing transferer when the transferee(s) can not be transferred directly
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<super::models::Channel>,
     /// The result of the transfer attempt
-    pub result: String,
+    pub result: crate::runtime::CompactString,
     /// The channel that is being transferred
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<super::models::Channel>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a bridge has been created.
 ///
@@ -250,12 +250,12 @@ pub struct BridgeBlindTransfer {
 pub struct BridgeCreated {
     pub bridge: super::models::Bridge,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a bridge has been destroyed.
 ///
@@ -264,12 +264,12 @@ pub struct BridgeCreated {
 pub struct BridgeDestroyed {
     pub bridge: super::models::Bridge,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that one bridge has merged into another.
 ///
@@ -279,12 +279,12 @@ pub struct BridgeMerged {
     pub bridge: super::models::Bridge,
     pub bridge_from: super::models::Bridge,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that the source of video in a bridge has changed.
 ///
@@ -293,14 +293,14 @@ pub struct BridgeMerged {
 pub struct BridgeVideoSourceChanged {
     pub bridge: super::models::Bridge,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_video_source_id: Option<String>,
+    pub old_video_source_id: Option<crate::runtime::CompactString>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Info about how Asterisk was built
 ///
@@ -308,17 +308,17 @@ pub struct BridgeVideoSourceChanged {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuildInfo {
     /// Date and time when Asterisk was built.
-    pub date: String,
+    pub date: crate::runtime::CompactString,
     /// Kernel version Asterisk was built on.
-    pub kernel: String,
+    pub kernel: crate::runtime::CompactString,
     /// Machine architecture (x86_64, i686, ppc, etc.)
-    pub machine: String,
+    pub machine: crate::runtime::CompactString,
     /// Compile time options, or empty string if default.
-    pub options: String,
+    pub options: crate::runtime::CompactString,
     /// OS Asterisk was built on.
-    pub os: String,
+    pub os: crate::runtime::CompactString,
     /// Username that build Asterisk
-    pub user: String,
+    pub user: crate::runtime::CompactString,
 }
 /// Notification that a channel is being broadcast to ARI applications for claiming.
 ///
@@ -327,19 +327,19 @@ pub struct BuildInfo {
 pub struct CallBroadcast {
     /// The called number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub called: Option<String>,
+    pub called: Option<crate::runtime::CompactString>,
     /// The caller ID number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller: Option<String>,
+    pub caller: Option<crate::runtime::CompactString>,
     /// The channel being broadcast.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a broadcast channel has been successfully claimed by an ARI application.
 ///
@@ -349,33 +349,33 @@ pub struct CallClaimed {
     /// The channel that was claimed.
     pub channel: super::models::Channel,
     /// The name of the ARI application that claimed the channel.
-    pub winner_app: String,
+    pub winner_app: crate::runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Caller identification
 ///
 /// `CallerID` in channels.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallerID {
-    pub name: String,
-    pub number: String,
+    pub name: crate::runtime::CompactString,
+    pub number: crate::runtime::CompactString,
 }
 /// A specific communication connection between Asterisk and an Endpoint.
 ///
 /// `Channel` in channels.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Channel {
-    pub accountcode: String,
+    pub accountcode: crate::runtime::CompactString,
     pub caller: super::models::CallerID,
     /// The Caller ID RDNIS
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller_rdnis: Option<String>,
+    pub caller_rdnis: Option<crate::runtime::CompactString>,
     /// Channel variables
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channelvars: Option<serde_json::Value>,
@@ -387,17 +387,17 @@ pub struct Channel {
     /// Unique identifier of the channel.
     ///
     /// This is the same as the Uniqueid field in AMI.
-    pub id: String,
+    pub id: crate::runtime::CompactString,
     /// The default spoken language
-    pub language: String,
+    pub language: crate::runtime::CompactString,
     /// Name of the channel (i.e. SIP/foo-0000a7e3)
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Protocol id from underlying channel driver (i.e. Call-ID for chan_pjsip; will be empty if not applicable or not implemented by driver).
-    pub protocol_id: String,
+    pub protocol_id: crate::runtime::CompactString,
     pub state: super::models::ChannelState,
     /// The Tenant ID for the channel
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenantid: Option<String>,
+    pub tenantid: Option<crate::runtime::CompactString>,
 }
 /// Channel changed Caller ID.
 ///
@@ -407,16 +407,16 @@ pub struct ChannelCallerId {
     /// The integer representation of the Caller Presentation value.
     pub caller_presentation: i32,
     /// The text representation of the Caller Presentation value.
-    pub caller_presentation_txt: String,
+    pub caller_presentation_txt: crate::runtime::CompactString,
     /// The channel that changed Caller ID.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Channel changed Connected Line.
 ///
@@ -426,12 +426,12 @@ pub struct ChannelConnectedLine {
     /// The channel whose connected line has changed.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a channel has been created.
 ///
@@ -440,12 +440,12 @@ pub struct ChannelConnectedLine {
 pub struct ChannelCreated {
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a channel has been destroyed.
 ///
@@ -455,18 +455,18 @@ pub struct ChannelDestroyed {
     /// Integer representation of the cause of the hangup
     pub cause: i32,
     /// Text representation of the cause of the hangup
-    pub cause_txt: String,
+    pub cause_txt: crate::runtime::CompactString,
     pub channel: super::models::Channel,
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_cause: Option<i32>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Channel changed location in the dialplan.
 ///
@@ -476,16 +476,16 @@ pub struct ChannelDialplan {
     /// The channel that changed dialplan location.
     pub channel: super::models::Channel,
     /// The application about to be executed.
-    pub dialplan_app: String,
+    pub dialplan_app: crate::runtime::CompactString,
     /// The data to be passed to the application.
-    pub dialplan_app_data: String,
+    pub dialplan_app_data: crate::runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// DTMF received on a channel.
 ///
@@ -497,16 +497,16 @@ pub struct ChannelDtmfReceived {
     /// The channel on which DTMF was received
     pub channel: super::models::Channel,
     /// DTMF digit received (0-9, A-E, # or *)
-    pub digit: String,
+    pub digit: crate::runtime::CompactString,
     /// Number of milliseconds DTMF was received
     pub duration_ms: i32,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a channel has entered a bridge.
 ///
@@ -517,12 +517,12 @@ pub struct ChannelEnteredBridge {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<super::models::Channel>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// A hangup was requested on the channel.
 ///
@@ -541,12 +541,12 @@ pub struct ChannelHangupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_cause: Option<i32>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// A channel initiated a media hold.
 ///
@@ -557,14 +557,14 @@ pub struct ChannelHold {
     pub channel: super::models::Channel,
     /// The music on hold class that the initiator requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub musicclass: Option<String>,
+    pub musicclass: Option<crate::runtime::CompactString>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a channel has left a bridge.
 ///
@@ -574,12 +574,12 @@ pub struct ChannelLeftBridge {
     pub bridge: super::models::Bridge,
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification of a channel's state change.
 ///
@@ -588,12 +588,12 @@ pub struct ChannelLeftBridge {
 pub struct ChannelStateChange {
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Talking is no longer detected on the channel.
 ///
@@ -605,12 +605,12 @@ pub struct ChannelTalkingFinished {
     /// The length of time, in milliseconds, that talking was detected on the channel
     pub duration: i32,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Talking was detected on the channel.
 ///
@@ -620,12 +620,12 @@ pub struct ChannelTalkingStarted {
     /// The channel on which talking started.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Tone was detected on the channel.
 ///
@@ -635,12 +635,12 @@ pub struct ChannelToneDetected {
     /// The channel the tone was detected on.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// transfer on a channel.
 ///
@@ -653,14 +653,14 @@ pub struct ChannelTransfer {
     pub referred_by: super::models::ReferredBy,
     /// Transfer State
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<String>,
+    pub state: Option<crate::runtime::CompactString>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// A channel initiated a media unhold.
 ///
@@ -670,12 +670,12 @@ pub struct ChannelUnhold {
     /// The channel that initiated the unhold event.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// User-generated event with additional user-defined fields in the object.
 ///
@@ -692,16 +692,16 @@ pub struct ChannelUserevent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<super::models::Endpoint>,
     /// The name of the user event.
-    pub eventname: String,
+    pub eventname: crate::runtime::CompactString,
     /// Custom Userevent data
     pub userevent: serde_json::Value,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Channel variable changed.
 ///
@@ -714,16 +714,16 @@ pub struct ChannelVarset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<super::models::Channel>,
     /// The new value of the variable.
-    pub value: String,
+    pub value: crate::runtime::CompactString,
     /// The variable that changed.
-    pub variable: String,
+    pub variable: crate::runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Info about Asterisk configuration
 ///
@@ -731,7 +731,7 @@ pub struct ChannelVarset {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigInfo {
     /// Default language for media playback.
-    pub default_language: String,
+    pub default_language: crate::runtime::CompactString,
     /// Maximum number of simultaneous channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_channels: Option<i32>,
@@ -742,7 +742,7 @@ pub struct ConfigInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open_files: Option<i32>,
     /// Asterisk system name.
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Effective user/group id for running Asterisk.
     pub setid: super::models::SetId,
 }
@@ -752,9 +752,9 @@ pub struct ConfigInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigTuple {
     /// A configuration object attribute.
-    pub attribute: String,
+    pub attribute: crate::runtime::CompactString,
     /// The value for the attribute.
-    pub value: String,
+    pub value: crate::runtime::CompactString,
 }
 /// Detailed information about a contact on an endpoint.
 ///
@@ -762,14 +762,14 @@ pub struct ConfigTuple {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactInfo {
     /// The Address of Record this contact belongs to.
-    pub aor: String,
+    pub aor: crate::runtime::CompactString,
     /// The current status of the contact.
     pub contact_status: super::models::ContactInfoContactStatus,
     /// Current round trip time, in microseconds, for the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roundtrip_usec: Option<String>,
+    pub roundtrip_usec: Option<crate::runtime::CompactString>,
     /// The location of the contact.
-    pub uri: String,
+    pub uri: crate::runtime::CompactString,
 }
 /// The state of a contact on an endpoint has changed.
 ///
@@ -779,12 +779,12 @@ pub struct ContactStatusChange {
     pub contact_info: super::models::ContactInfo,
     pub endpoint: super::models::Endpoint,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Represents the state of a device.
 ///
@@ -792,7 +792,7 @@ pub struct ContactStatusChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceState {
     /// Name of the device.
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Device's state
     pub state: super::models::DeviceStateState,
 }
@@ -804,12 +804,12 @@ pub struct DeviceStateChanged {
     /// Device state object
     pub device_state: super::models::DeviceState,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Dialing state has changed.
 ///
@@ -820,25 +820,25 @@ pub struct Dial {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<super::models::Channel>,
     /// Current status of the dialing attempt to the peer.
-    pub dialstatus: String,
+    pub dialstatus: crate::runtime::CompactString,
     /// The dial string for calling the peer channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dialstring: Option<String>,
+    pub dialstring: Option<crate::runtime::CompactString>,
     /// Forwarding target requested by the original dialed channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forward: Option<String>,
+    pub forward: Option<crate::runtime::CompactString>,
     /// Channel that the caller has been forwarded to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<super::models::Channel>,
     /// The dialed channel.
     pub peer: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Dialed channel information.
 ///
@@ -851,13 +851,13 @@ pub struct Dialed {}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DialplanCEP {
     /// Parameter of current dialplan application
-    pub app_data: String,
+    pub app_data: crate::runtime::CompactString,
     /// Name of current dialplan application
-    pub app_name: String,
+    pub app_name: crate::runtime::CompactString,
     /// Context in the dialplan
-    pub context: String,
+    pub context: crate::runtime::CompactString,
     /// Extension in the dialplan
-    pub exten: String,
+    pub exten: crate::runtime::CompactString,
     /// Priority in the dialplan
     pub priority: i64,
 }
@@ -869,14 +869,14 @@ pub struct DialplanCEP {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// Id's of channels associated with this endpoint
-    pub channel_ids: Vec<String>,
+    pub channel_ids: Vec<crate::runtime::CompactString>,
     /// Identifier of the endpoint, specific to the given technology.
-    pub resource: String,
+    pub resource: crate::runtime::CompactString,
     /// Endpoint's state
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<super::models::EndpointState>,
     /// Technology of the endpoint
-    pub technology: String,
+    pub technology: crate::runtime::CompactString,
 }
 /// Endpoint state changed.
 ///
@@ -885,20 +885,20 @@ pub struct Endpoint {
 pub struct EndpointStateChange {
     pub endpoint: super::models::Endpoint,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Identifies the format and language of a sound file
 ///
 /// `FormatLangPair` in sounds.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormatLangPair {
-    pub format: String,
-    pub language: String,
+    pub format: crate::runtime::CompactString,
+    pub language: crate::runtime::CompactString,
 }
 /// A recording that is in progress
 ///
@@ -907,14 +907,14 @@ pub struct FormatLangPair {
 pub struct LiveRecording {
     /// Cause for recording failure if failed
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
+    pub cause: Option<crate::runtime::CompactString>,
     /// Duration in seconds of the recording
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i32>,
     /// Recording format (wav, gsm, etc.)
-    pub format: String,
+    pub format: crate::runtime::CompactString,
     /// Base name for the recording
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Duration of silence, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration: Option<i32>,
@@ -923,7 +923,7 @@ pub struct LiveRecording {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talking_duration: Option<i32>,
     /// URI for the channel or bridge being recorded
-    pub target_uri: String,
+    pub target_uri: crate::runtime::CompactString,
 }
 /// Details of an Asterisk log channel
 ///
@@ -931,14 +931,14 @@ pub struct LiveRecording {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogChannel {
     /// The log channel path
-    pub channel: String,
+    pub channel: crate::runtime::CompactString,
     /// The various log levels
-    pub configuration: String,
+    pub configuration: crate::runtime::CompactString,
     /// Whether or not a log type is enabled
-    pub status: String,
+    pub status: crate::runtime::CompactString,
     /// Types of logs for the log channel
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: crate::runtime::CompactString,
 }
 /// Represents the state of a mailbox.
 ///
@@ -946,7 +946,7 @@ pub struct LogChannel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mailbox {
     /// Name of the mailbox.
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Count of new messages in the mailbox.
     pub new_messages: i32,
     /// Count of old messages in the mailbox.
@@ -958,10 +958,10 @@ pub struct Mailbox {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MissingParams {
     /// A list of the missing parameters
-    pub params: Vec<String>,
+    pub params: Vec<crate::runtime::CompactString>,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Details of an Asterisk module
 ///
@@ -969,13 +969,13 @@ pub struct MissingParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Module {
     /// The description of this module
-    pub description: String,
+    pub description: crate::runtime::CompactString,
     /// The name of this module
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// The running status of this module
-    pub status: String,
+    pub status: crate::runtime::CompactString,
     /// The support state of this module
-    pub support_level: String,
+    pub support_level: crate::runtime::CompactString,
     /// The number of times this module is being used
     pub use_count: i32,
 }
@@ -986,18 +986,18 @@ pub struct Module {
 pub struct Peer {
     /// The IP address of the peer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<String>,
+    pub address: Option<crate::runtime::CompactString>,
     /// An optional reason associated with the change in peer_status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<String>,
+    pub cause: Option<crate::runtime::CompactString>,
     /// The current state of the peer. Note that the values of the status are dependent on the underlying peer technology.
-    pub peer_status: String,
+    pub peer_status: crate::runtime::CompactString,
     /// The port of the peer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<String>,
+    pub port: Option<crate::runtime::CompactString>,
     /// The last known time the peer was contacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<String>,
+    pub time: Option<crate::runtime::CompactString>,
 }
 /// The state of a peer associated with an endpoint has changed.
 ///
@@ -1007,12 +1007,12 @@ pub struct PeerStatusChange {
     pub endpoint: super::models::Endpoint,
     pub peer: super::models::Peer,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Object representing the playback of media to a channel
 ///
@@ -1020,19 +1020,19 @@ pub struct PeerStatusChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Playback {
     /// ID for this playback operation
-    pub id: String,
+    pub id: crate::runtime::CompactString,
     /// For media types that support multiple languages, the language requested for playback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<String>,
+    pub language: Option<crate::runtime::CompactString>,
     /// The URI for the media currently being played back.
-    pub media_uri: String,
+    pub media_uri: crate::runtime::CompactString,
     /// If a list of URIs is being played, the next media URI to be played back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_media_uri: Option<String>,
+    pub next_media_uri: Option<crate::runtime::CompactString>,
     /// Current state of the playback operation.
     pub state: super::models::PlaybackState,
     /// URI for the channel or bridge to play the media on
-    pub target_uri: String,
+    pub target_uri: crate::runtime::CompactString,
 }
 /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
 ///
@@ -1042,12 +1042,12 @@ pub struct PlaybackContinuing {
     /// Playback control object
     pub playback: super::models::Playback,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Event showing the completion of a media playback operation.
 ///
@@ -1057,12 +1057,12 @@ pub struct PlaybackFinished {
     /// Playback control object
     pub playback: super::models::Playback,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Event showing the start of a media playback operation.
 ///
@@ -1072,12 +1072,12 @@ pub struct PlaybackStarted {
     /// Playback control object
     pub playback: super::models::Playback,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// REST over Websocket header
 ///
@@ -1085,9 +1085,9 @@ pub struct PlaybackStarted {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RESTHeader {
     /// Header name
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Header value
-    pub value: String,
+    pub value: crate::runtime::CompactString,
 }
 /// REST over Websocket Query String Parameter
 ///
@@ -1095,9 +1095,9 @@ pub struct RESTHeader {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RESTQueryStringParameter {
     /// Parameter name
-    pub name: String,
+    pub name: crate::runtime::CompactString,
     /// Parameter value
-    pub value: String,
+    pub value: crate::runtime::CompactString,
 }
 /// REST over Websocket Request.
 ///
@@ -1106,24 +1106,24 @@ pub struct RESTQueryStringParameter {
 pub struct RESTRequest {
     /// The Content-Type of the message body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
+    pub content_type: Option<crate::runtime::CompactString>,
     /// Request message body. Only content types application/json and application/x-www-form-urlencoded are supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_body: Option<String>,
+    pub message_body: Option<crate::runtime::CompactString>,
     /// HTTP method (GET, PUT, POST, DELETE, etc.)
-    pub method: String,
+    pub method: crate::runtime::CompactString,
     /// Request query string parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_strings: Option<Vec<super::models::RESTQueryStringParameter>>,
     /// Opaque request id.  Can be any valid string.  Will be returned in any response to this request.
-    pub request_id: String,
+    pub request_id: crate::runtime::CompactString,
     /// Opaque transaction id.  Can be any valid string.  Will be returned in any response to this request.
-    pub transaction_id: String,
+    pub transaction_id: crate::runtime::CompactString,
     /// Message type.  Must be 'RESTRequest'
     #[serde(rename = "type")]
-    pub type_: String,
+    pub type_: crate::runtime::CompactString,
     /// Resource URI with optional query string parameters.
-    pub uri: String,
+    pub uri: crate::runtime::CompactString,
 }
 /// REST over Websocket Response.
 ///
@@ -1132,27 +1132,27 @@ pub struct RESTRequest {
 pub struct RESTResponse {
     /// The Content-Type of the message body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<String>,
+    pub content_type: Option<crate::runtime::CompactString>,
     /// Response message body
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_body: Option<String>,
+    pub message_body: Option<crate::runtime::CompactString>,
     /// HTTP reason phrase
-    pub reason_phrase: String,
+    pub reason_phrase: crate::runtime::CompactString,
     /// Opaque request id.  Will be whatever was specified on the original request.
-    pub request_id: String,
+    pub request_id: crate::runtime::CompactString,
     /// HTTP status code
     pub status_code: i32,
     /// Opaque transaction id.  Will be whatever was specified on the original request.
-    pub transaction_id: String,
+    pub transaction_id: crate::runtime::CompactString,
     /// Original request resource URI
-    pub uri: String,
+    pub uri: crate::runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// A statistics of a RTP.
 ///
@@ -1160,7 +1160,7 @@ pub struct RESTResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RTPstat {
     /// The Asterisk channel's unique ID that owns this instance.
-    pub channel_uniqueid: String,
+    pub channel_uniqueid: crate::runtime::CompactString,
     /// Maximum jitter on local side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_maxjitter: Option<f64>,
@@ -1255,12 +1255,12 @@ pub struct RecordingFailed {
     /// Recording control object
     pub recording: super::models::LiveRecording,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Event showing the completion of a recording operation.
 ///
@@ -1270,12 +1270,12 @@ pub struct RecordingFinished {
     /// Recording control object
     pub recording: super::models::LiveRecording,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Event showing the start of a recording operation.
 ///
@@ -1285,12 +1285,12 @@ pub struct RecordingStarted {
     /// Recording control object
     pub recording: super::models::LiveRecording,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// transfer destination requested by transferee
 ///
@@ -1332,10 +1332,10 @@ pub struct RequiredDestination {
     pub additional_protocol_params: Option<Vec<super::models::AdditionalParam>>,
     /// Destination User Part. Only for Blind transfer. Mutually exclusive to protocol_id
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination: Option<String>,
+    pub destination: Option<crate::runtime::CompactString>,
     /// the requested protocol-id by the referee in case of SIP channel, this is a SIP Call ID, Mutually exclusive to destination
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub protocol_id: Option<String>,
+    pub protocol_id: Option<crate::runtime::CompactString>,
 }
 /// Effective user/group id
 ///
@@ -1343,9 +1343,9 @@ pub struct RequiredDestination {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetId {
     /// Effective group id.
-    pub group: String,
+    pub group: crate::runtime::CompactString,
     /// Effective user id.
-    pub user: String,
+    pub user: crate::runtime::CompactString,
 }
 /// A media file that may be played back.
 ///
@@ -1355,10 +1355,10 @@ pub struct Sound {
     /// The formats and languages in which this sound is available.
     pub formats: Vec<super::models::FormatLangPair>,
     /// Sound's identifier.
-    pub id: String,
+    pub id: crate::runtime::CompactString,
     /// Text description of the sound, usually the words spoken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<String>,
+    pub text: Option<crate::runtime::CompactString>,
 }
 /// Notification that a channel has left a Stasis application.
 ///
@@ -1367,12 +1367,12 @@ pub struct Sound {
 pub struct StasisEnd {
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Notification that a channel has entered a Stasis application.
 ///
@@ -1380,17 +1380,17 @@ pub struct StasisEnd {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StasisStart {
     /// Arguments to the application
-    pub args: Vec<String>,
+    pub args: Vec<crate::runtime::CompactString>,
     pub channel: super::models::Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<super::models::Channel>,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// Info about Asterisk status
 ///
@@ -1407,17 +1407,17 @@ pub struct StatusInfo {
 /// `StoredRecording` in recordings.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredRecording {
-    pub format: String,
-    pub name: String,
+    pub format: crate::runtime::CompactString,
+    pub name: crate::runtime::CompactString,
 }
 /// Info about Asterisk
 ///
 /// `SystemInfo` in asterisk.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemInfo {
-    pub entity_id: String,
+    pub entity_id: crate::runtime::CompactString,
     /// Asterisk version.
-    pub version: String,
+    pub version: crate::runtime::CompactString,
 }
 /// A text message.
 ///
@@ -1425,11 +1425,11 @@ pub struct SystemInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextMessage {
     /// The text of the message.
-    pub body: String,
+    pub body: crate::runtime::CompactString,
     /// A technology specific URI specifying the source of the message. For pjsip technology, any SIP URI can be specified. For xmpp, the URI must correspond to the client connection being used to send the message.
-    pub from: String,
+    pub from: crate::runtime::CompactString,
     /// A technology specific URI specifying the destination of the message. Valid technologies include pjsip, and xmp. The destination of a message should be an endpoint.
-    pub to: String,
+    pub to: crate::runtime::CompactString,
     /// Technology specific key/value pairs (JSON object) associated with the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<serde_json::Value>,
@@ -1443,12 +1443,12 @@ pub struct TextMessageReceived {
     pub endpoint: Option<super::models::Endpoint>,
     pub message: super::models::TextMessage,
     /// Name of the application receiving the event.
-    pub application: String,
+    pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
     pub timestamp: crate::runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
 }
 /// The value of a channel variable
 ///
@@ -1456,7 +1456,7 @@ pub struct TextMessageReceived {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Variable {
     /// The value of the variable requested
-    pub value: String,
+    pub value: crate::runtime::CompactString,
 }
 /// A dictionary of channel variables
 ///
@@ -2903,7 +2903,7 @@ impl Event {
     /// Arguments to the application
     ///
     /// `None` on variants that do not carry `args`.
-    pub fn args(&self) -> Option<&Vec<String>> {
+    pub fn args(&self) -> Option<&Vec<crate::runtime::CompactString>> {
         match self {
             Event::ApplicationMoveFailed(value) => Some(&value.args),
             Event::StasisStart(value) => Some(&value.args),
@@ -3126,9 +3126,9 @@ pub struct UnknownEvent {
     /// The unrecognised discriminator.
     pub kind: String,
     /// Name of the application receiving the event.
-    pub application: Option<String>,
+    pub application: Option<crate::runtime::CompactString>,
     /// The unique ID for the Asterisk instance that raised this event.
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
     /// Time at which this event was created.
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// The whole message, exactly as received.
@@ -3137,9 +3137,9 @@ pub struct UnknownEvent {
 #[derive(Default, Deserialize)]
 struct UnknownEventCommon {
     #[serde(rename = "application", default)]
-    application: Option<String>,
+    application: Option<crate::runtime::CompactString>,
     #[serde(rename = "asterisk_id", default)]
-    asterisk_id: Option<String>,
+    asterisk_id: Option<crate::runtime::CompactString>,
     #[serde(rename = "timestamp", default)]
     timestamp: Option<crate::runtime::Timestamp>,
 }
@@ -3707,7 +3707,7 @@ impl Message {
     /// Arguments to the application
     ///
     /// `None` on variants that do not carry `args`.
-    pub fn args(&self) -> Option<&Vec<String>> {
+    pub fn args(&self) -> Option<&Vec<crate::runtime::CompactString>> {
         match self {
             Message::ApplicationMoveFailed(value) => Some(&value.args),
             Message::StasisStart(value) => Some(&value.args),
@@ -3931,9 +3931,9 @@ pub struct UnknownMessage {
     /// The unrecognised discriminator.
     pub kind: String,
     /// Name of the application receiving the event.
-    pub application: Option<String>,
+    pub application: Option<crate::runtime::CompactString>,
     /// The unique ID for the Asterisk instance that raised this event.
-    pub asterisk_id: Option<String>,
+    pub asterisk_id: Option<crate::runtime::CompactString>,
     /// Time at which this event was created.
     pub timestamp: Option<crate::runtime::Timestamp>,
     /// The whole message, exactly as received.
@@ -3942,9 +3942,9 @@ pub struct UnknownMessage {
 #[derive(Default, Deserialize)]
 struct UnknownMessageCommon {
     #[serde(rename = "application", default)]
-    application: Option<String>,
+    application: Option<crate::runtime::CompactString>,
     #[serde(rename = "asterisk_id", default)]
-    asterisk_id: Option<String>,
+    asterisk_id: Option<crate::runtime::CompactString>,
     #[serde(rename = "timestamp", default)]
     timestamp: Option<crate::runtime::Timestamp>,
 }

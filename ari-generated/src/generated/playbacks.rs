@@ -18,10 +18,10 @@ impl Playbacks {
     /// `GET /playbacks/{playbackId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get(&self, playback_id: impl Into<String>) -> GetRequest {
+    pub fn get(&self, playback_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            playback_id: playback_id.into(),
+            playback_id: playback_id.as_ref().to_owned(),
         }
     }
     /// Stop a playback.
@@ -29,10 +29,10 @@ impl Playbacks {
     /// `DELETE /playbacks/{playbackId}` (`stop`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn stop(&self, playback_id: impl Into<String>) -> StopRequest {
+    pub fn stop(&self, playback_id: impl AsRef<str>) -> StopRequest {
         StopRequest {
             client: self.client.clone(),
-            playback_id: playback_id.into(),
+            playback_id: playback_id.as_ref().to_owned(),
         }
     }
     /// Control a playback.
@@ -42,12 +42,12 @@ impl Playbacks {
     /// Since Asterisk 12.0.0.
     pub fn control(
         &self,
-        playback_id: impl Into<String>,
+        playback_id: impl AsRef<str>,
         operation: impl Into<super::models::Operation>,
     ) -> ControlRequest {
         ControlRequest {
             client: self.client.clone(),
-            playback_id: playback_id.into(),
+            playback_id: playback_id.as_ref().to_owned(),
             operation: operation.into(),
         }
     }

@@ -28,10 +28,10 @@ impl Recordings {
     /// `GET /recordings/stored/{recordingName}` (`getStored`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get_stored(&self, recording_name: impl Into<String>) -> GetStoredRequest {
+    pub fn get_stored(&self, recording_name: impl AsRef<str>) -> GetStoredRequest {
         GetStoredRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Delete a stored recording.
@@ -39,13 +39,10 @@ impl Recordings {
     /// `DELETE /recordings/stored/{recordingName}` (`deleteStored`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn delete_stored(
-        &self,
-        recording_name: impl Into<String>,
-    ) -> DeleteStoredRequest {
+    pub fn delete_stored(&self, recording_name: impl AsRef<str>) -> DeleteStoredRequest {
         DeleteStoredRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Get the file associated with the stored recording.
@@ -55,11 +52,11 @@ impl Recordings {
     /// Since Asterisk 14.0.0.
     pub fn get_stored_file(
         &self,
-        recording_name: impl Into<String>,
+        recording_name: impl AsRef<str>,
     ) -> GetStoredFileRequest {
         GetStoredFileRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Copy a stored recording.
@@ -69,13 +66,13 @@ impl Recordings {
     /// Since Asterisk 12.5.0.
     pub fn copy_stored(
         &self,
-        recording_name: impl Into<String>,
-        destination_recording_name: impl Into<String>,
+        recording_name: impl AsRef<str>,
+        destination_recording_name: impl AsRef<str>,
     ) -> CopyStoredRequest {
         CopyStoredRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
-            destination_recording_name: destination_recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
+            destination_recording_name: destination_recording_name.as_ref().to_owned(),
         }
     }
     /// List live recordings.
@@ -83,10 +80,10 @@ impl Recordings {
     /// `GET /recordings/live/{recordingName}` (`getLive`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get_live(&self, recording_name: impl Into<String>) -> GetLiveRequest {
+    pub fn get_live(&self, recording_name: impl AsRef<str>) -> GetLiveRequest {
         GetLiveRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Stop a live recording and discard it.
@@ -94,10 +91,10 @@ impl Recordings {
     /// `DELETE /recordings/live/{recordingName}` (`cancel`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn cancel(&self, recording_name: impl Into<String>) -> CancelRequest {
+    pub fn cancel(&self, recording_name: impl AsRef<str>) -> CancelRequest {
         CancelRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Stop a live recording and store it.
@@ -105,10 +102,10 @@ impl Recordings {
     /// `POST /recordings/live/{recordingName}/stop` (`stop`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn stop(&self, recording_name: impl Into<String>) -> StopRequest {
+    pub fn stop(&self, recording_name: impl AsRef<str>) -> StopRequest {
         StopRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Pause a live recording.
@@ -118,10 +115,10 @@ impl Recordings {
     /// `POST /recordings/live/{recordingName}/pause` (`pause`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn pause(&self, recording_name: impl Into<String>) -> PauseRequest {
+    pub fn pause(&self, recording_name: impl AsRef<str>) -> PauseRequest {
         PauseRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Unpause a live recording.
@@ -129,10 +126,10 @@ impl Recordings {
     /// `DELETE /recordings/live/{recordingName}/pause` (`unpause`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn unpause(&self, recording_name: impl Into<String>) -> UnpauseRequest {
+    pub fn unpause(&self, recording_name: impl AsRef<str>) -> UnpauseRequest {
         UnpauseRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Mute a live recording.
@@ -142,10 +139,10 @@ impl Recordings {
     /// `POST /recordings/live/{recordingName}/mute` (`mute`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn mute(&self, recording_name: impl Into<String>) -> MuteRequest {
+    pub fn mute(&self, recording_name: impl AsRef<str>) -> MuteRequest {
         MuteRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
     /// Unmute a live recording.
@@ -153,10 +150,10 @@ impl Recordings {
     /// `DELETE /recordings/live/{recordingName}/mute` (`unmute`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn unmute(&self, recording_name: impl Into<String>) -> UnmuteRequest {
+    pub fn unmute(&self, recording_name: impl AsRef<str>) -> UnmuteRequest {
         UnmuteRequest {
             client: self.client.clone(),
-            recording_name: recording_name.into(),
+            recording_name: recording_name.as_ref().to_owned(),
         }
     }
 }

@@ -28,10 +28,10 @@ impl Sounds {
     /// `GET /sounds/{soundId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
-    pub fn get(&self, sound_id: impl Into<String>) -> GetRequest {
+    pub fn get(&self, sound_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
-            sound_id: sound_id.into(),
+            sound_id: sound_id.as_ref().to_owned(),
         }
     }
 }
@@ -49,15 +49,15 @@ impl ListRequest {
     /// Lookup sound for a specific language.
     ///
     /// Wire name: `lang`.
-    pub fn lang(mut self, lang: impl Into<String>) -> Self {
-        self.lang = Some(lang.into());
+    pub fn lang(mut self, lang: impl AsRef<str>) -> Self {
+        self.lang = Some(lang.as_ref().to_owned());
         self
     }
     /// Lookup sound in a specific format.
     ///
     /// Wire name: `format`.
-    pub fn format(mut self, format: impl Into<String>) -> Self {
-        self.format = Some(format.into());
+    pub fn format(mut self, format: impl AsRef<str>) -> Self {
+        self.format = Some(format.as_ref().to_owned());
         self
     }
     /// Sends the request.

@@ -427,6 +427,15 @@ impl WireDecode for String {
     }
 }
 
+impl WireDecode for compact_str::CompactString {
+    fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
+        cursor.str_value().map(|text| match text {
+            std::borrow::Cow::Borrowed(text) => Self::new(text),
+            std::borrow::Cow::Owned(text) => Self::from(text),
+        })
+    }
+}
+
 impl WireDecode for bool {
     fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         cursor.skip_whitespace();

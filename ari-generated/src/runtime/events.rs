@@ -834,11 +834,14 @@ impl Client {
     pub fn event_stream<I, S>(&self, apps: I) -> EventStreamBuilder
     where
         I: IntoIterator<Item = S>,
-        S: Into<String>,
+        S: AsRef<str>,
     {
         EventStreamBuilder {
             client: self.clone(),
-            apps: apps.into_iter().map(Into::into).collect(),
+            apps: apps
+                .into_iter()
+                .map(|app| app.as_ref().to_owned())
+                .collect(),
             subscribe_all: None,
             options: self.event_options().clone(),
         }

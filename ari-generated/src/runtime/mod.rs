@@ -16,6 +16,9 @@ pub use client::{
     BuildError, Client, ClientBuilder, Credentials, Method, ParamValue, Request, Response,
     encode_path,
 };
+/// The string type of every model property: inline up to 24 bytes, so
+/// decoding an event allocates only for strings longer than that.
+pub use compact_str::CompactString;
 pub use error::{DecodeError, ErrorResponse, TransportError};
 pub use events::{
     Backoff, ConnectError, EventOptions, EventStream, EventStreamBuilder, FromFrame, StreamItem,
