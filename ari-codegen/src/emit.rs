@@ -377,6 +377,11 @@ fn emit_struct(api: &Api, model: &ir::Model) -> TokenStream {
     let fields = model.properties.iter().map(|p| {
         let field = ident(&p.name);
         let ty = model_type(api, &p.ty);
+        let ty = if p.boxed {
+            quote! { Box<#ty> }
+        } else {
+            ty
+        };
         let docs = doc(p.description.as_deref().unwrap_or(""));
         let rename = (p.name != p.api_name).then(|| {
             let wire = &p.api_name;

@@ -173,6 +173,9 @@ pub struct Property {
     pub ty: TypeRef,
     pub required: bool,
     pub description: Option<String>,
+    /// A direct reference to a struct model that leads back to the owner
+    /// (itself included): stored boxed, or the type would have no size.
+    pub boxed: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

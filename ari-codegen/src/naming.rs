@@ -11,6 +11,58 @@ const KEYWORDS: &[&str] = &[
     "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
+/// Names the generated modules use unqualified: the std prelude (types,
+/// traits and variants) and serde's derive imports. A type of the api-docs
+/// spelled like one would shadow it in `models.rs`, so it gets the keywords'
+/// trailing underscore (`Result` → `Result_`).
+const PRELUDE: &[&str] = &[
+    "AsMut",
+    "AsRef",
+    "AsyncFn",
+    "AsyncFnMut",
+    "AsyncFnOnce",
+    "Box",
+    "Clone",
+    "Copy",
+    "Default",
+    "Deserialize",
+    "DoubleEndedIterator",
+    "Drop",
+    "Eq",
+    "Err",
+    "ExactSizeIterator",
+    "Extend",
+    "Fn",
+    "FnMut",
+    "FnOnce",
+    "From",
+    "FromIterator",
+    "Future",
+    "Into",
+    "IntoFuture",
+    "IntoIterator",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "Ord",
+    "PartialEq",
+    "PartialOrd",
+    "Result",
+    "Send",
+    "Serialize",
+    "Sized",
+    "Some",
+    "String",
+    "Sync",
+    "ToOwned",
+    "ToString",
+    "TryFrom",
+    "TryInto",
+    "Unpin",
+    "Vec",
+];
+
 pub fn is_keyword(ident: &str) -> bool {
     KEYWORDS.contains(&ident)
 }
@@ -41,10 +93,15 @@ pub fn snake(wire: &str) -> String {
 pub fn type_name(wire: &str) -> String {
     let is_identifier = wire.starts_with(|c: char| c.is_ascii_uppercase())
         && wire.chars().all(|c| c.is_ascii_alphanumeric());
-    if is_identifier {
-        return finish(wire.to_owned(), "Value", "V");
+    let mut name = if is_identifier {
+        finish(wire.to_owned(), "Value", "V")
+    } else {
+        finish(spell_symbols(wire).to_upper_camel_case(), "Value", "V")
+    };
+    if PRELUDE.contains(&name.as_str()) {
+        name.push('_');
     }
-    finish(spell_symbols(wire).to_upper_camel_case(), "Value", "V")
+    name
 }
 
 /// Enum variants from values such as `Dialing Offhook`, `Pre-ring`, `*`, `#`.
@@ -161,6 +218,14 @@ mod tests {
         );
         assert_eq!(snake("transfer_progress"), "transfer_progress");
         assert_eq!(snake("9lives"), "n_9lives");
+    }
+
+    #[test]
+    fn type_names_do_not_shadow_the_prelude() {
+        assert_eq!(type_name("Result"), "Result_");
+        assert_eq!(type_name("option"), "Option_");
+        assert_eq!(type_name("Serialize"), "Serialize_");
+        assert_eq!(type_name("Results"), "Results");
     }
 
     #[test]

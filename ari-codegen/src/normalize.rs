@@ -315,6 +315,7 @@ fn build_models(
                     ty,
                     required: prop.required.unwrap_or(false),
                     description: prop.description.clone(),
+                    boxed: false,
                 });
             }
         }
@@ -344,6 +345,7 @@ fn build_models(
             },
         );
     }
+    box_cycles(&mut models);
     // Common properties: those every leaf of a polymorphic model inherits
     // from it or from an intermediate base, so the enum can expose them.
     let snapshot = models.clone();
@@ -376,6 +378,53 @@ fn build_models(
         }
     }
     Ok(models)
+}
+
+/// Marks the properties that close a cycle of struct models held by value
+/// (`A { b: B }`, `B { a: Option<A> }`): each is a direct reference to a
+/// struct model from which the owner is reachable again. Lists and the
+/// polymorphic enums (whose variants are boxed) already add indirection.
+fn box_cycles(models: &mut BTreeMap<String, ir::Model>) {
+    let held = |model: &ir::Model| -> Vec<String> {
+        model
+            .properties
+            .iter()
+            .filter_map(|prop| match &prop.ty {
+                TypeRef::Model(target) => Some(target.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let edges: BTreeMap<String, Vec<String>> = models
+        .iter()
+        .filter(|(_, model)| matches!(model.kind, ir::ModelKind::Struct))
+        .map(|(id, model)| (id.clone(), held(model)))
+        .collect();
+    let reaches = |from: &str, goal: &str| -> bool {
+        let mut seen = BTreeSet::new();
+        let mut stack = vec![from.to_owned()];
+        while let Some(id) = stack.pop() {
+            if id == goal {
+                return true;
+            }
+            if seen.insert(id.clone())
+                && let Some(next) = edges.get(&id)
+            {
+                stack.extend(next.iter().cloned());
+            }
+        }
+        false
+    };
+    for (id, model) in models.iter_mut() {
+        if !edges.contains_key(id) {
+            continue;
+        }
+        for prop in &mut model.properties {
+            if let TypeRef::Model(target) = &prop.ty {
+                prop.boxed = edges.contains_key(target) && reaches(target, id);
+            }
+        }
+    }
 }
 
 /// Names the message enums define themselves, which no accessor may take.

@@ -462,6 +462,37 @@ fn resources_added_and_removed() {
 }
 
 #[test]
+fn a_model_that_closes_a_cycle_boxes_the_field_that_refers_to_it() {
+    // `Widget` gains a `part: Part`; the new `Part` refers back to `Widget`,
+    // so `part` is stored boxed. Adding `Part` is the cycle's only change.
+    let cyclic = diff_after(|widgets, _| add_cyclic_part(widgets));
+    let field = cyclic
+        .changes
+        .iter()
+        .find(|c| c.kind == ChangeKind::PropertyAdded)
+        .expect("a property added");
+    assert_eq!(field.rust.new.as_deref(), Some("Option<Box<models::Part>>"));
+    let (mut widgets, events) = base();
+    add_cyclic_part(&mut widgets);
+    let files = generate(&docs_of("cyclic", &widgets, &events)).unwrap();
+    let models = &files
+        .iter()
+        .find(|f| f.path.ends_with("models.rs"))
+        .unwrap()
+        .contents;
+    assert!(models.contains("pub part: Option<Box<super::models::Part>>,"));
+    assert!(models.contains("pub owner: Box<super::models::Widget>,"));
+}
+
+fn add_cyclic_part(widgets: &mut Value) {
+    widgets["models"]["Widget"]["properties"]["part"] = json!({ "type": "Part" });
+    widgets["models"]["Part"] = json!({
+        "id": "Part",
+        "properties": { "owner": { "type": "Widget", "required": true } }
+    });
+}
+
+#[test]
 fn model_properties() {
     let optional = diff_after(|widgets, _| {
         widgets["models"]["Widget"]["properties"]["tenantid"] = json!({ "type": "string" });

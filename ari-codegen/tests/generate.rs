@@ -74,6 +74,18 @@ fn hostile_names_become_usable_rust() {
     assert!(models.contains("pub type_: crate::runtime::CompactString"));
     assert!(models.contains("#[serde(rename = \"type\")]"));
     assert!(things.contains("pub fn move_("));
+    // Models named like prelude items get the keywords' underscore, and a
+    // cycle of models held by value is boxed where it closes.
+    for name in ["Result_", "Option_", "Serialize_", "String_"] {
+        assert!(
+            models.contains(&format!("pub struct {name} {{")),
+            "model {name}"
+        );
+    }
+    assert!(models.contains("pub option: Box<super::models::Option_>,"));
+    assert!(models.contains("pub result: Option<Box<super::models::Result_>>,"));
+    assert!(models.contains("pub again: Option<Box<super::models::Option_>>,"));
+    assert!(models.contains("pub text: Option<super::models::String_>,"));
     assert!(things.contains("in_: i64"));
     assert!(things.contains("from: impl AsRef<str>"));
     // Model ids keep their spelling; value sets get readable variants and an
@@ -116,7 +128,7 @@ fn events_inherit_base_properties_and_dispatch_on_type() {
     // Every struct has a fast-path decoder, keyed by wire names.
     let decoders = file(&files, "decoders.rs");
     assert!(decoders.contains("impl WireDecode for models::Thing {"));
-    assert!(decoders.contains("\"type\" => cursor.field(&mut slot7),"));
+    assert!(decoders.contains("\"type\" => cursor.field(&mut slot8),"));
     // The leaf struct carries inherited fields, but not the discriminator.
     let thing_happened = models
         .split("pub struct ThingHappened")

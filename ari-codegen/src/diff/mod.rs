@@ -894,7 +894,8 @@ impl Compare<'_> {
                 );
                 self.push(located(change, key));
             }
-            if old_prop.ty != new_prop.ty {
+            // Boxing changes the Rust type when a new model closes a cycle.
+            if old_prop.ty != new_prop.ty || old_prop.boxed != new_prop.boxed {
                 let old_wire = wire_type(self.old, &old_prop.ty);
                 let new_wire = wire_type(self.new, &new_prop.ty);
                 let reason = if old_wire == new_wire {
@@ -1205,6 +1206,7 @@ fn param_rust_type(api: &Api, param: &ir::Param) -> String {
 
 fn property_rust_type(api: &Api, prop: &ir::Property) -> String {
     let ty = rust_type(api, &prop.ty);
+    let ty = if prop.boxed { format!("Box<{ty}>") } else { ty };
     if prop.required {
         ty
     } else {
