@@ -28,12 +28,18 @@ pub fn settings() -> (String, String, String) {
     )
 }
 
+/// A client for [`settings`], not yet checked.
+pub fn client_from_settings() -> Result<Client, ari_generated::runtime::BuildError> {
+    let (url, user, password) = settings();
+    Client::new(url.as_str(), user, password)
+}
+
 /// A client for the test Asterisk, or `None` (after a notice) when none
 /// answers. With `CI=true` an unreachable Asterisk fails the test instead:
 /// CI must never pass by skipping.
 pub async fn client_or_skip() -> Option<Client> {
-    let (url, user, password) = settings();
-    let client = Client::new(url.as_str(), user, password).expect("ARI_URL is not a valid URL");
+    let client = client_from_settings().expect("ARI_URL is not a valid URL");
+    let (url, _, _) = settings();
     let answer = tokio::time::timeout(WAIT, client.asterisk().ping().send()).await;
     let problem = match answer {
         Ok(Ok(_)) => return Some(client),
@@ -195,44 +201,62 @@ pub fn sequence(events: &[Message], channel: &str) -> Vec<String> {
         .collect()
 }
 
-/// Polls `GET /applications/{app}` until Asterisk knows `app`, as
-/// [`wait_until`] does, naming the last answer when it gives up.
-async fn wait_for_application(client: &Client, app: &str) {
+/// Retries `attempt` every 50 ms until it gives `Ok`, and returns that;
+/// fails the test after [`WAIT`], naming `what` and the last `Err`. An
+/// attempt that does not finish within [`ATTEMPT`] counts as failed, so one
+/// request stuck on a stale connection does not eat the whole wait.
+pub async fn poll<T, F, Fut>(what: &str, mut attempt: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Result<T, String>>,
+{
     let deadline = tokio::time::Instant::now() + WAIT;
     loop {
-        let attempt = tokio::time::timeout(ATTEMPT, client.applications().get(app).send()).await;
-        let last = match attempt {
-            Ok(Ok(_)) => return,
-            Ok(Err(error)) => error.to_string(),
+        let last = match tokio::time::timeout(ATTEMPT, attempt()).await {
+            Ok(Ok(value)) => return value,
+            Ok(Err(why)) => why,
             Err(_) => format!("no answer within {ATTEMPT:?}"),
         };
         assert!(
             tokio::time::Instant::now() < deadline,
-            "application {app} not registered within {WAIT:?}; last answer: {last}"
+            "{what}: not within {WAIT:?}; last: {last}"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
-/// Polls `check` until it holds; fails the test after [`WAIT`]. A check
-/// that does not finish within [`ATTEMPT`] counts as not holding, so one
-/// request stuck on a stale connection does not eat the whole wait.
+/// Polls `check` until it holds (see [`poll`]).
 pub async fn wait_until<F, Fut>(mut check: F)
 where
     F: FnMut() -> Fut,
     Fut: std::future::Future<Output = bool>,
 {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    while !tokio::time::timeout(ATTEMPT, check())
-        .await
-        .unwrap_or(false)
-    {
-        assert!(
-            tokio::time::Instant::now() < deadline,
-            "condition not met within {WAIT:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    poll("condition", || {
+        let holds = check();
+        async move {
+            if holds.await {
+                Ok(())
+            } else {
+                Err("not met".to_owned())
+            }
+        }
+    })
+    .await;
+}
+
+/// Polls `GET /applications/{app}` until Asterisk knows `app`, naming the
+/// last answer when it gives up.
+pub async fn wait_for_application(client: &Client, app: &str) {
+    poll(&format!("application {app} registered"), || async {
+        client
+            .applications()
+            .get(app)
+            .send()
+            .await
+            .map(drop)
+            .map_err(|error| error.to_string())
+    })
+    .await;
 }
 
 /// The channel an event is about, for the variants that carry one (a
@@ -306,8 +330,7 @@ impl Drop for Cleanup {
             else {
                 return;
             };
-            let (url, user, password) = settings();
-            let Ok(client) = Client::new(url.as_str(), user, password) else {
+            let Ok(client) = client_from_settings() else {
                 return;
             };
             runtime.block_on(async {

@@ -93,11 +93,12 @@ pub fn snake(wire: &str) -> String {
 pub fn type_name(wire: &str) -> String {
     let is_identifier = wire.starts_with(|c: char| c.is_ascii_uppercase())
         && wire.chars().all(|c| c.is_ascii_alphanumeric());
-    let mut name = if is_identifier {
-        finish(wire.to_owned(), "Value", "V")
+    let spelled = if is_identifier {
+        wire.to_owned()
     } else {
-        finish(spell_symbols(wire).to_upper_camel_case(), "Value", "V")
+        spell_symbols(wire).to_upper_camel_case()
     };
+    let mut name = finish(spelled, "Value", "V");
     if PRELUDE.contains(&name.as_str()) {
         name.push('_');
     }

@@ -302,7 +302,7 @@ async fn originate_into_the_dialplan_follows_the_whole_call() {
         .await
         .unwrap();
     let mut events = Events::from_stream(stream);
-    wait_until(|| async { client.applications().get(&app).send().await.is_ok() }).await;
+    wait_for_application(&client, &app).await;
     let id = unique("dp");
     let other = format!("{id}-2");
     cleanup.channel(&id);

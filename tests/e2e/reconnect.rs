@@ -55,7 +55,7 @@ async fn the_stream_reports_an_asterisk_restart_and_comes_back() {
         .await
         .unwrap();
     let mut events = Events::from_stream(stream);
-    wait_until(|| async { client.applications().get(&app).send().await.is_ok() }).await;
+    wait_for_application(&client, &app).await;
 
     let before = client
         .channels()
@@ -127,7 +127,7 @@ async fn the_stream_reports_an_asterisk_restart_and_comes_back() {
     );
 
     // The same `app=` registered the application again on the new server.
-    wait_until(|| async { client.applications().get(&app).send().await.is_ok() }).await;
+    wait_for_application(&client, &app).await;
     let gone = client.channels().get(&before.id).send().await;
     assert!(
         matches!(gone, Err(ari_generated::channels::GetError::NotFound(_))),
