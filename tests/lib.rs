@@ -259,6 +259,37 @@ pub async fn wait_for_application(client: &Client, app: &str) {
     .await;
 }
 
+/// The devices `app` watches, by `GET /applications/{app}`.
+pub async fn watched_devices(client: &Client, app: &str) -> Vec<String> {
+    let application = tokio::time::timeout(WAIT, client.applications().get(app).send())
+        .await
+        .expect("GET /applications/{app}: no answer")
+        .expect("GET /applications/{app}");
+    application
+        .device_names
+        .iter()
+        .map(|name| name.to_string())
+        .collect()
+}
+
+/// Closes `events`, whose only application `app` watches devices, the way
+/// that cannot deadlock Asterisk 22 ([`EventStream::close`]), checking each
+/// step: the devices are released while the connection is open, and the
+/// application is gone once it is closed.
+pub async fn close_releasing_device_states(client: &Client, events: Events, app: &str) {
+    assert!(!watched_devices(client, app).await.is_empty());
+    events.stream.release_device_states().await.unwrap();
+    assert_eq!(watched_devices(client, app).await, Vec::<String>::new());
+    events.stream.close().await.unwrap();
+    poll(&format!("application {app} gone"), || async {
+        match client.applications().get(app).send().await {
+            Err(ari_generated::applications::GetError::NotFound(_)) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+}
+
 /// The channel an event is about, for the variants that carry one (a
 /// `Dial`'s peer, a playback's or recording's target channel).
 pub fn channel_id(message: &Message) -> Option<&str> {

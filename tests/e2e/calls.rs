@@ -345,6 +345,7 @@ async fn originate_into_the_dialplan_follows_the_whole_call() {
         sequence(&seen, &other).first().map(String::as_str),
         Some("ChannelCreated")
     );
+    close_releasing_device_states(&client, events, &app).await;
 }
 
 #[tokio::test]
@@ -678,4 +679,5 @@ async fn device_states_change_and_notify() {
     assert!(all.iter().any(|d| d.name == device));
     client.device_states().delete(&device).send().await.unwrap();
     events.assert_quiet(Duration::from_millis(300)).await;
+    close_releasing_device_states(&client, events, &app).await;
 }

@@ -73,15 +73,6 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
     test.args(["test", "--workspace"])
         .env("ARI_XTASK", &xtask)
         .env("ARI_URL", format!("http://127.0.0.1:{port}"));
-    // Asterisk 22.10.1 deadlocks its application registry when many tests
-    // open and drop event WebSockets at once: `GET /applications` and every
-    // new event WebSocket then hang until it is restarted (reproduced within
-    // three runs of the `calls` and `rest` binaries at 4, 8 and 16 test
-    // threads; at 2 the whole suite passed 75 runs in a row under full CPU
-    // load). A machine with more cores must not change that.
-    if std::env::var_os("RUST_TEST_THREADS").is_none() {
-        test.env("RUST_TEST_THREADS", "2");
-    }
     if !args.cargo_test_args.is_empty() {
         test.arg("--").args(&args.cargo_test_args);
     }

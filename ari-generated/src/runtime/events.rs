@@ -13,6 +13,7 @@
 
 use super::client::{Client, Credentials, Request};
 use super::error::DecodeError;
+use super::release::{self, ReleaseError};
 use super::version::BindingsVersion;
 use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
 use std::pin::Pin;
@@ -343,6 +344,9 @@ struct ReaderGuard<T> {
     task: tokio::task::JoinHandle<()>,
     register: mpsc::UnboundedSender<mpsc::Sender<Batch<T>>>,
     capacity: usize,
+    /// For [`EventStream::release_device_states`].
+    client: Client,
+    apps: Vec<String>,
 }
 
 impl<T> Drop for ReaderGuard<T> {
@@ -366,6 +370,31 @@ pub struct EventStream<T> {
 impl<T> Unpin for EventStream<T> {}
 
 impl<T> EventStream<T> {
+    /// Closes the connection, ending every consumer of it, after releasing
+    /// the device-state subscriptions of its applications through REST
+    /// ([`release_device_states`](Self::release_device_states)).
+    ///
+    /// Dropping the last consumer closes at once. Prefer `close` when the
+    /// applications watch device states (`subscribe_all` watches all of
+    /// them): Asterisk 22 can deadlock its ARI when a connection closes
+    /// while a device state event is on its way to it. The connection is
+    /// closed even when releasing fails; the error says which application
+    /// kept its subscriptions.
+    pub async fn close(self) -> Result<(), ReleaseError> {
+        let released = self.release_device_states().await;
+        self.guard.task.abort();
+        released
+    }
+
+    /// Releases, through REST, every device-state subscription of the
+    /// connection's applications (`subscribe_all` makes one to every
+    /// device), so that they can close without risking Asterisk 22's
+    /// deadlock (see [`close`](Self::close)). The connection stays open;
+    /// the applications get no more `DeviceStateChanged` events.
+    pub async fn release_device_states(&self) -> Result<(), ReleaseError> {
+        release::release_device_states(&self.guard.client, &self.guard.apps).await
+    }
+
     /// Another consumer of the same connection. It receives every item from
     /// now on; the reader goes at the pace of the slowest consumer.
     pub fn subscribe(&self) -> EventStream<T> {
@@ -521,6 +550,7 @@ impl Client {
         options: EventOptions,
     ) -> Result<EventStream<T>, ConnectError> {
         let (url, display) = self.websocket_url(&request)?;
+        let apps = registered_apps(&request);
         let target = Target {
             client: self.clone(),
             url,
@@ -547,9 +577,24 @@ impl Client {
                 task,
                 register,
                 capacity,
+                client: self.clone(),
+                apps,
             }),
         })
     }
+}
+
+/// The applications an event request registers: its `app` list, which
+/// Asterisk splits at commas too.
+fn registered_apps(request: &Request) -> Vec<String> {
+    request
+        .query_pairs()
+        .iter()
+        .filter(|(name, _)| *name == "app")
+        .flat_map(|(_, value)| value.split(','))
+        .filter(|app| !app.is_empty())
+        .map(str::to_owned)
+        .collect()
 }
 
 impl Target {
@@ -938,6 +983,17 @@ mod tests {
             let delay = backoff.delay(3, unit);
             assert!(delay <= Duration::from_secs(4) && delay >= Duration::from_secs(3));
         }
+    }
+
+    #[test]
+    fn close_releases_the_apps_the_request_registers() {
+        let mut request = Request::new(reqwest::Method::GET, "/events", "/events".into());
+        request.query_list("app", &["a b".to_owned(), "c".to_owned()]);
+        request.query("subscribeAll", &true);
+        assert_eq!(registered_apps(&request), ["a b", "c"]);
+        let mut request = Request::new(reqwest::Method::GET, "/events", "/events".into());
+        request.query("app", "solo");
+        assert_eq!(registered_apps(&request), ["solo"]);
     }
 
     #[test]

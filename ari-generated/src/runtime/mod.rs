@@ -5,6 +5,7 @@ mod client;
 pub mod decode;
 mod error;
 mod events;
+mod release;
 mod timestamp;
 mod tls;
 mod version;
@@ -23,5 +24,6 @@ pub use error::{DecodeError, ErrorResponse, TransportError};
 pub use events::{
     Backoff, ConnectError, EventOptions, EventStream, EventStreamBuilder, FromFrame, StreamItem,
 };
+pub use release::ReleaseError;
 pub use timestamp::{Timestamp, TimestampError};
 pub use version::{BindingsVersion, VersionCheck, VersionError};
