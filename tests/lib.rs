@@ -281,6 +281,11 @@ pub async fn close_releasing_device_states(client: &Client, events: Events, app:
     events.stream.release_device_states().await.unwrap();
     assert_eq!(watched_devices(client, app).await, Vec::<String>::new());
     events.stream.close().await.unwrap();
+    wait_for_application_gone(client, app).await;
+}
+
+/// Polls `GET /applications/{app}` until Asterisk no longer knows `app`.
+pub async fn wait_for_application_gone(client: &Client, app: &str) {
     poll(&format!("application {app} gone"), || async {
         match client.applications().get(app).send().await {
             Err(ari_generated::applications::GetError::NotFound(_)) => Ok(()),

@@ -20,7 +20,7 @@ use std::pin::Pin;
 use std::sync::Arc;
 use std::task::{Context, Poll};
 use std::time::Duration;
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
 
@@ -246,8 +246,6 @@ impl EventOptions {
     }
 }
 
-/// Aborts the reader when the last handle on the connection goes away, even
-/// if no event arrives to notice it.
 /// The most frames the reader collects before handing them over.
 const BATCH: usize = 64;
 
@@ -340,19 +338,17 @@ fn batches_for(buffer: usize) -> usize {
     buffer.div_ceil(BATCH).max(1)
 }
 
+/// Shared by every handle on a connection. When the last one goes, `stop`
+/// is dropped with it: the reader, waiting on the other end even when no
+/// event arrives, releases the apps' device states and closes.
 struct ReaderGuard<T> {
     task: tokio::task::JoinHandle<()>,
     register: mpsc::UnboundedSender<mpsc::Sender<Batch<T>>>,
     capacity: usize,
+    _stop: oneshot::Sender<()>,
     /// For [`EventStream::release_device_states`].
     client: Client,
     apps: Vec<String>,
-}
-
-impl<T> Drop for ReaderGuard<T> {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
 }
 
 /// Typed messages from the event WebSocket, with connection changes in
@@ -372,14 +368,14 @@ impl<T> Unpin for EventStream<T> {}
 impl<T> EventStream<T> {
     /// Closes the connection, ending every consumer of it, after releasing
     /// the device-state subscriptions of its applications through REST
-    /// ([`release_device_states`](Self::release_device_states)).
+    /// ([`release_device_states`](Self::release_device_states)): Asterisk 22
+    /// can deadlock its ARI when a connection closes while a device state
+    /// event is on its way to it, and `subscribe_all` watches every device.
     ///
-    /// Dropping the last consumer closes at once. Prefer `close` when the
-    /// applications watch device states (`subscribe_all` watches all of
-    /// them): Asterisk 22 can deadlock its ARI when a connection closes
-    /// while a device state event is on its way to it. The connection is
-    /// closed even when releasing fails; the error says which application
-    /// kept its subscriptions.
+    /// Dropping the last handle does the same in the background (while the
+    /// tokio runtime still runs), and only logs a failure. `close` waits
+    /// for the release and returns its error, naming the application that
+    /// kept its subscriptions; the connection is closed either way.
     pub async fn close(self) -> Result<(), ReleaseError> {
         let released = self.release_device_states().await;
         self.guard.task.abort();
@@ -562,11 +558,14 @@ impl Client {
         let capacity = batches_for(options.buffer);
         let (sender, receiver) = mpsc::channel(capacity);
         let (register, registrations) = mpsc::unbounded_channel();
+        let (stop, stopped) = oneshot::channel();
         let reader = Reader {
             target,
             options,
             consumers: vec![sender],
             registrations,
+            stopped,
+            apps: apps.clone(),
         };
         let task = tokio::spawn(reader.run(socket));
         Ok(EventStream {
@@ -577,6 +576,7 @@ impl Client {
                 task,
                 register,
                 capacity,
+                _stop: stop,
                 client: self.clone(),
                 apps,
             }),
@@ -640,7 +640,15 @@ struct Reader<T> {
     options: EventOptions,
     consumers: Vec<mpsc::Sender<Batch<T>>>,
     registrations: mpsc::UnboundedReceiver<mpsc::Sender<Batch<T>>>,
+    /// Ready once every handle is gone (see [`ReaderGuard`]).
+    stopped: oneshot::Receiver<()>,
+    /// The applications the connection registers, released before it closes.
+    apps: Vec<String>,
 }
+
+/// How long the reader may spend releasing device states before it closes
+/// anyway.
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// What one frame means to the reader.
 enum Frame {
@@ -670,10 +678,7 @@ impl<T: FromFrame> Reader<T> {
     async fn run(mut self, mut socket: Socket) {
         loop {
             let reason = match self.read(&mut socket).await {
-                Ended::NoConsumers => {
-                    let _ = socket.close(None).await;
-                    return;
-                }
+                Ended::NoConsumers => return self.finish(socket).await,
                 Ended::Lost(reason) => reason,
             };
             let Some(backoff) = self.options.reconnect.clone() else {
@@ -701,8 +706,7 @@ impl<T: FromFrame> Reader<T> {
                     tracing::info!(target: "ari_generated::events", events = %self.target.display, attempts, "event WebSocket reconnected");
                     self.options.spawn_version_check(&self.target.client);
                     if !self.deliver(Delivery::Reconnected { attempts }).await {
-                        let _ = socket.close(None).await;
-                        return;
+                        return self.finish(socket).await;
                     }
                 }
                 Err(reason) => {
@@ -718,11 +722,30 @@ impl<T: FromFrame> Reader<T> {
         }
     }
 
+    /// Every consumer is gone: releases the apps' device states (see
+    /// [`EventStream::close`]), then closes.
+    async fn finish(&mut self, mut socket: Socket) {
+        let release = release::release_device_states(&self.target.client, &self.apps);
+        match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => {
+                tracing::warn!(target: "ari_generated::events", events = %self.target.display, %error, "closing without releasing device states");
+            }
+            Err(_) => {
+                tracing::warn!(target: "ari_generated::events", events = %self.target.display, "closing without releasing device states: no answer within {RELEASE_TIMEOUT:?}");
+            }
+        }
+        let _ = socket.close(None).await;
+    }
+
     async fn reconnect(&mut self, backoff: &Backoff) -> Result<(Socket, u32), String> {
         let mut attempt = 0u32;
         loop {
             attempt += 1;
-            tokio::time::sleep(backoff.delay(attempt, jitter_unit())).await;
+            tokio::select! {
+                () = tokio::time::sleep(backoff.delay(attempt, jitter_unit())) => {}
+                _ = &mut self.stopped => return Err("every consumer is gone".into()),
+            }
             self.accept_consumers();
             if self.consumers.is_empty() {
                 return Err("every consumer is gone".into());
@@ -753,6 +776,7 @@ impl<T: FromFrame> Reader<T> {
             // pong deadline is looked at.
             let frame = tokio::select! {
                 biased;
+                _ = &mut self.stopped => return Ended::NoConsumers,
                 frame = socket.next() => frame,
                 () = sleep_until(pong_deadline) => {
                     return Ended::Lost(format!(
@@ -1343,5 +1367,132 @@ mod tests {
             other => panic!("{other:?}"),
         }
         drop(hold);
+    }
+
+    /// A server for one application `lamp` that watches every device:
+    /// WebSocket upgrades and ARI's applications resource, answering
+    /// `DELETE …/subscription` with `delete_status`. It reports each request
+    /// (`GET /ari/applications/lamp`) and the WebSocket's end (`closed`) in
+    /// the order they happen.
+    async fn serve_app_watching_devices(
+        delete_status: u16,
+    ) -> (String, mpsc::UnboundedReceiver<String>) {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let (log, seen) = mpsc::unbounded_channel();
+        tokio::spawn(async move {
+            loop {
+                let Ok((mut tcp, _)) = listener.accept().await else {
+                    return;
+                };
+                let log = log.clone();
+                tokio::spawn(async move {
+                    let mut head = vec![0u8; 4096];
+                    let peeked = tcp.peek(&mut head).await.unwrap();
+                    let head = String::from_utf8_lossy(&head[..peeked]).to_lowercase();
+                    if head.contains("upgrade: websocket") {
+                        let mut socket = tokio_tungstenite::accept_async(tcp).await.unwrap();
+                        while let Some(Ok(_)) = socket.next().await {}
+                        let _ = log.send("closed".to_owned());
+                        return;
+                    }
+                    let mut request = vec![0u8; 4096];
+                    let read = tcp.read(&mut request).await.unwrap();
+                    let request = String::from_utf8_lossy(&request[..read]).into_owned();
+                    let line = request.lines().next().unwrap_or_default();
+                    let target = line.split(' ').take(2).collect::<Vec<_>>().join(" ");
+                    let (status, body) = if target.starts_with("GET ") {
+                        (
+                            200,
+                            r#"{"name":"lamp","device_names":["__AST_DEVICE_STATE_ALL_TOPIC"]}"#,
+                        )
+                    } else {
+                        (delete_status, r#"{"message":"no"}"#)
+                    };
+                    let _ = log.send(target);
+                    let answer = format!(
+                        "HTTP/1.1 {status} X\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                        body.len()
+                    );
+                    tcp.write_all(answer.as_bytes()).await.unwrap();
+                });
+            }
+        });
+        (format!("http://{address}"), seen)
+    }
+
+    async fn next_seen(seen: &mut mpsc::UnboundedReceiver<String>) -> String {
+        tokio::time::timeout(Duration::from_secs(5), seen.recv())
+            .await
+            .expect("nothing within 5 s")
+            .expect("server gone")
+    }
+
+    const RELEASE_ALL: &str =
+        "DELETE /ari/applications/lamp/subscription?eventSource=deviceState%3A";
+
+    #[tokio::test]
+    async fn dropping_the_last_handle_releases_device_states_before_closing() {
+        let (url, mut seen) = serve_app_watching_devices(200).await;
+        let client = Client::builder(url)
+            .event_options(test_options())
+            .build()
+            .unwrap();
+        let stream = client
+            .event_stream(["lamp"])
+            .subscribe_all(true)
+            .connect_as::<Word>()
+            .await
+            .unwrap();
+        let second = stream.subscribe();
+        drop(stream);
+        // Another handle still holds the connection.
+        assert!(
+            tokio::time::timeout(Duration::from_millis(200), seen.recv())
+                .await
+                .is_err()
+        );
+        drop(second);
+        assert_eq!(next_seen(&mut seen).await, "GET /ari/applications/lamp");
+        assert_eq!(next_seen(&mut seen).await, RELEASE_ALL);
+        assert_eq!(next_seen(&mut seen).await, "closed");
+    }
+
+    #[tokio::test]
+    async fn close_releases_then_closes_and_reports_a_refusal() {
+        let (url, mut seen) = serve_app_watching_devices(200).await;
+        let client = Client::builder(url)
+            .event_options(test_options())
+            .build()
+            .unwrap();
+        let stream = client
+            .event_stream(["lamp"])
+            .connect_as::<Word>()
+            .await
+            .unwrap();
+        stream.close().await.unwrap();
+        assert_eq!(next_seen(&mut seen).await, "GET /ari/applications/lamp");
+        assert_eq!(next_seen(&mut seen).await, RELEASE_ALL);
+        assert_eq!(next_seen(&mut seen).await, "closed");
+
+        let (url, mut seen) = serve_app_watching_devices(500).await;
+        let client = Client::builder(url)
+            .event_options(test_options())
+            .build()
+            .unwrap();
+        let stream = client
+            .event_stream(["lamp"])
+            .connect_as::<Word>()
+            .await
+            .unwrap();
+        match stream.close().await {
+            Err(ReleaseError::Refused { app, response }) => {
+                assert_eq!((app.as_str(), response.status), ("lamp", 500));
+            }
+            other => panic!("{other:?}"),
+        }
+        assert_eq!(next_seen(&mut seen).await, "GET /ari/applications/lamp");
+        assert_eq!(next_seen(&mut seen).await, RELEASE_ALL);
+        assert_eq!(next_seen(&mut seen).await, "closed");
     }
 }
