@@ -1421,19 +1421,12 @@ mod tests {
         (format!("http://{address}"), seen)
     }
 
-    async fn next_seen(seen: &mut mpsc::UnboundedReceiver<String>) -> String {
-        tokio::time::timeout(Duration::from_secs(5), seen.recv())
-            .await
-            .expect("nothing within 5 s")
-            .expect("server gone")
-    }
-
-    const RELEASE_ALL: &str =
-        "DELETE /ari/applications/lamp/subscription?eventSource=deviceState%3A";
-
-    #[tokio::test]
-    async fn dropping_the_last_handle_releases_device_states_before_closing() {
-        let (url, mut seen) = serve_app_watching_devices(200).await;
+    /// A stream for `lamp` (watching every device) against
+    /// [`serve_app_watching_devices`], and what that server sees.
+    async fn lamp_stream(
+        delete_status: u16,
+    ) -> (EventStream<Word>, mpsc::UnboundedReceiver<String>) {
+        let (url, seen) = serve_app_watching_devices(delete_status).await;
         let client = Client::builder(url)
             .event_options(test_options())
             .build()
@@ -1444,6 +1437,28 @@ mod tests {
             .connect_as::<Word>()
             .await
             .unwrap();
+        (stream, seen)
+    }
+
+    /// The server saw the release, then the WebSocket's end, in that order.
+    async fn assert_released_then_closed(seen: &mut mpsc::UnboundedReceiver<String>) {
+        let mut next = async || {
+            tokio::time::timeout(Duration::from_secs(5), seen.recv())
+                .await
+                .expect("nothing within 5 s")
+                .expect("server gone")
+        };
+        assert_eq!(next().await, "GET /ari/applications/lamp");
+        assert_eq!(
+            next().await,
+            "DELETE /ari/applications/lamp/subscription?eventSource=deviceState%3A"
+        );
+        assert_eq!(next().await, "closed");
+    }
+
+    #[tokio::test]
+    async fn dropping_the_last_handle_releases_device_states_before_closing() {
+        let (stream, mut seen) = lamp_stream(200).await;
         let second = stream.subscribe();
         drop(stream);
         // Another handle still holds the connection.
@@ -1453,46 +1468,22 @@ mod tests {
                 .is_err()
         );
         drop(second);
-        assert_eq!(next_seen(&mut seen).await, "GET /ari/applications/lamp");
-        assert_eq!(next_seen(&mut seen).await, RELEASE_ALL);
-        assert_eq!(next_seen(&mut seen).await, "closed");
+        assert_released_then_closed(&mut seen).await;
     }
 
     #[tokio::test]
     async fn close_releases_then_closes_and_reports_a_refusal() {
-        let (url, mut seen) = serve_app_watching_devices(200).await;
-        let client = Client::builder(url)
-            .event_options(test_options())
-            .build()
-            .unwrap();
-        let stream = client
-            .event_stream(["lamp"])
-            .connect_as::<Word>()
-            .await
-            .unwrap();
+        let (stream, mut seen) = lamp_stream(200).await;
         stream.close().await.unwrap();
-        assert_eq!(next_seen(&mut seen).await, "GET /ari/applications/lamp");
-        assert_eq!(next_seen(&mut seen).await, RELEASE_ALL);
-        assert_eq!(next_seen(&mut seen).await, "closed");
+        assert_released_then_closed(&mut seen).await;
 
-        let (url, mut seen) = serve_app_watching_devices(500).await;
-        let client = Client::builder(url)
-            .event_options(test_options())
-            .build()
-            .unwrap();
-        let stream = client
-            .event_stream(["lamp"])
-            .connect_as::<Word>()
-            .await
-            .unwrap();
+        let (stream, mut seen) = lamp_stream(500).await;
         match stream.close().await {
             Err(ReleaseError::Refused { app, response }) => {
                 assert_eq!((app.as_str(), response.status), ("lamp", 500));
             }
             other => panic!("{other:?}"),
         }
-        assert_eq!(next_seen(&mut seen).await, "GET /ari/applications/lamp");
-        assert_eq!(next_seen(&mut seen).await, RELEASE_ALL);
-        assert_eq!(next_seen(&mut seen).await, "closed");
+        assert_released_then_closed(&mut seen).await;
     }
 }
