@@ -7,10 +7,12 @@ use std::process::ExitCode;
 const SOURCE: &str = "ARI_API_DOCS";
 const USER: &str = "ARI_API_DOCS_USER";
 const PASSWORD: &str = "ARI_API_DOCS_PASSWORD";
+/// A PEM file of the CAs to trust for an `https://` source (feature `codegen-https`).
+const CA_CERT: &str = "ARI_API_DOCS_CA_CERT";
 
 fn main() -> ExitCode {
     println!("cargo::rustc-check-cfg=cfg(ari_api_docs)");
-    for variable in [SOURCE, USER, PASSWORD] {
+    for variable in [SOURCE, USER, PASSWORD, CA_CERT] {
         println!("cargo::rerun-if-env-changed={variable}");
     }
     println!("cargo::rerun-if-changed=build.rs");
@@ -58,11 +60,16 @@ fn generate(source: &str) -> Result<(), String> {
             }
         }
     }
-    let credentials = match (std::env::var(USER), std::env::var(PASSWORD)) {
-        (Ok(user), Ok(password)) => Some(ari_codegen::Credentials { user, password }),
-        _ => None,
+    let remote = ari_codegen::Remote {
+        credentials: match (std::env::var(USER), std::env::var(PASSWORD)) {
+            (Ok(user), Ok(password)) => Some(ari_codegen::Credentials { user, password }),
+            _ => None,
+        },
+        ca_cert: std::env::var_os(CA_CERT)
+            .filter(|path| !path.is_empty())
+            .map(PathBuf::from),
     };
-    let docs = ari_codegen::ApiDocs::load(source, credentials.as_ref())
+    let docs = ari_codegen::ApiDocs::load(source, &remote)
         .map_err(|e| format!("cannot load the api-docs in {SOURCE}: {e}"))?;
     let code = ari_codegen::generate_single_file(&docs)
         .map_err(|e| format!("cannot generate bindings from {SOURCE}: {e}"))?;

@@ -18,7 +18,7 @@ pub mod write;
 
 pub use emit::GeneratedFile;
 pub use error::{Error, Result};
-pub use load::{ApiDocs, Credentials};
+pub use load::{ApiDocs, Credentials, Remote};
 
 /// api-docs in, generated files out (paths relative to the `generated/` module).
 pub fn generate(docs: &ApiDocs) -> Result<Vec<GeneratedFile>> {

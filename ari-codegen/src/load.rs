@@ -32,11 +32,34 @@ pub struct Credentials {
     pub password: String,
 }
 
+/// How to reach a live Asterisk.
+#[derive(Debug, Clone, Default)]
+pub struct Remote {
+    pub credentials: Option<Credentials>,
+    /// A PEM file of the certificate authorities to trust for `https://`
+    /// instead of the platform's (an Asterisk with its own CA).
+    pub ca_cert: Option<PathBuf>,
+}
+
+impl Remote {
+    /// Basic credentials, nothing else.
+    pub fn with_credentials(user: impl Into<String>, password: impl Into<String>) -> Self {
+        Remote {
+            credentials: Some(Credentials {
+                user: user.into(),
+                password: password.into(),
+            }),
+            ca_cert: None,
+        }
+    }
+}
+
 impl ApiDocs {
-    /// A folder, or an `http://` URL of `resources.json` (or of the ARI base).
-    pub fn load(source: &str, credentials: Option<&Credentials>) -> Result<Self> {
+    /// A folder, or an `http://`/`https://` URL of `resources.json` (or of
+    /// the ARI base).
+    pub fn load(source: &str, remote: &Remote) -> Result<Self> {
         if source.starts_with("http://") || source.starts_with("https://") {
-            Self::from_url(source, credentials)
+            Self::from_url(source, remote)
         } else {
             Self::from_dir(Path::new(source))
         }
@@ -75,24 +98,25 @@ impl ApiDocs {
 
     /// Captures from a live Asterisk. `url` is either `…/ari/api-docs/resources.json`
     /// or the ARI base `http://host:port/ari`.
-    pub fn from_url(url: &str, credentials: Option<&Credentials>) -> Result<Self> {
+    pub fn from_url(url: &str, remote: &Remote) -> Result<Self> {
+        let http = Http::new(url, remote)?;
         let ari_base = url
             .trim_end_matches('/')
             .trim_end_matches("/resources.json")
             .trim_end_matches("/api-docs")
             .to_owned();
         let docs_base = format!("{ari_base}/api-docs");
-        let listing_text = http_get(&format!("{docs_base}/{LISTING_FILE}"), credentials)?;
+        let listing_text = http.get(&format!("{docs_base}/{LISTING_FILE}"))?;
         let names = listed_files(&listing_text)?;
         let resources = names
             .into_iter()
             .map(|name| {
-                let text = http_get(&format!("{docs_base}/{name}"), credentials)?;
+                let text = http.get(&format!("{docs_base}/{name}"))?;
                 Ok(SourceFile { name, text })
             })
             .collect::<Result<Vec<_>>>()?;
         let info_url = format!("{ari_base}/asterisk/info");
-        let info = http_get(&info_url, credentials)?;
+        let info = http.get(&info_url)?;
         let asterisk_version = serde_json::from_str::<serde_json::Value>(&info)
             .ok()
             .and_then(|v| v["system"]["version"].as_str().map(str::to_owned));
@@ -161,27 +185,103 @@ pub fn resource_file_name(listed_path: &str) -> Option<String> {
     plain.then_some(name)
 }
 
-fn http_get(url: &str, credentials: Option<&Credentials>) -> Result<String> {
-    let http_error = |message: String| Error::Http {
-        url: url.to_owned(),
-        message,
+/// One agent (connections reused) with the `Authorization` header to send.
+struct Http {
+    agent: ureq::Agent,
+    authorization: Option<String>,
+}
+
+impl Http {
+    fn new(url: &str, remote: &Remote) -> Result<Self> {
+        let authorization = remote.credentials.as_ref().map(|c| {
+            let token = base64::engine::general_purpose::STANDARD
+                .encode(format!("{}:{}", c.user, c.password));
+            format!("Basic {token}")
+        });
+        let agent = if url.starts_with("https://") {
+            tls_agent(url, remote.ca_cert.as_deref())?
+        } else {
+            ureq::Agent::new_with_defaults()
+        };
+        Ok(Http {
+            agent,
+            authorization,
+        })
+    }
+
+    fn get(&self, url: &str) -> Result<String> {
+        let http_error = |message: String| Error::Http {
+            url: url.to_owned(),
+            message,
+        };
+        let mut request = self.agent.get(url);
+        if let Some(authorization) = &self.authorization {
+            request = request.header("Authorization", authorization);
+        }
+        let mut response = request.call().map_err(|e| http_error(e.to_string()))?;
+        response
+            .body_mut()
+            .read_to_string()
+            .map_err(|e| http_error(e.to_string()))
+    }
+}
+
+/// An agent for `https://`: rustls with the aws-lc-rs provider, passed
+/// explicitly (no process-wide default is installed), verifying against
+/// `ca_cert` or, without one, the platform's trust store.
+#[cfg(feature = "https")]
+fn tls_agent(_url: &str, ca_cert: Option<&Path>) -> Result<ureq::Agent> {
+    use ureq::tls::{RootCerts, TlsConfig, TlsProvider};
+    let roots = match ca_cert {
+        Some(path) => RootCerts::new_with_certs(&read_certificates(path)?),
+        None => RootCerts::PlatformVerifier,
     };
-    if url.starts_with("https://") {
-        return Err(http_error(
-            "https is not supported for capturing api-docs; use the plain-http ARI address".into(),
-        ));
+    let tls = TlsConfig::builder()
+        .provider(TlsProvider::Rustls)
+        .unversioned_rustls_crypto_provider(std::sync::Arc::new(
+            rustls::crypto::aws_lc_rs::default_provider(),
+        ))
+        .root_certs(roots)
+        .build();
+    Ok(ureq::Agent::config_builder()
+        .tls_config(tls)
+        .build()
+        .new_agent())
+}
+
+#[cfg(not(feature = "https"))]
+fn tls_agent(url: &str, _ca_cert: Option<&Path>) -> Result<ureq::Agent> {
+    Err(Error::Http {
+        url: url.to_owned(),
+        message: "this build of ari-codegen has no https support (its `https` feature, \
+                  `codegen-https` for ari-generated's build-time generation); \
+                  use the plain-http ARI address"
+            .into(),
+    })
+}
+
+/// The certificates of a PEM file, or an error naming it.
+#[cfg(feature = "https")]
+fn read_certificates(path: &Path) -> Result<Vec<ureq::tls::Certificate<'static>>> {
+    let invalid = |message: String| {
+        Error::io(
+            path.display().to_string(),
+            std::io::Error::new(std::io::ErrorKind::InvalidData, message),
+        )
+    };
+    let pem = std::fs::read(path).map_err(|e| Error::io(path.display().to_string(), e))?;
+    let mut certificates = Vec::new();
+    for item in ureq::tls::parse_pem(&pem) {
+        match item {
+            Ok(ureq::tls::PemItem::Certificate(certificate)) => certificates.push(certificate),
+            Ok(_) => {}
+            Err(error) => return Err(invalid(format!("not a PEM certificate file: {error}"))),
+        }
     }
-    let mut request = ureq::get(url);
-    if let Some(c) = credentials {
-        let token =
-            base64::engine::general_purpose::STANDARD.encode(format!("{}:{}", c.user, c.password));
-        request = request.header("Authorization", &format!("Basic {token}"));
+    if certificates.is_empty() {
+        return Err(invalid("no certificate in this PEM file".into()));
     }
-    let mut response = request.call().map_err(|e| http_error(e.to_string()))?;
-    response
-        .body_mut()
-        .read_to_string()
-        .map_err(|e| http_error(e.to_string()))
+    Ok(certificates)
 }
 
 #[cfg(test)]

@@ -1,4 +1,4 @@
-use ari_codegen::{ApiDocs, Credentials, Summary, diff};
+use ari_codegen::{ApiDocs, Summary, diff};
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -25,10 +25,8 @@ enum Command {
         /// Folder to write the generated module into (replaced atomically).
         #[arg(long)]
         out: PathBuf,
-        #[arg(long, requires = "password")]
-        user: Option<String>,
-        #[arg(long, requires = "user")]
-        password: Option<String>,
+        #[command(flatten)]
+        remote: diff::cli::RemoteArgs,
         /// The Asterisk version to record when the api-docs do not say.
         #[arg(long)]
         asterisk_version: Option<String>,
@@ -52,8 +50,7 @@ fn main() -> ExitCode {
     let Command::Generate {
         api_docs,
         out,
-        user,
-        password,
+        remote,
         asterisk_version,
         crate_name,
         runtime,
@@ -61,11 +58,8 @@ fn main() -> ExitCode {
     else {
         return run_analysis(command);
     };
-    let credentials = user
-        .zip(password)
-        .map(|(user, password)| Credentials { user, password });
     let started = std::time::Instant::now();
-    let result = ApiDocs::load(&api_docs, credentials.as_ref()).and_then(|mut docs| {
+    let result = ApiDocs::load(&api_docs, &remote.remote()).and_then(|mut docs| {
         if docs.asterisk_version.is_none() {
             docs.asterisk_version = asterisk_version;
         }

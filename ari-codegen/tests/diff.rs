@@ -4,7 +4,7 @@
 use ari_codegen::diff::render::{self, Format, View};
 use ari_codegen::diff::{self, ApiDiff, Change, ChangeKind, Input, RustKind};
 use ari_codegen::load::SourceFile;
-use ari_codegen::{ApiDocs, generate};
+use ari_codegen::{ApiDocs, Remote, generate};
 use serde_json::{Value, json};
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -781,7 +781,7 @@ fn shared_dir(version: &str) -> PathBuf {
 }
 
 fn shared(version: &str) -> Input {
-    Input::load(shared_dir(version).to_str().unwrap(), None).unwrap()
+    Input::load(shared_dir(version).to_str().unwrap(), &Remote::default()).unwrap()
 }
 
 fn located(diff: &ApiDiff, kind: ChangeKind) -> BTreeSet<String> {

@@ -1,7 +1,7 @@
 //! `cargo xtask regenerate`: api-docs → committed bindings in `ari-generated`.
 
 use anyhow::Context as _;
-use ari_codegen::{ApiDocs, Credentials, GeneratedFile, Summary};
+use ari_codegen::{ApiDocs, GeneratedFile, Remote, Summary};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -18,6 +18,10 @@ pub struct RegenerateArgs {
     user: String,
     #[arg(long, default_value = "asterisk", requires = "url")]
     password: String,
+    /// For an `https://` URL: a PEM file of the certificate authorities to
+    /// trust instead of the platform's.
+    #[arg(long, requires = "url")]
+    ca_cert: Option<PathBuf>,
     /// Write nothing; fail when the committed bindings differ from what would be generated.
     #[arg(long, conflicts_with = "url")]
     check: bool,
@@ -38,11 +42,11 @@ pub fn run(args: RegenerateArgs) -> anyhow::Result<()> {
     let started = Instant::now();
     let docs = match (&args.url, &args.dir) {
         (Some(url), _) => {
-            let credentials = Credentials {
-                user: args.user.clone(),
-                password: args.password.clone(),
+            let remote = Remote {
+                ca_cert: args.ca_cert.clone(),
+                ..Remote::with_credentials(&args.user, &args.password)
             };
-            let docs = ApiDocs::from_url(url, Some(&credentials))?;
+            let docs = ApiDocs::from_url(url, &remote)?;
             let snapshot = snapshot_dir(&root);
             docs.save(&snapshot)?;
             println!(
@@ -94,6 +98,7 @@ pub fn run_check() -> anyhow::Result<()> {
         url: None,
         user: String::new(),
         password: String::new(),
+        ca_cert: None,
         check: true,
     })
 }

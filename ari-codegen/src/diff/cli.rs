@@ -4,8 +4,9 @@
 use super::render::{self, Format, View};
 use super::{ApiDiff, Input};
 use crate::error::Result;
-use crate::load::Credentials;
+use crate::load::{Credentials, Remote};
 use std::io::IsTerminal as _;
+use std::path::PathBuf;
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct DiffArgs {
@@ -24,11 +25,8 @@ pub struct DiffArgs {
     /// Exit with failure when any change breaks users of the generated crate.
     #[arg(long)]
     pub fail_on_breaking: bool,
-    /// For live URLs.
-    #[arg(long, requires = "password")]
-    pub user: Option<String>,
-    #[arg(long, requires = "user")]
-    pub password: Option<String>,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
 }
 
 #[derive(Debug, Clone, clap::Args)]
@@ -39,16 +37,35 @@ pub struct MatrixArgs {
     /// Leave out what every input has.
     #[arg(long)]
     pub only_differences: bool,
+    #[command(flatten)]
+    pub remote: RemoteArgs,
+}
+
+/// How to reach a live Asterisk, for every command that takes a URL.
+#[derive(Debug, Clone, Default, clap::Args)]
+pub struct RemoteArgs {
+    /// ARI user, for live URLs.
     #[arg(long, requires = "password")]
     pub user: Option<String>,
     #[arg(long, requires = "user")]
     pub password: Option<String>,
+    /// For `https://` URLs: a PEM file of the certificate authorities to
+    /// trust instead of the platform's.
+    #[arg(long)]
+    pub ca_cert: Option<PathBuf>,
 }
 
-fn credentials(user: &Option<String>, password: &Option<String>) -> Option<Credentials> {
-    user.clone()
-        .zip(password.clone())
-        .map(|(user, password)| Credentials { user, password })
+impl RemoteArgs {
+    pub fn remote(&self) -> Remote {
+        Remote {
+            credentials: self
+                .user
+                .clone()
+                .zip(self.password.clone())
+                .map(|(user, password)| Credentials { user, password }),
+            ca_cert: self.ca_cert.clone(),
+        }
+    }
 }
 
 /// Colour when stdout is a terminal and `NO_COLOR` is not set.
@@ -58,9 +75,9 @@ pub fn stdout_wants_colour() -> bool {
 
 /// Loads both sides, compares them and renders the result.
 pub fn run_diff(args: &DiffArgs, colour: bool) -> Result<(ApiDiff, String)> {
-    let credentials = credentials(&args.user, &args.password);
-    let old = Input::load(&args.old, credentials.as_ref())?;
-    let new = Input::load(&args.new, credentials.as_ref())?;
+    let remote = args.remote.remote();
+    let old = Input::load(&args.old, &remote)?;
+    let new = Input::load(&args.new, &remote)?;
     let diff = super::diff(&old, &new);
     let view = if args.bindings {
         View::Bindings
@@ -89,11 +106,11 @@ pub fn breaking_failure(args: &DiffArgs, diff: &ApiDiff) -> Option<String> {
 }
 
 pub fn run_matrix(args: &MatrixArgs) -> Result<String> {
-    let credentials = credentials(&args.user, &args.password);
+    let remote = args.remote.remote();
     let inputs = args
         .inputs
         .iter()
-        .map(|source| Input::load(source, credentials.as_ref()))
+        .map(|source| Input::load(source, &remote))
         .collect::<Result<Vec<_>>>()?;
     Ok(super::matrix::matrix(&inputs).to_markdown(args.only_differences))
 }

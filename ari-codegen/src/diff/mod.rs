@@ -64,7 +64,7 @@ pub mod render;
 
 use crate::error::Result;
 use crate::ir::{self, Api, ModelKind, ParamLocation, TypeRef};
-use crate::load::{ApiDocs, Credentials};
+use crate::load::{ApiDocs, Remote};
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -82,8 +82,8 @@ pub struct Input {
 
 impl Input {
     /// Loads a folder or a live URL and validates it as the generator does.
-    pub fn load(source: &str, credentials: Option<&Credentials>) -> Result<Self> {
-        let docs = ApiDocs::load(source, credentials)?;
+    pub fn load(source: &str, remote: &Remote) -> Result<Self> {
+        let docs = ApiDocs::load(source, remote)?;
         Self::from_docs(&docs)
     }
 
