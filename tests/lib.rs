@@ -28,6 +28,24 @@ pub fn settings() -> (String, String, String) {
     )
 }
 
+/// The harness's ARI over TLS: `ARI_TLS_URL`, by default `https://localhost`
+/// on the port after `ARI_URL`'s, and the PEM of the test CA that signed its
+/// certificate (`tests/asterisk/tls/ca.pem`).
+pub fn tls_settings() -> (String, Vec<u8>) {
+    let url = std::env::var("ARI_TLS_URL").unwrap_or_else(|_| {
+        let (url, _, _) = settings();
+        let port = url
+            .rsplit(':')
+            .next()
+            .and_then(|port| port.trim_end_matches('/').parse::<u16>().ok())
+            .unwrap_or(8088);
+        format!("https://localhost:{}", port.saturating_add(1))
+    });
+    let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asterisk/tls/ca.pem");
+    let pem = std::fs::read(&ca).unwrap_or_else(|e| panic!("{}: {e}", ca.display()));
+    (url, pem)
+}
+
 /// A client for [`settings`], not yet checked.
 pub fn client_from_settings() -> Result<Client, ari_generated::runtime::BuildError> {
     let (url, user, password) = settings();

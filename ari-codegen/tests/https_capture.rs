@@ -15,7 +15,7 @@ fn manifest_dir() -> &'static Path {
 }
 
 fn tls_fixture(name: &str) -> PathBuf {
-    manifest_dir().join("tests/fixtures/tls").join(name)
+    manifest_dir().join("../tests/asterisk/tls").join(name)
 }
 
 fn served_dir() -> PathBuf {

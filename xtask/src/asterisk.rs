@@ -21,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context, bail};
 use clap::{Args, Subcommand};
 
+pub use config::tls_port;
 use config::{ARI_PASSWORD, ARI_USER, BIND_ADDRESS, DEFAULT_PORT};
 
 #[derive(Args)]
@@ -172,11 +173,14 @@ fn already_running(root: &Path, pid: u32, port: u16) -> anyhow::Result<()> {
 }
 
 fn start(root: &Path, port: u16, timeout: Duration) -> anyhow::Result<()> {
-    if let Err(error) = TcpListener::bind((BIND_ADDRESS, port)) {
-        bail!(
-            "port {port} on {BIND_ADDRESS} is in use by another process ({error}); \
-             see `ss -ltnp 'sport = :{port}'`, or pick another with --port"
-        );
+    // The TLS listener takes the next port; Asterisk would only log its failure.
+    for (what, port) in [("port", port), ("TLS port", config::tls_port(port))] {
+        if let Err(error) = TcpListener::bind((BIND_ADDRESS, port)) {
+            bail!(
+                "{what} {port} on {BIND_ADDRESS} is in use by another process ({error}); \
+                 see `ss -ltnp 'sport = :{port}'`, or pick another with --port"
+            );
+        }
     }
     config::install(root, port)?;
     write_state(root, port)?;
@@ -540,6 +544,11 @@ fn log_tail_for_error(root: &Path) -> String {
 
 fn print_summary(root: &Path, port: u16) {
     eprintln!("ARI:         http://{BIND_ADDRESS}:{port}/ari");
+    eprintln!(
+        "ARI on TLS:  https://localhost:{}/ari (CA: {})",
+        config::tls_port(port),
+        config::tls_dir().join("ca.pem").display()
+    );
     eprintln!("Credentials: {ARI_USER} / {ARI_PASSWORD}");
     eprintln!("Root:        {}", root.display());
     eprintln!("Stop with `cargo xtask asterisk down`. For tests:");
@@ -552,9 +561,13 @@ fn print_env(port: u16) {
     }
 }
 
-fn env_lines(port: u16) -> [String; 3] {
+fn env_lines(port: u16) -> [String; 4] {
     [
         format!("export ARI_URL=http://{BIND_ADDRESS}:{port}"),
+        format!(
+            "export ARI_TLS_URL=https://localhost:{}",
+            config::tls_port(port)
+        ),
         format!("export ARI_USER={ARI_USER}"),
         format!("export ARI_PASSWORD={ARI_PASSWORD}"),
     ]
@@ -578,6 +591,7 @@ mod tests {
             env_lines(8088),
             [
                 "export ARI_URL=http://127.0.0.1:8088".to_owned(),
+                "export ARI_TLS_URL=https://localhost:8089".to_owned(),
                 "export ARI_USER=asterisk".to_owned(),
                 "export ARI_PASSWORD=asterisk".to_owned(),
             ]

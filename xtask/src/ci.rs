@@ -69,10 +69,15 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         "cargo xtask asterisk up",
         Command::new(&xtask).args(["asterisk", "up", "--port", &port]),
     )?;
+    let tls_port = port
+        .parse::<u16>()
+        .map(crate::asterisk::tls_port)
+        .with_context(|| format!("ARI_TEST_PORT `{port}` is not a port"))?;
     let mut test = cargo();
     test.args(["test", "--workspace"])
         .env("ARI_XTASK", &xtask)
-        .env("ARI_URL", format!("http://127.0.0.1:{port}"));
+        .env("ARI_URL", format!("http://127.0.0.1:{port}"))
+        .env("ARI_TLS_URL", format!("https://localhost:{tls_port}"));
     if !args.cargo_test_args.is_empty() {
         test.arg("--").args(&args.cargo_test_args);
     }

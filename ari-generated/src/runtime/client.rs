@@ -49,6 +49,9 @@ struct Inner {
     connect_timeout: Option<Duration>,
     user_agent: String,
     event_options: EventOptions,
+    /// For `wss://` when the builder was given root certificates; the
+    /// platform's verifier alone otherwise.
+    websocket_tls: Option<super::tls::TlsConfig>,
 }
 
 impl std::fmt::Debug for Client {
@@ -68,6 +71,10 @@ pub enum BuildError {
     InvalidBaseUrl(String),
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
+    /// What [`ClientBuilder::add_root_certificates_pem`] was given holds no
+    /// usable certificate.
+    #[error("cannot read the root certificates: {0}")]
+    RootCertificates(String),
 }
 
 /// Builds a [`Client`].
@@ -80,6 +87,8 @@ pub struct ClientBuilder {
     connect_timeout: Option<Duration>,
     user_agent: String,
     event_options: EventOptions,
+    /// PEM blocks given to [`ClientBuilder::add_root_certificates_pem`].
+    root_certificates_pem: Vec<u8>,
 }
 
 impl ClientBuilder {
@@ -93,7 +102,18 @@ impl ClientBuilder {
             connect_timeout: Some(Duration::from_secs(10)),
             user_agent: concat!("ari-generated/", env!("CARGO_PKG_VERSION")).to_owned(),
             event_options: EventOptions::default(),
+            root_certificates_pem: Vec::new(),
         }
+    }
+
+    /// Trusts the certificate authorities of a PEM bundle, besides the
+    /// platform's trust store, for `https://` requests and `wss://` events:
+    /// an Asterisk whose certificate comes from a private CA. May be called
+    /// more than once.
+    pub fn add_root_certificates_pem(mut self, pem: impl AsRef<[u8]>) -> Self {
+        self.root_certificates_pem.extend_from_slice(pem.as_ref());
+        self.root_certificates_pem.push(b'\n');
+        self
     }
 
     pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
@@ -154,6 +174,21 @@ impl ClientBuilder {
         if let Some(timeout) = self.connect_timeout {
             http = http.connect_timeout(timeout);
         }
+        let mut websocket_tls = None;
+        if !self.root_certificates_pem.is_empty() {
+            let roots = reqwest::Certificate::from_pem_bundle(&self.root_certificates_pem)
+                .map_err(|error| BuildError::RootCertificates(error.to_string()))?;
+            if roots.is_empty() {
+                return Err(BuildError::RootCertificates(
+                    "no certificate in the PEM given".into(),
+                ));
+            }
+            http = http.tls_certs_merge(roots);
+            websocket_tls = Some(
+                super::tls::TlsConfig::with_roots(&self.root_certificates_pem)
+                    .map_err(BuildError::RootCertificates)?,
+            );
+        }
         let authorization = match &credentials {
             Credentials::Basic { user, password } => {
                 use base64::Engine as _;
@@ -178,6 +213,7 @@ impl ClientBuilder {
                 connect_timeout: self.connect_timeout,
                 user_agent: self.user_agent,
                 event_options: self.event_options,
+                websocket_tls,
             }),
         })
     }
@@ -259,6 +295,10 @@ impl Client {
 
     pub(crate) fn connect_timeout(&self) -> Option<Duration> {
         self.inner.connect_timeout
+    }
+
+    pub(crate) fn websocket_tls(&self) -> Option<&super::tls::TlsConfig> {
+        self.inner.websocket_tls.as_ref()
     }
 
     pub(crate) fn user_agent(&self) -> &str {

@@ -616,7 +616,7 @@ impl Target {
         if let Ok(agent) = self.client.user_agent().parse() {
             request.headers_mut().insert("User-Agent", agent);
         }
-        let handshake = super::tls::connect(request);
+        let handshake = super::tls::connect(request, self.client.websocket_tls());
         let (socket, _) = match self.client.connect_timeout() {
             Some(limit) => tokio::time::timeout(limit, handshake)
                 .await

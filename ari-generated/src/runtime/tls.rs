@@ -21,7 +21,44 @@ pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<Transport>>;
 type Handshake = Result<(Socket, tungstenite::handshake::client::Response), tungstenite::Error>;
 
-pub(crate) async fn connect(request: Request) -> Handshake {
+/// The TLS side of `wss://` for a client given root certificates of its own.
+#[derive(Clone)]
+pub(crate) struct TlsConfig {
+    #[cfg(feature = "wss")]
+    config: std::sync::Arc<rustls::ClientConfig>,
+}
+
+impl TlsConfig {
+    /// The platform's verifier, trusting the CAs of `pem` too.
+    #[cfg(feature = "wss")]
+    pub(crate) fn with_roots(pem: &[u8]) -> Result<Self, String> {
+        use rustls::pki_types::{CertificateDer, pem::PemObject as _};
+        let roots = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|error| error.to_string())?;
+        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+        let verifier =
+            rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone())
+                .map_err(|error| error.to_string())?;
+        let config = rustls::ClientConfig::builder_with_provider(provider)
+            .with_safe_default_protocol_versions()
+            .map_err(|error| error.to_string())?
+            .dangerous()
+            .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+            .with_no_client_auth();
+        Ok(TlsConfig {
+            config: std::sync::Arc::new(config),
+        })
+    }
+
+    /// Without `wss` there is no TLS for events to configure.
+    #[cfg(not(feature = "wss"))]
+    pub(crate) fn with_roots(_pem: &[u8]) -> Result<Self, String> {
+        Ok(TlsConfig {})
+    }
+}
+
+pub(crate) async fn connect(request: Request, tls: Option<&TlsConfig>) -> Handshake {
     let uri = request.uri();
     let host = uri
         .host()
@@ -37,21 +74,31 @@ pub(crate) async fn connect(request: Request) -> Handshake {
     // Events are small and latency matters more than packet count.
     tcp.set_nodelay(true)?;
     let transport = tokio::io::BufReader::with_capacity(READ_CHUNK, tcp);
-    handshake(request, transport, secure).await
+    handshake(request, transport, secure, tls).await
 }
 
 #[cfg(feature = "wss")]
-async fn handshake(request: Request, transport: Transport, secure: bool) -> Handshake {
-    let connector = if secure {
-        Some(tokio_tungstenite::Connector::Rustls(client_config()?))
-    } else {
-        None
+async fn handshake(
+    request: Request,
+    transport: Transport,
+    secure: bool,
+    tls: Option<&TlsConfig>,
+) -> Handshake {
+    let connector = match (secure, tls) {
+        (false, _) => None,
+        (true, Some(tls)) => Some(tokio_tungstenite::Connector::Rustls(tls.config.clone())),
+        (true, None) => Some(tokio_tungstenite::Connector::Rustls(client_config()?)),
     };
     tokio_tungstenite::client_async_tls_with_config(request, transport, None, connector).await
 }
 
 #[cfg(not(feature = "wss"))]
-async fn handshake(request: Request, transport: Transport, secure: bool) -> Handshake {
+async fn handshake(
+    request: Request,
+    transport: Transport,
+    secure: bool,
+    _tls: Option<&TlsConfig>,
+) -> Handshake {
     if secure {
         return Err(tungstenite::Error::Url(
             tungstenite::error::UrlError::TlsFeatureNotEnabled,

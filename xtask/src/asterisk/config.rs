@@ -16,6 +16,20 @@ pub fn source_dir() -> PathBuf {
     crate::workspace_root().join("tests/asterisk/etc")
 }
 
+/// The test CA and its certificate for localhost (`tests/asterisk/tls/`).
+pub fn tls_dir() -> PathBuf {
+    crate::workspace_root().join("tests/asterisk/tls")
+}
+
+/// The files of [`tls_dir`] Asterisk serves TLS with, installed into
+/// `/etc/asterisk/keys/` as `http.conf` names them.
+const TLS_FILES: [&str; 2] = ["localhost.pem", "localhost.key"];
+
+/// The TLS port for an HTTP port: the next one.
+pub fn tls_port(port: u16) -> u16 {
+    port.saturating_add(1)
+}
+
 /// The file name and the content to install for every file in `source`.
 pub fn render_all(source: &Path, port: u16) -> anyhow::Result<Vec<(String, String)>> {
     let mut files = Vec::new();
@@ -55,11 +69,23 @@ pub fn install(root: &Path, port: u16) -> anyhow::Result<Vec<String>> {
         fs::write(&path, text).with_context(|| format!("writing {}", path.display()))?;
         changed.push(name);
     }
+    let keys = target.join("keys");
+    fs::create_dir_all(&keys).with_context(|| format!("creating {}", keys.display()))?;
+    for name in TLS_FILES {
+        let source = tls_dir().join(name);
+        let bytes = fs::read(&source).with_context(|| format!("reading {}", source.display()))?;
+        let path = keys.join(name);
+        if fs::read(&path).ok().as_deref() != Some(bytes.as_slice()) {
+            fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+            changed.push(format!("keys/{name}"));
+        }
+    }
     Ok(changed)
 }
 
-/// Replaces the value of every `bindport` setting, keeping the rest of the
-/// line (comments) intact.
+/// Replaces the value of every `bindport` setting with `port`, and of every
+/// `tlsbindaddr` with the TLS port beside it, keeping the rest of the line
+/// (comments) intact.
 pub fn render_http_conf(text: &str, port: u16) -> anyhow::Result<String> {
     let mut found = false;
     let mut out = String::with_capacity(text.len());
@@ -68,13 +94,21 @@ pub fn render_http_conf(text: &str, port: u16) -> anyhow::Result<String> {
             Some(body) => (body, "\n"),
             None => (line, ""),
         };
-        let is_bindport = body.split_once('=').is_some_and(|(key, _)| {
-            key.trim() == "bindport" && !body.trim_start().starts_with(';')
-        });
-        if is_bindport {
-            found = true;
+        let key = body
+            .split_once('=')
+            .filter(|_| !body.trim_start().starts_with(';'))
+            .map(|(key, _)| key.trim());
+        let value = match key {
+            Some("bindport") => {
+                found = true;
+                Some(port.to_string())
+            }
+            Some("tlsbindaddr") => Some(format!("{BIND_ADDRESS}:{}", tls_port(port))),
+            _ => None,
+        };
+        if let (Some(key), Some(value)) = (key, value) {
             let comment = body.find(';').map(|at| &body[at..]).unwrap_or_default();
-            let rendered = format!("bindport = {port} {comment}");
+            let rendered = format!("{key} = {value} {comment}");
             out.push_str(rendered.trim_end());
             out.push_str(newline);
         } else {
@@ -143,6 +177,16 @@ mod tests {
         assert_eq!(get("enabled"), Some("yes"));
         assert_eq!(get("bindaddr"), Some(BIND_ADDRESS));
         assert_eq!(get("bindport"), Some("9999"));
+        assert_eq!(get("tlsenable"), Some("yes"));
+        assert_eq!(get("tlsbindaddr"), Some("127.0.0.1:10000"));
+        for key in ["tlscertfile", "tlsprivatekey"] {
+            let file = get(key).and_then(|path| path.strip_prefix("/etc/asterisk/keys/"));
+            assert!(
+                file.is_some_and(|file| TLS_FILES.contains(&file) && tls_dir().join(file).is_file()),
+                "{key} = {:?}",
+                get(key)
+            );
+        }
     }
 
     #[test]
