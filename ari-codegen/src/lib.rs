@@ -3,7 +3,7 @@
 //!
 //! The pipeline is one module per stage: [`load`] (folder or HTTP) →
 //! [`spec`] (the dialect as written) → [`normalize`] (validated [`ir`]) →
-//! [`naming`] → [`emit`] (quote → syn → prettyplease) → [`write`] (atomic).
+//! [`naming`] → [`emit`] (quote → syn → prettyplease) → [`write`](mod@write) (atomic).
 //! [`generate`] is pure; writing is left to the caller.
 
 pub mod diff;
