@@ -266,11 +266,23 @@ fn a_standalone_crate_compiles() {
     std::fs::write(crate_dir.join("Cargo.toml"), manifest).unwrap();
     // A user of the crate reaches this crate's bindings (20.x, apiVersion
     // 8.0.0), not the 22.x ones `ari-generated` itself carries: the builder
-    // type is this crate's, and so is `API_VERSION`.
+    // type is this crate's, so are `API_VERSION` and the messages of
+    // `event_stream`.
     std::fs::create_dir_all(crate_dir.join("examples")).unwrap();
     std::fs::write(
         crate_dir.join("examples/use.rs"),
-        "fn main() {\n    let client = my_ari_bindings::Client::new(\"http://127.0.0.1:1\", \"u\", \"p\").unwrap();\n    let _request: my_ari_bindings::channels::ListRequest = client.channels().list();\n    assert_eq!(my_ari_bindings::API_VERSION, \"8.0.0\");\n}\n",
+        concat!(
+            "use my_ari_bindings::{models::Message, runtime::{ConnectError, EventStream}};\n",
+            "async fn events(client: &my_ari_bindings::Client) -> Result<EventStream<Message>, ConnectError> {\n",
+            "    client.event_stream([\"app\"]).subscribe_all(true).buffer(16).connect().await\n",
+            "}\n",
+            "fn main() {\n",
+            "    let client = my_ari_bindings::Client::new(\"http://127.0.0.1:1\", \"u\", \"p\").unwrap();\n",
+            "    let _request: my_ari_bindings::channels::ListRequest = client.channels().list();\n",
+            "    let _events = events(&client);\n",
+            "    assert_eq!(my_ari_bindings::API_VERSION, \"8.0.0\");\n",
+            "}\n",
+        ),
     )
     .unwrap();
     let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
