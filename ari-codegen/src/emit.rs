@@ -151,48 +151,12 @@ pub fn emit_crate(api: &Api, name: &str, runtime: &str) -> Result<Vec<GeneratedF
 
                 /// Events for the Stasis applications `apps`, decoded into these
                 /// bindings' messages and checked against their version.
-                pub fn event_stream<I, S>(&self, apps: I) -> EventStreamBuilder
+                pub fn event_stream<I, S>(&self, apps: I) -> EventStreamBuilder<crate::models::Message>
                 where
                     I: IntoIterator<Item = S>,
                     S: AsRef<str>,
                 {
-                    EventStreamBuilder(self.0.event_stream(apps).check_version(Some(BINDINGS)))
-                }
-            }
-
-            /// The runtime's event stream builder, connecting to these bindings' messages.
-            #[derive(Debug, Clone)]
-            #[must_use = "nothing is connected until `connect` is awaited"]
-            pub struct EventStreamBuilder(ari_generated::runtime::EventStreamBuilder);
-
-            impl EventStreamBuilder {
-                pub fn subscribe_all(self, subscribe_all: bool) -> Self {
-                    EventStreamBuilder(self.0.subscribe_all(subscribe_all))
-                }
-
-                pub fn reconnect(self, backoff: Option<Backoff>) -> Self {
-                    EventStreamBuilder(self.0.reconnect(backoff))
-                }
-
-                pub fn keepalive(self, ping_interval: Option<std::time::Duration>, pong_timeout: std::time::Duration) -> Self {
-                    EventStreamBuilder(self.0.keepalive(ping_interval, pong_timeout))
-                }
-
-                pub fn buffer(self, buffer: usize) -> Self {
-                    EventStreamBuilder(self.0.buffer(buffer))
-                }
-
-                pub fn check_version(self, bindings: Option<BindingsVersion>) -> Self {
-                    EventStreamBuilder(self.0.check_version(bindings))
-                }
-
-                /// Replaces every option, the version check included.
-                pub fn options(self, options: EventOptions) -> Self {
-                    EventStreamBuilder(self.0.options(options))
-                }
-
-                pub async fn connect(self) -> Result<EventStream<crate::models::Message>, ConnectError> {
-                    self.0.connect_as().await
+                    self.0.event_stream_as(apps).check_version(Some(BINDINGS))
                 }
             }
 

@@ -726,14 +726,12 @@ impl<T: FromFrame> Reader<T> {
     /// [`EventStream::close`]), then closes.
     async fn finish(&mut self, mut socket: Socket) {
         let release = release::release_device_states(&self.target.client, &self.apps);
-        match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => {
-                tracing::warn!(target: "ari_generated::events", events = %self.target.display, %error, "closing without releasing device states");
-            }
-            Err(_) => {
-                tracing::warn!(target: "ari_generated::events", events = %self.target.display, "closing without releasing device states: no answer within {RELEASE_TIMEOUT:?}");
-            }
+        let failure = match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
+            Ok(released) => released.err().map(|error| error.to_string()),
+            Err(_) => Some(format!("no answer within {RELEASE_TIMEOUT:?}")),
+        };
+        if let Some(error) = failure {
+            tracing::warn!(target: "ari_generated::events", events = %self.target.display, %error, "closing without releasing device states");
         }
         let _ = socket.close(None).await;
     }
@@ -888,20 +886,59 @@ async fn sleep_until(deadline: Option<Instant>) {
 }
 
 /// `client.event_stream(["app1", "app2"])`: the hand-written way to open the
-/// event WebSocket, with per-stream connection options.
-#[derive(Debug, Clone)]
+/// event WebSocket, with per-stream connection options. `T` is the message
+/// type `connect` decodes into: these bindings' by default, another set's
+/// through [`Client::event_stream_as`].
 #[must_use = "nothing is connected until `connect` is awaited"]
-pub struct EventStreamBuilder {
+pub struct EventStreamBuilder<T = crate::models::Message> {
     client: Client,
     apps: Vec<String>,
     subscribe_all: Option<bool>,
     options: EventOptions,
+    message: std::marker::PhantomData<fn() -> T>,
+}
+
+// By hand: derived, they would require `T: Clone` / `T: Debug`, which the
+// builder never holds a `T` to need.
+impl<T> Clone for EventStreamBuilder<T> {
+    fn clone(&self) -> Self {
+        EventStreamBuilder {
+            client: self.client.clone(),
+            apps: self.apps.clone(),
+            subscribe_all: self.subscribe_all,
+            options: self.options.clone(),
+            message: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<T> std::fmt::Debug for EventStreamBuilder<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventStreamBuilder")
+            .field("client", &self.client)
+            .field("apps", &self.apps)
+            .field("subscribe_all", &self.subscribe_all)
+            .field("options", &self.options)
+            .finish()
+    }
 }
 
 impl Client {
     /// Events for the Stasis applications `apps` (registered by connecting).
     pub fn event_stream<I, S>(&self, apps: I) -> EventStreamBuilder
     where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        self.event_stream_as(apps)
+    }
+
+    /// [`event_stream`](Self::event_stream) decoding into another message
+    /// type (e.g. the `Message` of bindings generated for another Asterisk
+    /// version).
+    pub fn event_stream_as<T, I, S>(&self, apps: I) -> EventStreamBuilder<T>
+    where
+        T: FromFrame,
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
@@ -913,11 +950,12 @@ impl Client {
                 .collect(),
             subscribe_all: None,
             options: self.event_options().clone(),
+            message: std::marker::PhantomData,
         }
     }
 }
 
-impl EventStreamBuilder {
+impl<T: FromFrame> EventStreamBuilder<T> {
     /// Subscribe the applications to every event source, not only their own
     /// channels and bridges.
     pub fn subscribe_all(mut self, subscribe_all: bool) -> Self {
@@ -961,14 +999,15 @@ impl EventStreamBuilder {
         request
     }
 
-    /// Connects, decoding into these bindings' [`crate::models::Message`].
-    pub async fn connect(self) -> Result<EventStream<crate::models::Message>, ConnectError> {
+    /// Connects, decoding into `T` (these bindings' [`crate::models::Message`]
+    /// unless the builder came from [`Client::event_stream_as`]).
+    pub async fn connect(self) -> Result<EventStream<T>, ConnectError> {
         self.connect_as().await
     }
 
     /// Connects, decoding into another message type (e.g. the `Message` of
     /// bindings generated for another Asterisk version).
-    pub async fn connect_as<T: FromFrame>(self) -> Result<EventStream<T>, ConnectError> {
+    pub async fn connect_as<U: FromFrame>(self) -> Result<EventStream<U>, ConnectError> {
         let request = self.request();
         self.client.connect_events_with(request, self.options).await
     }

@@ -11,7 +11,7 @@
 //! within a few tries. Released through REST first, the subscriptions are
 //! gone before the session is torn down, and nothing is left to join.
 
-use super::client::{Client, Method, Request, encode_path};
+use super::client::{Client, Method, Request, Response, encode_path};
 use super::error::{ErrorResponse, TransportError};
 
 /// A device-state subscription could not be released.
@@ -69,6 +69,10 @@ async fn release_for(client: &Client, app: &str) -> Result<(), ReleaseError> {
         app: app.to_owned(),
         source,
     };
+    let refused = |answer: Response| ReleaseError::Refused {
+        app: app.to_owned(),
+        response: answer.into_error(),
+    };
     let path = format!("/applications/{}", encode_path(app));
     let answer = client
         .execute(Request::new(
@@ -81,12 +85,7 @@ async fn release_for(client: &Client, app: &str) -> Result<(), ReleaseError> {
     match answer.status() {
         200..=299 => {}
         404 => return Ok(()),
-        _ => {
-            return Err(ReleaseError::Refused {
-                app: app.to_owned(),
-                response: answer.into_error(),
-            });
-        }
+        _ => return Err(refused(answer)),
     }
     let watched: WatchedDevices = answer.json().map_err(transport)?;
     if watched.device_names.is_empty() {
@@ -108,10 +107,7 @@ async fn release_for(client: &Client, app: &str) -> Result<(), ReleaseError> {
         // 404: the application has gone meanwhile; 409: the subscriptions
         // have (its session ended on its own).
         200..=299 | 404 | 409 => Ok(()),
-        _ => Err(ReleaseError::Refused {
-            app: app.to_owned(),
-            response: answer.into_error(),
-        }),
+        _ => Err(refused(answer)),
     }
 }
 
