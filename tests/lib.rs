@@ -29,9 +29,9 @@ pub fn settings() -> (String, String, String) {
 }
 
 /// The harness's ARI over TLS: `ARI_TLS_URL`, by default `https://localhost`
-/// on the port after `ARI_URL`'s, and the PEM of the test CA that signed its
-/// certificate (`tests/asterisk/tls/ca.pem`).
-pub fn tls_settings() -> (String, Vec<u8>) {
+/// on the port after `ARI_URL`'s, and the PEM file of the test CA that
+/// signed its certificate (`tests/asterisk/tls/ca.pem`).
+pub fn tls_settings() -> (String, std::path::PathBuf) {
     let url = std::env::var("ARI_TLS_URL").unwrap_or_else(|_| {
         let (url, _, _) = settings();
         let port = url
@@ -42,8 +42,7 @@ pub fn tls_settings() -> (String, Vec<u8>) {
         format!("https://localhost:{}", port.saturating_add(1))
     });
     let ca = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asterisk/tls/ca.pem");
-    let pem = std::fs::read(&ca).unwrap_or_else(|e| panic!("{}: {e}", ca.display()));
-    (url, pem)
+    (url, ca)
 }
 
 /// A client for [`settings`], not yet checked.
