@@ -266,9 +266,15 @@ fn since_note(since: &[String]) -> Option<String> {
 /// The Rust type of a value decoded from Asterisk (a model's property, a
 /// response): strings are small-string optimised, as most of an event's
 /// strings (ids, names, states, contexts) fit inline.
+///
+/// Every integer is `i64`, whatever the api-docs call it: Asterisk fills
+/// `int` properties from C `unsigned int` too (RTP SSRCs and counters pass
+/// 2³¹), and everything it writes goes through Jansson's `json_int_t`
+/// (`long long`), so `i64` holds any integer Asterisk can send.
 fn model_type(api: &Api, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote! { crate::runtime::CompactString },
+        TypeRef::Int | TypeRef::Long => quote! { i64 },
         TypeRef::List(inner) => {
             let inner = model_type(api, inner);
             quote! { Vec<#inner> }
@@ -277,7 +283,8 @@ fn model_type(api: &Api, ty: &TypeRef) -> TokenStream {
     }
 }
 
-/// The Rust type of a value a builder stores.
+/// The Rust type of a value a builder stores. An `int` parameter stays
+/// `i32`: Asterisk reads it into a C `int`, so a wider value would be cut.
 fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
     match ty {
         TypeRef::String => quote! { String },
@@ -706,12 +713,19 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
             /// [`Self::from_json`] through one decoder only, to hold the fast path against serde.
             #[doc(hidden)]
             pub fn from_json_via(text: &str, path: crate::runtime::decode::Path) -> Result<Self, crate::runtime::DecodeError> {
-                let kind = crate::runtime::wire::discriminator(text, #discriminator)
+                let kind = crate::runtime::wire::discriminator_via(text, #discriminator, path)
                     .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
                 use crate::runtime::decode::decode_via as via;
                 let decoded = match kind.as_ref() {
                     #( #decode_arms )*
-                    _ => return Ok(#name::Unknown(#unknown::decode(kind.into_owned(), text)?)),
+                    _ => {
+                        // The head scan read the text only up to the
+                        // discriminator; a message kept whole as unknown is
+                        // checked by the full scan, as serde would read it.
+                        let kind = crate::runtime::wire::discriminator_via(text, #discriminator, crate::runtime::decode::Path::SerdeOnly)
+                            .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
+                        return Ok(#name::Unknown(#unknown::decode(kind.into_owned(), text)?));
+                    }
                 };
                 decoded.map_err(|source| crate::runtime::DecodeError::new(Some(kind.into_owned()), text, source))
             }

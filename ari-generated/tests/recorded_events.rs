@@ -463,3 +463,39 @@ fn the_fast_path_gives_serdes_answer_or_none() {
     );
     eprintln!("{checked} texts checked, {fast} settled by the fast path");
 }
+
+/// Asterisk fills `int` properties from C `unsigned int` (RTP SSRCs and
+/// counters): an answer of `channels.rtpstatistics` from a phone whose SSRC
+/// is 2³¹ or more must decode, as must every integer Jansson can write.
+#[test]
+fn integers_hold_every_value_asterisk_writes() {
+    let body = serde_json::json!({
+        "channel_uniqueid": "1795371843.3",
+        "local_ssrc": 3_735_928_559u32,
+        "remote_ssrc": u32::MAX,
+        "rxcount": u32::MAX,
+        "rxoctetcount": 4_294_967_296u64,
+        "rxploss": -1,
+        "txcount": 7,
+        "txoctetcount": i64::MAX,
+        "txploss": i64::MIN,
+        "rxjitter": 0.5,
+        "txjitter": 0.25,
+    })
+    .to_string();
+    let stats: ari_generated::models::RTPstat =
+        serde_json::from_str(&body).unwrap_or_else(|e| panic!("{e}: {body}"));
+    assert_eq!(stats.local_ssrc, 3_735_928_559);
+    assert_eq!(stats.remote_ssrc, i64::from(u32::MAX));
+    assert_eq!(stats.txoctetcount, i64::MAX);
+    assert_eq!(stats.txploss, i64::MIN);
+    // The same through the event decoder, for an `int` of an event.
+    let dtmf = r#"{"type":"ChannelDtmfReceived","digit":"1","duration_ms":4294967295,"channel":{"id":"1","name":"PJSIP/a-1","state":"Up","protocol_id":"","caller":{"name":"","number":""},"connected":{"name":"","number":""},"accountcode":"","dialplan":{"context":"default","exten":"s","priority":4294967295,"app_name":"","app_data":""},"creationtime":"2026-11-22T10:00:00.123+0000","language":"en"},"application":"a","timestamp":"2026-11-22T10:00:00.123+0000"}"#;
+    match Message::from_json(dtmf) {
+        Ok(Message::ChannelDtmfReceived(event)) => {
+            assert_eq!(event.duration_ms, i64::from(u32::MAX));
+            assert_eq!(event.channel.dialplan.priority, i64::from(u32::MAX));
+        }
+        other => panic!("{other:?}"),
+    }
+}

@@ -4,6 +4,7 @@ mod asterisk;
 mod bench;
 mod ci;
 mod diff;
+mod fuzz;
 mod regenerate;
 
 use clap::{Parser, Subcommand};
@@ -23,6 +24,8 @@ enum Command {
     Bench(bench::BenchArgs),
     /// What changed in ARI between two api-docs sets (folders or live URLs), and what breaks.
     Diff(diff::DiffArgs),
+    /// Hold the event decoder's fast path against serde on mutated real messages.
+    Fuzz(fuzz::FuzzArgs),
     /// Which operations, models and events exist in which of several api-docs sets.
     Matrix(diff::MatrixArgs),
     /// Regenerate the committed bindings in `ari-generated` from api-docs.
@@ -37,6 +40,7 @@ fn main() -> std::process::ExitCode {
         Command::Asterisk(args) => asterisk::run(args),
         Command::Bench(args) => bench::run_bench(args),
         Command::Diff(args) => diff::run_diff(args),
+        Command::Fuzz(args) => fuzz::run(args),
         Command::Matrix(args) => diff::run_matrix(args),
         Command::Regenerate(args) => regenerate::run(args),
         Command::Test(args) => ci::run(args),

@@ -1171,8 +1171,19 @@ fn property_wire_type(api: &Api, prop: &ir::Property) -> String {
     }
 }
 
-/// The Rust type as the generated crate spells it (relative to the crate root).
+/// The Rust type of a decoded value (a property, a response) as the generated
+/// crate spells it (relative to the crate root): every integer is `i64`.
 fn rust_type(api: &Api, ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Int => "i64".to_owned(),
+        TypeRef::List(inner) => format!("Vec<{}>", rust_type(api, inner)),
+        other => sent_rust_type(api, other),
+    }
+}
+
+/// The Rust type of a value the client sends (a parameter's element): an
+/// `int` stays `i32`, as Asterisk reads it into a C `int`.
+fn sent_rust_type(api: &Api, ty: &TypeRef) -> String {
     match ty {
         TypeRef::String => "runtime::CompactString".to_owned(),
         TypeRef::Int => "i32".to_owned(),
@@ -1185,7 +1196,7 @@ fn rust_type(api: &Api, ty: &TypeRef) -> String {
         TypeRef::Void => "()".to_owned(),
         TypeRef::Model(id) => format!("models::{}", leaf_name(api, id)),
         TypeRef::Enum(name) => format!("models::{name}"),
-        TypeRef::List(inner) => format!("Vec<{}>", rust_type(api, inner)),
+        TypeRef::List(inner) => format!("Vec<{}>", sent_rust_type(api, inner)),
     }
 }
 
@@ -1194,8 +1205,10 @@ fn param_rust_type(api: &Api, param: &ir::Param) -> String {
     let element = match &param.ty {
         TypeRef::String => "impl AsRef<str>".to_owned(),
         TypeRef::Object => "impl Into<serde_json::Value>".to_owned(),
-        TypeRef::Enum(_) if !param.multiple => format!("impl Into<{}>", rust_type(api, &param.ty)),
-        other => rust_type(api, other),
+        TypeRef::Enum(_) if !param.multiple => {
+            format!("impl Into<{}>", sent_rust_type(api, &param.ty))
+        }
+        other => sent_rust_type(api, other),
     };
     if param.multiple {
         format!("&[{element}]")

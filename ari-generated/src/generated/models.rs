@@ -405,7 +405,7 @@ pub struct Channel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelCallerId {
     /// The integer representation of the Caller Presentation value.
-    pub caller_presentation: i32,
+    pub caller_presentation: i64,
     /// The text representation of the Caller Presentation value.
     pub caller_presentation_txt: crate::runtime::CompactString,
     /// The channel that changed Caller ID.
@@ -453,13 +453,13 @@ pub struct ChannelCreated {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ChannelDestroyed {
     /// Integer representation of the cause of the hangup
-    pub cause: i32,
+    pub cause: i64,
     /// Text representation of the cause of the hangup
     pub cause_txt: crate::runtime::CompactString,
     pub channel: super::models::Channel,
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tech_cause: Option<i32>,
+    pub tech_cause: Option<i64>,
     /// Name of the application receiving the event.
     pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
@@ -499,7 +499,7 @@ pub struct ChannelDtmfReceived {
     /// DTMF digit received (0-9, A-E, # or *)
     pub digit: crate::runtime::CompactString,
     /// Number of milliseconds DTMF was received
-    pub duration_ms: i32,
+    pub duration_ms: i64,
     /// Name of the application receiving the event.
     pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
@@ -531,7 +531,7 @@ pub struct ChannelEnteredBridge {
 pub struct ChannelHangupRequest {
     /// Integer representation of the cause of the hangup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<i32>,
+    pub cause: Option<i64>,
     /// The channel on which the hangup was requested.
     pub channel: super::models::Channel,
     /// Whether the hangup request was a soft hangup request.
@@ -539,7 +539,7 @@ pub struct ChannelHangupRequest {
     pub soft: Option<bool>,
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tech_cause: Option<i32>,
+    pub tech_cause: Option<i64>,
     /// Name of the application receiving the event.
     pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
@@ -603,7 +603,7 @@ pub struct ChannelTalkingFinished {
     /// The channel on which talking completed.
     pub channel: super::models::Channel,
     /// The length of time, in milliseconds, that talking was detected on the channel
-    pub duration: i32,
+    pub duration: i64,
     /// Name of the application receiving the event.
     pub application: crate::runtime::CompactString,
     /// Time at which this event was created.
@@ -734,13 +734,13 @@ pub struct ConfigInfo {
     pub default_language: crate::runtime::CompactString,
     /// Maximum number of simultaneous channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_channels: Option<i32>,
+    pub max_channels: Option<i64>,
     /// Maximum load avg on system.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_load: Option<f64>,
     /// Maximum number of open file handles (files, sockets).
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub max_open_files: Option<i32>,
+    pub max_open_files: Option<i64>,
     /// Asterisk system name.
     pub name: crate::runtime::CompactString,
     /// Effective user/group id for running Asterisk.
@@ -910,18 +910,18 @@ pub struct LiveRecording {
     pub cause: Option<crate::runtime::CompactString>,
     /// Duration in seconds of the recording
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub duration: Option<i32>,
+    pub duration: Option<i64>,
     /// Recording format (wav, gsm, etc.)
     pub format: crate::runtime::CompactString,
     /// Base name for the recording
     pub name: crate::runtime::CompactString,
     /// Duration of silence, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub silence_duration: Option<i32>,
+    pub silence_duration: Option<i64>,
     pub state: super::models::LiveRecordingState,
     /// Duration of talking, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub talking_duration: Option<i32>,
+    pub talking_duration: Option<i64>,
     /// URI for the channel or bridge being recorded
     pub target_uri: crate::runtime::CompactString,
 }
@@ -948,9 +948,9 @@ pub struct Mailbox {
     /// Name of the mailbox.
     pub name: crate::runtime::CompactString,
     /// Count of new messages in the mailbox.
-    pub new_messages: i32,
+    pub new_messages: i64,
     /// Count of old messages in the mailbox.
-    pub old_messages: i32,
+    pub old_messages: i64,
 }
 /// Error event sent when required params are missing.
 ///
@@ -977,7 +977,7 @@ pub struct Module {
     /// The support state of this module
     pub support_level: crate::runtime::CompactString,
     /// The number of times this module is being used
-    pub use_count: i32,
+    pub use_count: i64,
 }
 /// Detailed information about a remote peer that communicates with Asterisk.
 ///
@@ -1141,7 +1141,7 @@ pub struct RESTResponse {
     /// Opaque request id.  Will be whatever was specified on the original request.
     pub request_id: crate::runtime::CompactString,
     /// HTTP status code
-    pub status_code: i32,
+    pub status_code: i64,
     /// Opaque transaction id.  Will be whatever was specified on the original request.
     pub transaction_id: crate::runtime::CompactString,
     /// Original request resource URI
@@ -1180,7 +1180,7 @@ pub struct RTPstat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_normdevrxploss: Option<f64>,
     /// Our SSRC.
-    pub local_ssrc: i32,
+    pub local_ssrc: i64,
     /// Standard deviation jitter on local side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_stdevjitter: Option<f64>,
@@ -1215,7 +1215,7 @@ pub struct RTPstat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_normdevrxploss: Option<f64>,
     /// Their SSRC.
-    pub remote_ssrc: i32,
+    pub remote_ssrc: i64,
     /// Standard deviation jitter on remote side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub remote_stdevjitter: Option<f64>,
@@ -1226,26 +1226,26 @@ pub struct RTPstat {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rtt: Option<f64>,
     /// Number of packets received.
-    pub rxcount: i32,
+    pub rxcount: i64,
     /// Jitter on received packets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub rxjitter: Option<f64>,
     /// Number of octets received.
-    pub rxoctetcount: i32,
+    pub rxoctetcount: i64,
     /// Number of received packets lost.
-    pub rxploss: i32,
+    pub rxploss: i64,
     /// Standard deviation round trip time.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stdevrtt: Option<f64>,
     /// Number of packets transmitted.
-    pub txcount: i32,
+    pub txcount: i64,
     /// Jitter on transmitted packets.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub txjitter: Option<f64>,
     /// Number of octets transmitted.
-    pub txoctetcount: i32,
+    pub txoctetcount: i64,
     /// Number of transmitted packets lost.
-    pub txploss: i32,
+    pub txploss: i64,
 }
 /// Event showing failure of a recording operation.
 ///
@@ -2677,7 +2677,7 @@ impl Event {
         text: &str,
         path: crate::runtime::decode::Path,
     ) -> Result<Self, crate::runtime::DecodeError> {
-        let kind = crate::runtime::wire::discriminator(text, "type")
+        let kind = crate::runtime::wire::discriminator_via(text, "type", path)
             .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
         use crate::runtime::decode::decode_via as via;
         let decoded = match kind.as_ref() {
@@ -2731,7 +2731,19 @@ impl Event {
             "StasisStart" => via(text, path).map(Self::StasisStart),
             "TextMessageReceived" => via(text, path).map(Self::TextMessageReceived),
             _ => {
-                return Ok(Event::Unknown(UnknownEvent::decode(kind.into_owned(), text)?));
+                let kind = crate::runtime::wire::discriminator_via(
+                        text,
+                        "type",
+                        crate::runtime::decode::Path::SerdeOnly,
+                    )
+                    .map_err(|source| crate::runtime::DecodeError::new(
+                        None,
+                        text,
+                        source,
+                    ))?;
+                return Ok(
+                    Event::Unknown(UnknownEvent::decode(kind.into_owned(), text)?),
+                );
             }
         };
         decoded
@@ -2929,7 +2941,7 @@ impl Event {
     /// Integer representation of the cause of the hangup
     ///
     /// `None` on variants that do not carry `cause`.
-    pub fn cause(&self) -> Option<&i32> {
+    pub fn cause(&self) -> Option<&i64> {
         match self {
             Event::ChannelDestroyed(value) => Some(&value.cause),
             Event::ChannelHangupRequest(value) => value.cause.as_ref(),
@@ -3034,7 +3046,7 @@ impl Event {
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     ///
     /// `None` on variants that do not carry `tech_cause`.
-    pub fn tech_cause(&self) -> Option<&i32> {
+    pub fn tech_cause(&self) -> Option<&i64> {
         match self {
             Event::ChannelDestroyed(value) => value.tech_cause.as_ref(),
             Event::ChannelHangupRequest(value) => value.tech_cause.as_ref(),
@@ -3475,7 +3487,7 @@ impl Message {
         text: &str,
         path: crate::runtime::decode::Path,
     ) -> Result<Self, crate::runtime::DecodeError> {
-        let kind = crate::runtime::wire::discriminator(text, "type")
+        let kind = crate::runtime::wire::discriminator_via(text, "type", path)
             .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
         use crate::runtime::decode::decode_via as via;
         let decoded = match kind.as_ref() {
@@ -3530,6 +3542,16 @@ impl Message {
             "StasisStart" => via(text, path).map(Self::StasisStart),
             "TextMessageReceived" => via(text, path).map(Self::TextMessageReceived),
             _ => {
+                let kind = crate::runtime::wire::discriminator_via(
+                        text,
+                        "type",
+                        crate::runtime::decode::Path::SerdeOnly,
+                    )
+                    .map_err(|source| crate::runtime::DecodeError::new(
+                        None,
+                        text,
+                        source,
+                    ))?;
                 return Ok(
                     Message::Unknown(UnknownMessage::decode(kind.into_owned(), text)?),
                 );
@@ -3733,7 +3755,7 @@ impl Message {
     /// Integer representation of the cause of the hangup
     ///
     /// `None` on variants that do not carry `cause`.
-    pub fn cause(&self) -> Option<&i32> {
+    pub fn cause(&self) -> Option<&i64> {
         match self {
             Message::ChannelDestroyed(value) => Some(&value.cause),
             Message::ChannelHangupRequest(value) => value.cause.as_ref(),
@@ -3838,7 +3860,7 @@ impl Message {
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     ///
     /// `None` on variants that do not carry `tech_cause`.
-    pub fn tech_cause(&self) -> Option<&i32> {
+    pub fn tech_cause(&self) -> Option<&i64> {
         match self {
             Message::ChannelDestroyed(value) => value.tech_cause.as_ref(),
             Message::ChannelHangupRequest(value) => value.tech_cause.as_ref(),

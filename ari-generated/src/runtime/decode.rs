@@ -15,8 +15,9 @@
 //! whole text to `serde_json` and the derived `Deserialize`: that gives the
 //! value or the exact error serde would have given. So the typed result is
 //! always the one serde would produce; the fast path only has to be right
-//! when it succeeds, which `tests/fast_decode.rs` checks against serde on
-//! the recorded events and on rewritten, escaped and broken variants of them.
+//! when it succeeds. `ari-generated/tests/decoder_fuzz.rs` holds it against
+//! serde on mutated recorded events (escapes, numbers, depth, duplicates,
+//! order, broken text; `cargo xtask fuzz` runs any amount).
 
 use serde::de::DeserializeOwned;
 
@@ -25,8 +26,12 @@ use serde::de::DeserializeOwned;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Mismatch;
 
-/// Deepest nesting the reader follows, as `serde_json`'s recursion limit.
-const MAX_DEPTH: u32 = 128;
+/// Deepest nesting the reader follows. `serde_json` starts a document with a
+/// budget of 128 and fails when an object or array brings it to 0, so 127
+/// levels are the most it decodes; the reader counts levels of the whole
+/// text in the same way (a free-form member's value is handed to serde on
+/// its own, where it would be allowed deeper than in the whole document).
+const MAX_DEPTH: u32 = 127;
 
 /// A position in one JSON text.
 #[doc(hidden)]
@@ -284,7 +289,42 @@ impl<'a> Cursor<'a> {
             Ok(plain) => Ok(std::borrow::Cow::Borrowed(plain)),
             Err(Mismatch) => {
                 self.pos = start;
-                self.escaped_string().map(std::borrow::Cow::Owned)
+                let mut unescaped = String::new();
+                self.escaped_string(Some(&mut unescaped))?;
+                Ok(std::borrow::Cow::Owned(unescaped))
+            }
+        }
+    }
+
+    /// A string token with escapes, unescaped into `out` (or only checked,
+    /// without `out`) in one pass over plain runs. Anything serde might see
+    /// otherwise (a lone surrogate, an unknown escape, a raw control
+    /// character) is left to serde.
+    fn escaped_string(&mut self, mut out: Option<&mut String>) -> Result<(), Mismatch> {
+        self.expect(b'"')?;
+        let bytes = self.bytes();
+        let mut pos = self.pos;
+        loop {
+            let end = plain_run_end(bytes, pos);
+            if let Some(out) = out.as_deref_mut() {
+                // `pos` and `end` sit next to ASCII bytes (a quote, an escape's
+                // last byte, a stop byte) or at the end: char boundaries.
+                out.push_str(self.text.get(pos..end).ok_or(Mismatch)?);
+            }
+            match bytes.get(end) {
+                Some(b'"') => {
+                    self.pos = end + 1;
+                    return Ok(());
+                }
+                Some(b'\\') => {
+                    let (unescaped, next) = unescape(bytes, end)?;
+                    if let Some(out) = out.as_deref_mut() {
+                        out.push(unescaped);
+                    }
+                    pos = next;
+                }
+                // A raw control character, or the text ends inside the string.
+                _ => return Err(Mismatch),
             }
         }
     }
@@ -317,7 +357,7 @@ impl<'a> Cursor<'a> {
                 let start = self.pos;
                 if self.plain_string().is_err() {
                     self.pos = start;
-                    self.escaped_string::<serde::de::IgnoredAny>()?;
+                    self.escaped_string(None)?;
                 }
                 Ok(())
             }
@@ -328,29 +368,6 @@ impl<'a> Cursor<'a> {
             b'n' => self.literal(b"null"),
             _ => self.number_token().map(drop),
         }
-    }
-
-    /// A string token with escapes, read by serde: they are rare in ARI, and
-    /// serde's unescaping (and its checks) is the one to agree with.
-    fn escaped_string<T: DeserializeOwned>(&mut self) -> Result<T, Mismatch> {
-        let bytes = self.bytes();
-        let start = self.pos;
-        if bytes.get(start) != Some(&b'"') {
-            return Err(Mismatch);
-        }
-        let mut end = start + 1;
-        loop {
-            match bytes.get(end) {
-                None => return Err(Mismatch),
-                Some(b'"') => break,
-                Some(b'\\') => end += 2,
-                Some(_) => end += 1,
-            }
-        }
-        let token = self.text.get(start..=end).ok_or(Mismatch)?;
-        let value = serde_json::from_str(token).map_err(|_| Mismatch)?;
-        self.pos = end + 1;
-        Ok(value)
     }
 
     /// A number in JSON's grammar; returns its text and whether it is an
@@ -404,7 +421,8 @@ impl<'a> Cursor<'a> {
     fn integer(&mut self) -> Result<i64, Mismatch> {
         self.skip_whitespace();
         let (token, integer) = self.number_token()?;
-        if !integer {
+        // serde_json reads `-0` as the float -0.0, which no integer accepts.
+        if !integer || token == "-0" {
             return Err(Mismatch);
         }
         token.parse().map_err(|_| Mismatch)
@@ -504,6 +522,51 @@ impl<T: WireDecode> WireDecode for Vec<T> {
         })?;
         Ok(items)
     }
+}
+
+/// The escape starting at `bytes[at]` (a backslash): the character it
+/// stands for and the index after it. A `\u` escape of a UTF-16 surrogate
+/// must be the high half followed by an escaped low half, as serde requires
+/// of a string it keeps.
+fn unescape(bytes: &[u8], at: usize) -> Result<(char, usize), Mismatch> {
+    let unescaped = match bytes.get(at + 1).ok_or(Mismatch)? {
+        b'"' => '"',
+        b'\\' => '\\',
+        b'/' => '/',
+        b'b' => '\u{8}',
+        b'f' => '\u{c}',
+        b'n' => '\n',
+        b'r' => '\r',
+        b't' => '\t',
+        b'u' => {
+            let first = hex4(bytes, at + 2)?;
+            return match first {
+                0xD800..=0xDBFF => {
+                    if bytes.get(at + 6..at + 8) != Some(b"\\u") {
+                        return Err(Mismatch);
+                    }
+                    let second = hex4(bytes, at + 8)?;
+                    if !(0xDC00..=0xDFFF).contains(&second) {
+                        return Err(Mismatch);
+                    }
+                    let code = 0x10000 + ((first - 0xD800) << 10) + (second - 0xDC00);
+                    Ok((char::from_u32(code).ok_or(Mismatch)?, at + 12))
+                }
+                _ => Ok((char::from_u32(first).ok_or(Mismatch)?, at + 6)),
+            };
+        }
+        _ => return Err(Mismatch),
+    };
+    Ok((unescaped, at + 2))
+}
+
+/// Four hex digits at `bytes[at..]`.
+fn hex4(bytes: &[u8], at: usize) -> Result<u32, Mismatch> {
+    let digits = bytes.get(at..at + 4).ok_or(Mismatch)?;
+    digits.iter().try_fold(0, |code, &digit| {
+        let value = char::from(digit).to_digit(16).ok_or(Mismatch)?;
+        Ok(code * 16 + value)
+    })
 }
 
 /// The value of the first top-level member named `key`, when the members

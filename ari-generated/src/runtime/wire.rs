@@ -57,7 +57,22 @@ impl<'de> de::Deserialize<'de> for CowStr<'de> {
 /// member name or in the value, no such member, malformed input before it)
 /// goes to the full scan, which gives the same answer or the error.
 pub fn discriminator<'a>(text: &'a str, key: &str) -> Result<Cow<'a, str>, serde_json::Error> {
-    match super::decode::leading_string_member(text, key) {
+    discriminator_via(text, key, super::decode::Path::Auto)
+}
+
+/// [`discriminator`] through one reader: `SerdeOnly` is the full scan alone,
+/// the reference the fast head scan is held against.
+#[doc(hidden)]
+pub fn discriminator_via<'a>(
+    text: &'a str,
+    key: &str,
+    path: super::decode::Path,
+) -> Result<Cow<'a, str>, serde_json::Error> {
+    let head = match path {
+        super::decode::Path::SerdeOnly => None,
+        _ => super::decode::leading_string_member(text, key),
+    };
+    match head {
         Some(value) => Ok(Cow::Borrowed(value)),
         None => full_discriminator(text, key),
     }
