@@ -96,85 +96,20 @@ pub fn emit_crate(api: &Api, name: &str, runtime: &str) -> Result<Vec<GeneratedF
         path: "Cargo.toml".into(),
         contents: format!(
             "{}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\n\n\
-             [dependencies]\nari-generated = {runtime}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
+             [dependencies]\nari-runtime = {runtime}\nserde = {{ version = \"1\", features = [\"derive\"] }}\n\
              serde_json = {{ version = \"1\", features = [\"raw_value\"] }}\nthiserror = \"2\"\nbytes = \"1\"\n",
             header(api).replace("// ", "# ")
         ),
     });
-    // The generated code adds inherent methods to `crate::runtime::Client`,
-    // which must therefore be a type of this crate: a thin wrapper around the
-    // runtime's client, so that `client.channels()` means these bindings and
-    // not the ones `ari-generated` itself was built with.
     let lib = quote! {
-        //! ARI bindings generated from Asterisk's api-docs by ari-codegen; the
-        //! runtime (HTTP, auth, event stream) comes from `ari-generated`.
+        //! ARI bindings generated from Asterisk's api-docs by ari-codegen, over
+        //! the runtime crate `ari-runtime` (HTTP, auth, event stream).
 
         pub mod runtime {
-            //! The runtime of `ari-generated`, with a `Client` of this crate's own.
-            pub use ari_generated::runtime::*;
-
-            /// An ARI client for these bindings. Dereferences to the runtime's
-            /// client for everything that does not depend on the bindings.
-            #[derive(Debug, Clone)]
-            pub struct Client(ari_generated::runtime::Client);
-
-            /// What these bindings were generated from, for version checks.
-            pub const BINDINGS: BindingsVersion = BindingsVersion {
-                asterisk_version: crate::ASTERISK_VERSION,
-                api_version: crate::API_VERSION,
-            };
-
-            impl Client {
-                /// A client with basic authentication and default timeouts.
-                pub fn new(base_url: impl Into<String>, user: impl Into<String>, password: impl Into<String>) -> Result<Self, BuildError> {
-                    ari_generated::runtime::Client::new(base_url, user, password).map(Client)
-                }
-
-                /// The runtime's builder; `Client::from(builder.build()?)` makes a client of these bindings.
-                pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
-                    ari_generated::runtime::Client::builder(base_url)
-                }
-
-                pub async fn execute(&self, request: Request) -> Result<Response, TransportError> {
-                    self.0.execute(request).await
-                }
-
-                /// Compares the server with these bindings (not with the ones `ari-generated` carries).
-                pub async fn check_version(&self) -> Result<VersionCheck, VersionError> {
-                    self.0.check_version_against(BINDINGS).await
-                }
-
-                pub async fn connect_events<T: FromFrame>(&self, request: Request) -> Result<EventStream<T>, ConnectError> {
-                    let options = self.0.event_options().clone().check_version(Some(BINDINGS));
-                    self.0.connect_events_with(request, options).await
-                }
-
-                /// Events for the Stasis applications `apps`, decoded into these
-                /// bindings' messages and checked against their version.
-                pub fn event_stream<I, S>(&self, apps: I) -> EventStreamBuilder<crate::models::Message>
-                where
-                    I: IntoIterator<Item = S>,
-                    S: AsRef<str>,
-                {
-                    self.0.event_stream_as(apps).check_version(Some(BINDINGS))
-                }
-            }
-
-            impl From<ari_generated::runtime::Client> for Client {
-                fn from(client: ari_generated::runtime::Client) -> Self {
-                    Client(client)
-                }
-            }
-
-            impl std::ops::Deref for Client {
-                type Target = ari_generated::runtime::Client;
-                fn deref(&self) -> &Self::Target {
-                    &self.0
-                }
-            }
+            //! The runtime (`ari-runtime`), with this crate's [`Client`].
+            pub use crate::Client;
+            pub use ari_runtime::*;
         }
-
-        pub use runtime::Client;
 
         #[rustfmt::skip]
         mod generated;
@@ -273,7 +208,7 @@ fn since_note(since: &[String]) -> Option<String> {
 /// (`long long`), so `i64` holds any integer Asterisk can send.
 fn model_type(api: &Api, ty: &TypeRef) -> TokenStream {
     match ty {
-        TypeRef::String => quote! { crate::runtime::CompactString },
+        TypeRef::String => quote! { ::ari_runtime::CompactString },
         TypeRef::Int | TypeRef::Long => quote! { i64 },
         TypeRef::List(inner) => {
             let inner = model_type(api, inner);
@@ -292,7 +227,7 @@ fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
         TypeRef::Long => quote! { i64 },
         TypeRef::Double => quote! { f64 },
         TypeRef::Boolean => quote! { bool },
-        TypeRef::Date => quote! { crate::runtime::Timestamp },
+        TypeRef::Date => quote! { ::ari_runtime::Timestamp },
         TypeRef::Object => quote! { serde_json::Value },
         TypeRef::Binary => quote! { bytes::Bytes },
         TypeRef::Void => quote! { () },
@@ -326,18 +261,8 @@ fn emit_root(api: &Api, inline: Option<TokenStream>) -> TokenStream {
         let names = api.resources.values().map(|r| ident(&r.name));
         quote! { pub mod models; mod decoders; #( pub mod #names; )* }
     });
-    let accessors = api.resources.values().map(|r| {
-        let module = ident(&r.name);
-        let ty = ident(&r.type_name);
-        let text = format!("Operations on `/{}` ({}).", r.api_name, r.file);
-        let docs = doc(&paragraphs([Some(text.as_str()), r.description.as_deref()]));
-        quote! {
-            #docs
-            pub fn #module(&self) -> #module::#ty {
-                #module::#ty::new(self.clone())
-            }
-        }
-    });
+    let client = emit_client(api);
+    let bindings = emit_bindings(api);
     quote! {
         //! Bindings generated from Asterisk's api-docs.
         #![allow(clippy::all, unused_imports, unused_mut, rustdoc::all)]
@@ -351,8 +276,188 @@ fn emit_root(api: &Api, inline: Option<TokenStream>) -> TokenStream {
         /// SHA-256 of the api-docs files these bindings were generated from.
         pub const API_DOCS_DIGEST: &str = #digest;
 
-        impl crate::runtime::Client {
+        #client
+        #bindings
+    }
+}
+
+/// The client of these bindings: the runtime's client, with a method per
+/// resource. A type of the generated crate, so that its methods are these
+/// bindings' operations whichever other bindings share the runtime.
+fn emit_client(api: &Api) -> TokenStream {
+    let accessors = api.resources.values().map(|r| {
+        let module = ident(&r.name);
+        let ty = ident(&r.type_name);
+        let text = format!("Operations on `/{}` ({}).", r.api_name, r.file);
+        let docs = doc(&paragraphs([Some(text.as_str()), r.description.as_deref()]));
+        quote! {
+            #docs
+            pub fn #module(&self) -> #module::#ty {
+                #module::#ty::new(self.runtime.clone())
+            }
+        }
+    });
+    quote! {
+        /// An ARI client for these bindings: cheap to clone, usable from many
+        /// tasks at once. Dereferences to the runtime's client (`execute`,
+        /// `base_url`, `event_options`).
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            runtime: ::ari_runtime::Client,
+        }
+
+        impl Client {
+            /// A client with basic authentication and default timeouts.
+            pub fn new(
+                base_url: impl Into<String>,
+                user: impl Into<String>,
+                password: impl Into<String>,
+            ) -> Result<Self, ::ari_runtime::BuildError> {
+                ::ari_runtime::Client::new(base_url, user, password).map(Self::from)
+            }
+
+            /// Every setting: credentials, timeouts, trusted CAs, event options.
+            pub fn builder(base_url: impl Into<String>) -> ::ari_runtime::ClientBuilder<Self> {
+                ::ari_runtime::ClientBuilder::new(base_url).building()
+            }
+
+            /// The runtime's client, which every operation goes through.
+            pub fn runtime(&self) -> &::ari_runtime::Client {
+                &self.runtime
+            }
+
+            /// Events for the Stasis applications `apps` (registered by
+            /// connecting), decoded into these bindings' messages.
+            pub fn event_stream<I, S>(&self, apps: I) -> ::ari_runtime::EventStreamBuilder<Api>
+            where
+                I: IntoIterator<Item = S>,
+                S: AsRef<str>,
+            {
+                ::ari_runtime::EventStreamBuilder::new(self.runtime.clone(), apps)
+            }
+
+            /// Compares the server's Asterisk version and `apiVersion` with
+            /// the ones these bindings were generated from.
+            pub async fn check_version(&self) -> Result<::ari_runtime::VersionCheck, ::ari_runtime::VersionError> {
+                self.runtime.check_version::<Api>().await
+            }
+
             #( #accessors )*
+        }
+
+        impl From<::ari_runtime::Client> for Client {
+            fn from(runtime: ::ari_runtime::Client) -> Self {
+                Client { runtime }
+            }
+        }
+
+        impl ::std::ops::Deref for Client {
+            type Target = ::ari_runtime::Client;
+            fn deref(&self) -> &::ari_runtime::Client {
+                &self.runtime
+            }
+        }
+    }
+}
+
+/// `Api`, these bindings as the runtime sees them: versions, message type,
+/// and the requests the runtime makes on its own, with method and path from
+/// the api-docs (ARI's own where an operation is missing).
+fn emit_bindings(api: &Api) -> TokenStream {
+    let operation = |resource: &str, nickname: &str| {
+        api.resources
+            .values()
+            .filter(|r| r.api_name == resource)
+            .flat_map(|r| r.operations.iter())
+            .find(|op| op.api_name == nickname)
+    };
+    let message = operation("events", "eventWebsocket")
+        .and_then(|op| match &op.response {
+            TypeRef::Model(id) => Some(ident(&api.models[id].name)),
+            _ => None,
+        })
+        .map(|name| quote! { models::#name })
+        .unwrap_or_else(|| quote! { ::serde_json::Value });
+    let request = |resource: &str,
+                   nickname: &str,
+                   method: &str,
+                   template: &str,
+                   arg: TokenStream| {
+        let (method, template) = match operation(resource, nickname) {
+            Some(op) => (op.method.as_str().to_owned(), op.path.clone()),
+            None => (method.to_owned(), template.to_owned()),
+        };
+        let method = ident(&method);
+        let path = match (template.find('{'), template.find('}')) {
+            (Some(start), Some(end)) if start < end => {
+                let format = format!("{}{{}}{}", &template[..start], &template[end + 1..]);
+                quote! { format!(#format, ::ari_runtime::encode_path(#arg)) }
+            }
+            _ => quote! { #template.to_owned() },
+        };
+        quote! {
+            let mut request = ::ari_runtime::Request::new(::ari_runtime::Method::#method, #template, #path);
+        }
+    };
+    let events = request("events", "eventWebsocket", "GET", "/events", quote! { "" });
+    let application = request(
+        "applications",
+        "get",
+        "GET",
+        "/applications/{applicationName}",
+        quote! { app },
+    );
+    let unsubscribe = request(
+        "applications",
+        "unsubscribe",
+        "DELETE",
+        "/applications/{applicationName}/subscription",
+        quote! { app },
+    );
+    let info = request(
+        "asterisk",
+        "getInfo",
+        "GET",
+        "/asterisk/info",
+        quote! { "" },
+    );
+    quote! {
+        /// These bindings as the runtime sees them ([`::ari_runtime::Bindings`]).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+        pub struct Api;
+
+        impl ::ari_runtime::Bindings for Api {
+            const VERSION: ::ari_runtime::BindingsVersion = ::ari_runtime::BindingsVersion {
+                asterisk_version: ASTERISK_VERSION,
+                api_version: API_VERSION,
+            };
+            const API_DOCS_DIGEST: &'static str = API_DOCS_DIGEST;
+            type Message = #message;
+
+            fn event_websocket(apps: &[String], subscribe_all: Option<bool>) -> ::ari_runtime::Request {
+                #events
+                request.query_list("app", apps);
+                if let Some(all) = subscribe_all {
+                    request.query("subscribeAll", &all);
+                }
+                request
+            }
+
+            fn get_application(app: &str) -> ::ari_runtime::Request {
+                #application
+                request
+            }
+
+            fn unsubscribe(app: &str, event_sources: &[String]) -> ::ari_runtime::Request {
+                #unsubscribe
+                request.query_list("eventSource", event_sources);
+                request
+            }
+
+            fn asterisk_info() -> ::ari_runtime::Request {
+                #info
+                request
+            }
         }
     }
 }
@@ -445,7 +550,7 @@ fn emit_decoders(api: &Api) -> TokenStream {
         //! Fast-path decoders of the models, for events: each reads its JSON
         //! directly and leaves anything unusual to serde.
         use super::models;
-        use crate::runtime::decode::{Cursor, Mismatch, WireDecode, required};
+        use ::ari_runtime::decode::{Cursor, Mismatch, WireDecode, required};
         #( #structs )*
     }
 }
@@ -542,7 +647,7 @@ fn emit_enum(e: &ir::EnumType) -> TokenStream {
         }
 
         // Display, From<&str>, ParamValue, Serialize, Deserialize, WireDecode.
-        crate::runtime::open_enum_impls!(#name);
+        ::ari_runtime::open_enum_impls!(#name);
     }
 }
 
@@ -579,7 +684,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         Some(&format!(
             "Dispatched on `{discriminator}`, wherever it stands in the object. A `{discriminator}` \
              these bindings do not know arrives as [`{name}::Unknown`]; a known one whose body does \
-             not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text. \
+             not match its model is a [`::ari_runtime::DecodeError`] that keeps the raw text. \
              Known variants are boxed, so that a message moves as a pointer.",
             name = model.name
         )),
@@ -706,42 +811,42 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
             }
 
             /// Decodes one JSON text, such as a WebSocket frame.
-            pub fn from_json(text: &str) -> Result<Self, crate::runtime::DecodeError> {
-                Self::from_json_via(text, crate::runtime::decode::Path::Auto)
+            pub fn from_json(text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
+                Self::from_json_via(text, ::ari_runtime::decode::Path::Auto)
             }
 
             /// [`Self::from_json`] through one decoder only, to hold the fast path against serde.
             #[doc(hidden)]
-            pub fn from_json_via(text: &str, path: crate::runtime::decode::Path) -> Result<Self, crate::runtime::DecodeError> {
-                let kind = crate::runtime::wire::discriminator_via(text, #discriminator, path)
-                    .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
-                use crate::runtime::decode::decode_via as via;
+            pub fn from_json_via(text: &str, path: ::ari_runtime::decode::Path) -> Result<Self, ::ari_runtime::DecodeError> {
+                let kind = ::ari_runtime::wire::discriminator_via(text, #discriminator, path)
+                    .map_err(|source| ::ari_runtime::DecodeError::new(None, text, source))?;
+                use ::ari_runtime::decode::decode_via as via;
                 let decoded = match kind.as_ref() {
                     #( #decode_arms )*
                     _ => {
                         // The head scan read the text only up to the
                         // discriminator; a message kept whole as unknown is
                         // checked by the full scan, as serde would read it.
-                        let kind = crate::runtime::wire::discriminator_via(text, #discriminator, crate::runtime::decode::Path::SerdeOnly)
-                            .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
+                        let kind = ::ari_runtime::wire::discriminator_via(text, #discriminator, ::ari_runtime::decode::Path::SerdeOnly)
+                            .map_err(|source| ::ari_runtime::DecodeError::new(None, text, source))?;
                         return Ok(#name::Unknown(#unknown::decode(kind.into_owned(), text)?));
                     }
                 };
-                decoded.map_err(|source| crate::runtime::DecodeError::new(Some(kind.into_owned()), text, source))
+                decoded.map_err(|source| ::ari_runtime::DecodeError::new(Some(kind.into_owned()), text, source))
             }
 
             #( #accessors )*
         }
 
-        impl crate::runtime::FromFrame for #name {
-            fn from_frame(text: &str) -> Result<Self, crate::runtime::DecodeError> {
+        impl ::ari_runtime::FromFrame for #name {
+            fn from_frame(text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
                 Self::from_json(text)
             }
         }
 
         impl Serialize for #name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                use crate::runtime::wire::serialize_tagged as tagged;
+                use ::ari_runtime::wire::serialize_tagged as tagged;
                 let (key, kind) = (#discriminator, self.kind());
                 match self {
                     #( #serialize_arms )*
@@ -774,9 +879,9 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         }
 
         impl #unknown {
-            fn decode(kind: String, text: &str) -> Result<Self, crate::runtime::DecodeError> {
+            fn decode(kind: String, text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
                 let raw = serde_json::value::RawValue::from_string(text.to_owned())
-                    .map_err(|source| crate::runtime::DecodeError::new(Some(kind.clone()), text, source))?;
+                    .map_err(|source| ::ari_runtime::DecodeError::new(Some(kind.clone()), text, source))?;
                 // Common fields are a convenience: one of an unexpected shape
                 // must not turn a new event into an error.
                 let common: #unknown_common = serde_json::from_str(text).unwrap_or_default();
@@ -821,11 +926,11 @@ fn emit_resource(api: &Api, resource: &ir::Resource) -> TokenStream {
         #resource_doc
         #[derive(Debug, Clone)]
         pub struct #ty {
-            client: crate::runtime::Client,
+            client: ::ari_runtime::Client,
         }
 
         impl #ty {
-            pub(crate) fn new(client: crate::runtime::Client) -> Self {
+            pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
                 Self { client }
             }
 
@@ -982,7 +1087,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
     let method = ident(op.method.as_str());
     let fill = op.params.iter().map(fill_request);
     let request = quote! {
-        let mut request = crate::runtime::Request::new(crate::runtime::Method::#method, #template, #path_expr);
+        let mut request = ::ari_runtime::Request::new(::ari_runtime::Method::#method, #template, #path_expr);
         #( #fill )*
     };
 
@@ -994,9 +1099,9 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
         (
             quote! {
                 /// Opens the WebSocket and returns the stream of decoded messages.
-                pub async fn connect(self) -> Result<crate::runtime::EventStream<super::models::#message>, crate::runtime::ConnectError> {
+                pub async fn connect(self) -> Result<::ari_runtime::EventStream<super::models::#message>, ::ari_runtime::ConnectError> {
                     #request
-                    self.client.connect_events(request).await
+                    self.client.connect_events::<super::Api>(request).await
                 }
             },
             None,
@@ -1035,7 +1140,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
         #[derive(Debug, Clone)]
         #[must_use = "a request does nothing until it is sent"]
         pub struct #builder {
-            client: crate::runtime::Client,
+            client: ::ari_runtime::Client,
             #( #fields )*
         }
 
@@ -1065,7 +1170,7 @@ fn path_expression(op: &ir::Operation) -> TokenStream {
             .find(|p| p.location == ParamLocation::Path && p.api_name == name)
         {
             let field = ident(&p.name);
-            args.push(quote! { crate::runtime::encode_path(&crate::runtime::ParamValue::to_param(&self.#field)) });
+            args.push(quote! { ::ari_runtime::encode_path(&::ari_runtime::ParamValue::to_param(&self.#field)) });
         }
         format.push_str("{}");
         rest = &rest[start + end + 1..];
@@ -1117,7 +1222,7 @@ fn emit_error(op: &ir::Operation) -> TokenStream {
         quote! {
             #docs
             #[error(#message)]
-            #variant(crate::runtime::ErrorResponse),
+            #variant(::ari_runtime::ErrorResponse),
         }
     });
     let status_arms = op.errors.keys().map(|code| {
@@ -1134,10 +1239,10 @@ fn emit_error(op: &ir::Operation) -> TokenStream {
             #( #variants )*
             /// A status these api-docs do not document for this operation.
             #[error("unexpected status: {0}")]
-            UnexpectedStatus(crate::runtime::ErrorResponse),
+            UnexpectedStatus(::ari_runtime::ErrorResponse),
             /// The request did not complete, or its answer could not be decoded.
             #[error(transparent)]
-            Transport(crate::runtime::TransportError),
+            Transport(::ari_runtime::TransportError),
         }
 
         impl #error {

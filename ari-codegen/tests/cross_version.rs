@@ -233,7 +233,7 @@ fn ari_api_docs_without_the_feature_names_the_feature() {
 }
 
 /// `ari-codegen generate --crate-name` writes a crate that compiles on its
-/// own, with the runtime taken from `ari-generated`.
+/// own: its bindings over `ari-runtime`, nothing of `ari-generated`.
 #[test]
 fn a_standalone_crate_compiles() {
     let root = workspace_root();
@@ -251,7 +251,7 @@ fn a_standalone_crate_compiles() {
         .args(["--crate-name", "my-ari-bindings", "--runtime"])
         .arg(format!(
             "{{ path = \"{}\" }}",
-            root.join("ari-generated").display()
+            root.join("ari-runtime").display()
         ))
         .output()
         .unwrap();
@@ -259,6 +259,11 @@ fn a_standalone_crate_compiles() {
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
+    );
+    let generated_manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
+    assert!(
+        generated_manifest.contains("ari-runtime") && !generated_manifest.contains("ari-generated"),
+        "{generated_manifest}"
     );
     std::fs::copy(root.join("Cargo.lock"), crate_dir.join("Cargo.lock")).unwrap();
     let mut manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).unwrap();
@@ -279,6 +284,8 @@ fn a_standalone_crate_compiles() {
             "fn main() {\n",
             "    let client = my_ari_bindings::Client::new(\"http://127.0.0.1:1\", \"u\", \"p\").unwrap();\n",
             "    let _request: my_ari_bindings::channels::ListRequest = client.channels().list();\n",
+            "    let built: my_ari_bindings::Client = my_ari_bindings::Client::builder(\"http://127.0.0.1:1\").build().unwrap();\n",
+            "    let _check = built.check_version();\n",
             "    let _events = events(&client);\n",
             "    assert_eq!(my_ari_bindings::API_VERSION, \"8.0.0\");\n",
             "}\n",

@@ -969,7 +969,7 @@ fn error_variant_names_match_the_generated_code() {
         assert!(
             bridges
                 .contents
-                .contains(&format!("{variant}(crate::runtime::ErrorResponse)")),
+                .contains(&format!("{variant}(::ari_runtime::ErrorResponse)")),
             "{variant} is not a variant in the generated bridges.rs"
         );
     }

@@ -71,7 +71,7 @@ fn hostile_names_become_usable_rust() {
         "`*`/`#` variants"
     );
     assert!(models.contains("\"*\" => TerminateOn::Star"));
-    assert!(models.contains("pub type_: crate::runtime::CompactString"));
+    assert!(models.contains("pub type_: ::ari_runtime::CompactString"));
     assert!(models.contains("#[serde(rename = \"type\")]"));
     assert!(things.contains("pub fn move_("));
     // Models named like prelude items get the keywords' underscore, and a
@@ -105,7 +105,7 @@ fn hostile_names_become_usable_rust() {
     assert!(things.contains("request.body_field(\"variables\", value)"));
     assert!(things.contains("request.body(value)"));
     // Error codes given as strings, duplicate codes merged, braces escaped.
-    assert!(things.contains("Conflict(crate::runtime::ErrorResponse)"));
+    assert!(things.contains("Conflict(::ari_runtime::ErrorResponse)"));
     assert!(things.contains("`404`: Thing not found; Really not found"));
     assert!(things.contains("Bad {{braces}} in reason"));
     // A parameter named like a builder method is renamed, not lost.
@@ -138,9 +138,9 @@ fn events_inherit_base_properties_and_dispatch_on_type() {
         .next()
         .unwrap();
     for field in [
-        "pub application: crate::runtime::CompactString",
-        "pub timestamp: crate::runtime::Timestamp",
-        "pub asterisk_id: Option<crate::runtime::CompactString>",
+        "pub application: ::ari_runtime::CompactString",
+        "pub timestamp: ::ari_runtime::Timestamp",
+        "pub asterisk_id: Option<::ari_runtime::CompactString>",
         "pub thing: super::models::Thing",
     ] {
         assert!(

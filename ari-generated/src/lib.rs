@@ -1,7 +1,8 @@
 //! A typed client for the Asterisk REST Interface (ARI).
 //!
 //! Models, events and operations are generated from Asterisk's api-docs
-//! (see [`ASTERISK_VERSION`]); the [`runtime`] is written by hand.
+//! (see [`ASTERISK_VERSION`]); the [`runtime`] is the `ari-runtime` crate,
+//! written by hand and knowing no bindings.
 //!
 //! ```no_run
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
@@ -11,7 +12,13 @@
 //! # Ok(()) }
 //! ```
 
-pub mod runtime;
+pub mod runtime {
+    //! The runtime (`ari-runtime`): HTTP client, event stream, version
+    //! check. Its `Client` is this crate's: the one whose methods are these
+    //! bindings' operations.
+    pub use crate::Client;
+    pub use ari_runtime::*;
+}
 
 // Formatted by the generator (prettyplease), so that freshness never depends
 // on the local rustfmt.
@@ -24,7 +31,7 @@ mod generated;
 include!(concat!(env!("OUT_DIR"), "/ari_generated.rs"));
 
 pub use generated::*;
-pub use runtime::{Client, ClientBuilder};
+pub use runtime::ClientBuilder;
 
 // The README's examples compile as doctests, so they cannot drift from the API.
 #[cfg(doctest)]

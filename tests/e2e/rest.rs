@@ -2,7 +2,8 @@
 //! sounds, the version check, typed errors, path parameters that need
 //! encoding, and credentials that never leak.
 
-use ari_generated::runtime::{BindingsVersion, Credentials};
+use ari_generated::Api;
+use ari_generated::runtime::{Bindings, BindingsVersion, Credentials, EventStreamBuilder, Request};
 use ari_generated::{Client, bridges, channels, device_states, events, models};
 use ari_tests::*;
 use std::sync::{Arc, Mutex};
@@ -26,19 +27,14 @@ async fn asterisk_info_matches_the_version_check() {
 
     let check = client.check_version().await.unwrap();
     assert_eq!(check.server_asterisk_version, system.version);
-    assert_eq!(check.bindings, BindingsVersion::current());
+    assert_eq!(check.bindings, <ari_generated::Api as Bindings>::VERSION);
     // The harness runs the Asterisk the committed bindings come from.
     assert!(
         check.asterisk_version_matches() && check.api_version_matches(),
         "{check:?}"
     );
-    let older = client
-        .check_version_against(BindingsVersion {
-            asterisk_version: "20.0.0",
-            api_version: "9.0.0",
-        })
-        .await
-        .unwrap();
+    let older = client.runtime().check_version::<Pretend>().await.unwrap();
+    assert_eq!(older.bindings, Pretend::VERSION);
     assert!(!older.api_version_matches() && !older.is_compatible());
 }
 
@@ -432,6 +428,31 @@ async fn credentials_never_leak_and_requests_are_traced() {
     assert!(!format!("{credentials:?}").contains(&format!("password: \"{password}")));
 }
 
+/// The committed bindings, pretending to come from an old Asterisk.
+struct Pretend;
+
+impl Bindings for Pretend {
+    const VERSION: BindingsVersion = BindingsVersion {
+        asterisk_version: "13.99.0-pretend",
+        api_version: "1.0.0",
+    };
+    const API_DOCS_DIGEST: &'static str = "";
+    type Message = <Api as Bindings>::Message;
+
+    fn event_websocket(apps: &[String], subscribe_all: Option<bool>) -> Request {
+        Api::event_websocket(apps, subscribe_all)
+    }
+    fn get_application(app: &str) -> Request {
+        Api::get_application(app)
+    }
+    fn unsubscribe(app: &str, event_sources: &[String]) -> Request {
+        Api::unsubscribe(app, event_sources)
+    }
+    fn asterisk_info() -> Request {
+        Api::asterisk_info()
+    }
+}
+
 /// Connecting compares the server's versions with the bindings' in the
 /// background and warns through `tracing` when they differ.
 #[tokio::test]
@@ -439,13 +460,7 @@ async fn connecting_warns_when_the_server_differs_from_the_bindings() {
     let captured = captured_logs();
     let client = client_or_return!();
     let app = unique("version");
-    let pretend = BindingsVersion {
-        asterisk_version: "13.99.0-pretend",
-        api_version: "1.0.0",
-    };
-    let _stream = client
-        .event_stream([app.as_str()])
-        .check_version(Some(pretend))
+    let _stream = EventStreamBuilder::<Pretend>::new(client.runtime().clone(), [app.as_str()])
         .connect()
         .await
         .unwrap();

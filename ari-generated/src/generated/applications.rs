@@ -5,10 +5,10 @@
 /// Operations on `/applications`.
 #[derive(Debug, Clone)]
 pub struct Applications {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Applications {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List all applications.
@@ -95,13 +95,13 @@ impl Applications {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Application>, ListError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/applications",
             "/applications".to_owned(),
         );
@@ -118,10 +118,10 @@ impl ListRequest {
 pub enum ListError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -138,18 +138,18 @@ impl ListError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     application_name: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Application, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/applications/{applicationName}",
             format!(
-                "/applications/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.application_name))
+                "/applications/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.application_name))
             ),
         );
         let response = self.client.execute(request).await.map_err(GetError::Transport)?;
@@ -166,13 +166,13 @@ impl GetRequest {
 pub enum GetError {
     /// `404`: Application does not exist.
     #[error("Application does not exist. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -190,19 +190,19 @@ impl GetError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SubscribeRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     application_name: String,
     event_source: Vec<String>,
 }
 impl SubscribeRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Application, SubscribeError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/applications/{applicationName}/subscription",
             format!(
-                "/applications/{}/subscription", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.application_name))
+                "/applications/{}/subscription", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.application_name))
             ),
         );
         {
@@ -229,19 +229,19 @@ impl SubscribeRequest {
 pub enum SubscribeError {
     /// `400`: Missing parameter.
     #[error("Missing parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Application does not exist.
     #[error("Application does not exist. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `422`: Event source does not exist.
     #[error("Event source does not exist. ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SubscribeError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -261,19 +261,19 @@ impl SubscribeError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnsubscribeRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     application_name: String,
     event_source: Vec<String>,
 }
 impl UnsubscribeRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Application, UnsubscribeError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/applications/{applicationName}/subscription",
             format!(
-                "/applications/{}/subscription", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.application_name))
+                "/applications/{}/subscription", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.application_name))
             ),
         );
         {
@@ -301,22 +301,22 @@ impl UnsubscribeRequest {
 pub enum UnsubscribeError {
     /// `400`: Missing parameter; event source scheme not recognized.
     #[error("Missing parameter; event source scheme not recognized. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Application does not exist.
     #[error("Application does not exist. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Application not subscribed to event source.
     #[error("Application not subscribed to event source. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: Event source does not exist.
     #[error("Event source does not exist. ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UnsubscribeError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -337,7 +337,7 @@ impl UnsubscribeError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct FilterRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     application_name: String,
     filter: Option<serde_json::Value>,
 }
@@ -351,12 +351,12 @@ impl FilterRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Application, FilterError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/applications/{applicationName}/eventFilter",
             format!(
-                "/applications/{}/eventFilter", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.application_name))
+                "/applications/{}/eventFilter", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.application_name))
             ),
         );
         if let Some(value) = &self.filter {
@@ -381,16 +381,16 @@ impl FilterRequest {
 pub enum FilterError {
     /// `400`: Bad request.
     #[error("Bad request. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Application does not exist.
     #[error("Application does not exist. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl FilterError {
     /// The HTTP status Asterisk answered with, if it answered.

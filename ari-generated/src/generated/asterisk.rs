@@ -5,10 +5,10 @@
 /// Operations on `/asterisk`.
 #[derive(Debug, Clone)]
 pub struct Asterisk {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Asterisk {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// Retrieve a dynamic configuration object.
@@ -219,7 +219,7 @@ impl Asterisk {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetObjectRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     config_class: String,
     object_type: String,
     id: String,
@@ -227,15 +227,15 @@ pub struct GetObjectRequest {
 impl GetObjectRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::ConfigTuple>, GetObjectError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
             format!(
-                "/asterisk/config/dynamic/{}/{}/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.config_class)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
-                .object_type)), crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.id))
+                "/asterisk/config/dynamic/{}/{}/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.config_class)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
+                .object_type)), ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.id))
             ),
         );
         let response = self
@@ -256,13 +256,13 @@ impl GetObjectRequest {
 pub enum GetObjectError {
     /// `404`: {configClass|objectType|id} not found
     #[error("{{configClass|objectType|id}} not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetObjectError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -280,7 +280,7 @@ impl GetObjectError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateObjectRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     config_class: String,
     object_type: String,
     id: String,
@@ -298,15 +298,15 @@ impl UpdateObjectRequest {
     pub async fn send(
         self,
     ) -> Result<Vec<super::models::ConfigTuple>, UpdateObjectError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
             format!(
-                "/asterisk/config/dynamic/{}/{}/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.config_class)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
-                .object_type)), crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.id))
+                "/asterisk/config/dynamic/{}/{}/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.config_class)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
+                .object_type)), ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.id))
             ),
         );
         if let Some(value) = &self.fields {
@@ -332,19 +332,19 @@ impl UpdateObjectRequest {
 pub enum UpdateObjectError {
     /// `400`: Bad request body
     #[error("Bad request body ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `403`: Could not create or update object
     #[error("Could not create or update object ({0})")]
-    Forbidden(crate::runtime::ErrorResponse),
+    Forbidden(::ari_runtime::ErrorResponse),
     /// `404`: {configClass|objectType} not found
     #[error("{{configClass|objectType}} not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UpdateObjectError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -364,7 +364,7 @@ impl UpdateObjectError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteObjectRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     config_class: String,
     object_type: String,
     id: String,
@@ -372,15 +372,15 @@ pub struct DeleteObjectRequest {
 impl DeleteObjectRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), DeleteObjectError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/asterisk/config/dynamic/{configClass}/{objectType}/{id}",
             format!(
-                "/asterisk/config/dynamic/{}/{}/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.config_class)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
-                .object_type)), crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.id))
+                "/asterisk/config/dynamic/{}/{}/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.config_class)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
+                .object_type)), ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.id))
             ),
         );
         let response = self
@@ -402,16 +402,16 @@ impl DeleteObjectRequest {
 pub enum DeleteObjectError {
     /// `403`: Could not delete object
     #[error("Could not delete object ({0})")]
-    Forbidden(crate::runtime::ErrorResponse),
+    Forbidden(::ari_runtime::ErrorResponse),
     /// `404`: {configClass|objectType|id} not found
     #[error("{{configClass|objectType|id}} not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl DeleteObjectError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -430,7 +430,7 @@ impl DeleteObjectError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetInfoRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     only: Option<Vec<super::models::Only>>,
 }
 impl GetInfoRequest {
@@ -443,8 +443,8 @@ impl GetInfoRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::AsteriskInfo, GetInfoError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/asterisk/info",
             "/asterisk/info".to_owned(),
         );
@@ -468,10 +468,10 @@ impl GetInfoRequest {
 pub enum GetInfoError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetInfoError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -488,13 +488,13 @@ impl GetInfoError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PingRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl PingRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::AsteriskPing, PingError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/asterisk/ping",
             "/asterisk/ping".to_owned(),
         );
@@ -511,10 +511,10 @@ impl PingRequest {
 pub enum PingError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl PingError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -531,13 +531,13 @@ impl PingError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListModulesRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListModulesRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Module>, ListModulesError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/asterisk/modules",
             "/asterisk/modules".to_owned(),
         );
@@ -558,10 +558,10 @@ impl ListModulesRequest {
 pub enum ListModulesError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListModulesError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -578,18 +578,18 @@ impl ListModulesError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetModuleRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     module_name: String,
 }
 impl GetModuleRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Module, GetModuleError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.module_name))
+                "/asterisk/modules/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -611,16 +611,16 @@ impl GetModuleRequest {
 pub enum GetModuleError {
     /// `404`: Module could not be found in running modules.
     #[error("Module could not be found in running modules. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Module information could not be retrieved.
     #[error("Module information could not be retrieved. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetModuleError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -639,18 +639,18 @@ impl GetModuleError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct LoadModuleRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     module_name: String,
 }
 impl LoadModuleRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), LoadModuleError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.module_name))
+                "/asterisk/modules/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -671,13 +671,13 @@ impl LoadModuleRequest {
 pub enum LoadModuleError {
     /// `409`: Module could not be loaded.
     #[error("Module could not be loaded. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl LoadModuleError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -695,18 +695,18 @@ impl LoadModuleError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnloadModuleRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     module_name: String,
 }
 impl UnloadModuleRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), UnloadModuleError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.module_name))
+                "/asterisk/modules/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -728,16 +728,16 @@ impl UnloadModuleRequest {
 pub enum UnloadModuleError {
     /// `404`: Module not found in running modules.
     #[error("Module not found in running modules. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Module could not be unloaded.
     #[error("Module could not be unloaded. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UnloadModuleError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -756,18 +756,18 @@ impl UnloadModuleError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReloadModuleRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     module_name: String,
 }
 impl ReloadModuleRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), ReloadModuleError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/asterisk/modules/{moduleName}",
             format!(
-                "/asterisk/modules/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.module_name))
+                "/asterisk/modules/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.module_name))
             ),
         );
         let response = self
@@ -789,16 +789,16 @@ impl ReloadModuleRequest {
 pub enum ReloadModuleError {
     /// `404`: Module not found in running modules.
     #[error("Module not found in running modules. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Module could not be reloaded.
     #[error("Module could not be reloaded. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ReloadModuleError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -817,15 +817,15 @@ impl ReloadModuleError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListLogChannelsRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListLogChannelsRequest {
     /// Sends the request.
     pub async fn send(
         self,
     ) -> Result<Vec<super::models::LogChannel>, ListLogChannelsError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/asterisk/logging",
             "/asterisk/logging".to_owned(),
         );
@@ -846,10 +846,10 @@ impl ListLogChannelsRequest {
 pub enum ListLogChannelsError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListLogChannelsError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -866,19 +866,19 @@ impl ListLogChannelsError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddLogRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     log_channel_name: String,
     configuration: String,
 }
 impl AddLogRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), AddLogError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/asterisk/logging/{logChannelName}",
             format!(
-                "/asterisk/logging/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.log_channel_name))
+                "/asterisk/logging/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.log_channel_name))
             ),
         );
         {
@@ -904,16 +904,16 @@ impl AddLogRequest {
 pub enum AddLogError {
     /// `400`: Bad request body
     #[error("Bad request body ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `409`: Log channel could not be created.
     #[error("Log channel could not be created. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl AddLogError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -932,18 +932,18 @@ impl AddLogError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteLogRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     log_channel_name: String,
 }
 impl DeleteLogRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), DeleteLogError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/asterisk/logging/{logChannelName}",
             format!(
-                "/asterisk/logging/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.log_channel_name))
+                "/asterisk/logging/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.log_channel_name))
             ),
         );
         let response = self
@@ -964,13 +964,13 @@ impl DeleteLogRequest {
 pub enum DeleteLogError {
     /// `404`: Log channel does not exist.
     #[error("Log channel does not exist. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl DeleteLogError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -988,18 +988,18 @@ impl DeleteLogError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RotateLogRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     log_channel_name: String,
 }
 impl RotateLogRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), RotateLogError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/asterisk/logging/{logChannelName}/rotate",
             format!(
-                "/asterisk/logging/{}/rotate", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.log_channel_name))
+                "/asterisk/logging/{}/rotate", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.log_channel_name))
             ),
         );
         let response = self
@@ -1020,13 +1020,13 @@ impl RotateLogRequest {
 pub enum RotateLogError {
     /// `404`: Log channel does not exist.
     #[error("Log channel does not exist. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RotateLogError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1044,14 +1044,14 @@ impl RotateLogError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetGlobalVarRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     variable: String,
 }
 impl GetGlobalVarRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Variable, GetGlobalVarError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/asterisk/variable",
             "/asterisk/variable".to_owned(),
         );
@@ -1077,13 +1077,13 @@ impl GetGlobalVarRequest {
 pub enum GetGlobalVarError {
     /// `400`: Missing variable parameter.
     #[error("Missing variable parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetGlobalVarError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1101,7 +1101,7 @@ impl GetGlobalVarError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetGlobalVarRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     variable: String,
     value: Option<String>,
 }
@@ -1115,8 +1115,8 @@ impl SetGlobalVarRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), SetGlobalVarError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/asterisk/variable",
             "/asterisk/variable".to_owned(),
         );
@@ -1145,13 +1145,13 @@ impl SetGlobalVarRequest {
 pub enum SetGlobalVarError {
     /// `400`: Missing variable parameter.
     #[error("Missing variable parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SetGlobalVarError {
     /// The HTTP status Asterisk answered with, if it answered.

@@ -7,10 +7,10 @@
 /// Requires the Asterisk modules res_stasis_recording, res_stasis_playback.
 #[derive(Debug, Clone)]
 pub struct Bridges {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Bridges {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List all active bridges in Asterisk.
@@ -325,13 +325,13 @@ impl Bridges {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Bridge>, ListError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/bridges",
             "/bridges".to_owned(),
         );
@@ -348,10 +348,10 @@ impl ListRequest {
 pub enum ListError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -368,7 +368,7 @@ impl ListError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     type_: Option<String>,
     bridge_id: Option<String>,
     name: Option<String>,
@@ -405,8 +405,8 @@ impl CreateRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Bridge, CreateError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges",
             "/bridges".to_owned(),
         );
@@ -440,13 +440,13 @@ impl CreateRequest {
 pub enum CreateError {
     /// `409`: Bridge with the same bridgeId already exists
     #[error("Bridge with the same bridgeId already exists ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl CreateError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -464,7 +464,7 @@ impl CreateError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateWithIdRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     type_: Option<String>,
     bridge_id: String,
     name: Option<String>,
@@ -494,12 +494,12 @@ impl CreateWithIdRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Bridge, CreateWithIdError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}",
             format!(
-                "/bridges/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         if let Some(value) = &self.type_ {
@@ -529,13 +529,13 @@ impl CreateWithIdRequest {
 pub enum CreateWithIdError {
     /// `409`: Bridge with the same bridgeId already exists
     #[error("Bridge with the same bridgeId already exists ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl CreateWithIdError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -553,18 +553,18 @@ impl CreateWithIdError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Bridge, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/bridges/{bridgeId}",
             format!(
-                "/bridges/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         let response = self.client.execute(request).await.map_err(GetError::Transport)?;
@@ -581,13 +581,13 @@ impl GetRequest {
 pub enum GetError {
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -605,18 +605,18 @@ impl GetError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DestroyRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
 }
 impl DestroyRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), DestroyError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/bridges/{bridgeId}",
             format!(
-                "/bridges/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         let response = self
@@ -637,13 +637,13 @@ impl DestroyRequest {
 pub enum DestroyError {
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl DestroyError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -661,19 +661,19 @@ impl DestroyError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBridgeVarRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     variable: String,
 }
 impl GetBridgeVarRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Variable, GetBridgeVarError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/bridges/{bridgeId}/variable",
             format!(
-                "/bridges/{}/variable", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/variable", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -700,19 +700,19 @@ impl GetBridgeVarRequest {
 pub enum GetBridgeVarError {
     /// `400`: Missing variable parameter.
     #[error("Missing variable parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Bridge or variable not found
     #[error("Bridge or variable not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
     #[error("Bridge not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetBridgeVarError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -732,7 +732,7 @@ impl GetBridgeVarError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetBridgeVarRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     variable: String,
     value: Option<String>,
@@ -755,12 +755,12 @@ impl SetBridgeVarRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), SetBridgeVarError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/variable",
             format!(
-                "/bridges/{}/variable", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/variable", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -793,19 +793,19 @@ impl SetBridgeVarRequest {
 pub enum SetBridgeVarError {
     /// `400`: Missing variable parameter.
     #[error("Missing variable parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
     #[error("Bridge not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SetBridgeVarError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -825,19 +825,19 @@ impl SetBridgeVarError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetBridgeVarsRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     variables: Vec<String>,
 }
 impl GetBridgeVarsRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Variables, GetBridgeVarsError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/bridges/{bridgeId}/variables",
             format!(
-                "/bridges/{}/variables", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/variables", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -864,19 +864,19 @@ impl GetBridgeVarsRequest {
 pub enum GetBridgeVarsError {
     /// `400`: Missing variables parameter.
     #[error("Missing variables parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Bridge or variable not found
     #[error("Bridge or variable not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
     #[error("Bridge not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetBridgeVarsError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -896,19 +896,19 @@ impl GetBridgeVarsError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetBridgeVarsRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     variables: serde_json::Value,
 }
 impl SetBridgeVarsRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), SetBridgeVarsError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/variables",
             format!(
-                "/bridges/{}/variables", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/variables", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -935,19 +935,19 @@ impl SetBridgeVarsRequest {
 pub enum SetBridgeVarsError {
     /// `400`: Missing variables parameter.
     #[error("Missing variables parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
     #[error("Bridge not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SetBridgeVarsError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -967,7 +967,7 @@ impl SetBridgeVarsError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AddChannelRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     channel: Vec<String>,
     role: Option<String>,
@@ -1009,12 +1009,12 @@ impl AddChannelRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), AddChannelError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/addChannel",
             format!(
-                "/bridges/{}/addChannel", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/addChannel", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1054,22 +1054,22 @@ impl AddChannelRequest {
 pub enum AddChannelError {
     /// `400`: Channel not found
     #[error("Channel not found ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application; Channel currently recording
     #[error("Bridge not in Stasis application; Channel currently recording ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: Channel not in Stasis application
     #[error("Channel not in Stasis application ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl AddChannelError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1090,19 +1090,19 @@ impl AddChannelError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RemoveChannelRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     channel: Vec<String>,
 }
 impl RemoveChannelRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), RemoveChannelError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/removeChannel",
             format!(
-                "/bridges/{}/removeChannel", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/removeChannel", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1130,22 +1130,22 @@ impl RemoveChannelRequest {
 pub enum RemoveChannelError {
     /// `400`: Channel not found
     #[error("Channel not found ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application
     #[error("Bridge not in Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: Channel not in this bridge
     #[error("Channel not in this bridge ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RemoveChannelError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1166,20 +1166,20 @@ impl RemoveChannelError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetVideoSourceRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     channel_id: String,
 }
 impl SetVideoSourceRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), SetVideoSourceError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/videoSource/{channelId}",
             format!(
-                "/bridges/{}/videoSource/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                "/bridges/{}/videoSource/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
                 .channel_id))
             ),
         );
@@ -1203,19 +1203,19 @@ impl SetVideoSourceRequest {
 pub enum SetVideoSourceError {
     /// `404`: Bridge or Channel not found
     #[error("Bridge or Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in Stasis application
     #[error("Channel not in Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: Channel not in this Bridge
     #[error("Channel not in this Bridge ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SetVideoSourceError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1235,18 +1235,18 @@ impl SetVideoSourceError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ClearVideoSourceRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
 }
 impl ClearVideoSourceRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), ClearVideoSourceError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/bridges/{bridgeId}/videoSource",
             format!(
-                "/bridges/{}/videoSource", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/videoSource", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         let response = self
@@ -1267,13 +1267,13 @@ impl ClearVideoSourceRequest {
 pub enum ClearVideoSourceError {
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ClearVideoSourceError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1291,7 +1291,7 @@ impl ClearVideoSourceError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StartMohRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     moh_class: Option<String>,
 }
@@ -1305,12 +1305,12 @@ impl StartMohRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), StartMohError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/moh",
             format!(
-                "/bridges/{}/moh", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/moh", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         if let Some(value) = &self.moh_class {
@@ -1335,16 +1335,16 @@ impl StartMohRequest {
 pub enum StartMohError {
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application
     #[error("Bridge not in Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StartMohError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1363,18 +1363,18 @@ impl StartMohError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StopMohRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
 }
 impl StopMohRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), StopMohError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/bridges/{bridgeId}/moh",
             format!(
-                "/bridges/{}/moh", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/moh", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         let response = self
@@ -1396,16 +1396,16 @@ impl StopMohRequest {
 pub enum StopMohError {
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in Stasis application
     #[error("Bridge not in Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StopMohError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1424,7 +1424,7 @@ impl StopMohError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlayRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     media: Vec<String>,
     announcer_format: Option<String>,
@@ -1471,12 +1471,12 @@ impl PlayRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Playback, PlayError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/play",
             format!(
-                "/bridges/{}/play", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/play", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1514,19 +1514,19 @@ impl PlayRequest {
 pub enum PlayError {
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
     #[error("Bridge not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
     #[error("The format specified is unknown on this system ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl PlayError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1546,7 +1546,7 @@ impl PlayError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlayWithIdRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     playback_id: String,
     media: Vec<String>,
@@ -1586,13 +1586,13 @@ impl PlayWithIdRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Playback, PlayWithIdError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/play/{playbackId}",
             format!(
-                "/bridges/{}/play/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                "/bridges/{}/play/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
                 .playback_id))
             ),
         );
@@ -1632,19 +1632,19 @@ impl PlayWithIdRequest {
 pub enum PlayWithIdError {
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge not in a Stasis application
     #[error("Bridge not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
     #[error("The format specified is unknown on this system ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl PlayWithIdError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1664,7 +1664,7 @@ impl PlayWithIdError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     bridge_id: String,
     name: String,
     format: String,
@@ -1723,12 +1723,12 @@ impl RecordRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::LiveRecording, RecordError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/bridges/{bridgeId}/record",
             format!(
-                "/bridges/{}/record", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.bridge_id))
+                "/bridges/{}/record", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.bridge_id))
             ),
         );
         {
@@ -1778,24 +1778,24 @@ impl RecordRequest {
 pub enum RecordError {
     /// `400`: Invalid parameters
     #[error("Invalid parameters ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Bridge not found
     #[error("Bridge not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     #[error(
         "Bridge is not in a Stasis application; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail ({0})"
     )]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
     #[error("The format specified is unknown on this system ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RecordError {
     /// The HTTP status Asterisk answered with, if it answered.

@@ -7,10 +7,10 @@
 /// Requires the Asterisk modules res_stasis_answer, res_stasis_playback, res_stasis_recording, res_stasis_snoop.
 #[derive(Debug, Clone)]
 pub struct Channels {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Channels {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List all active channels in Asterisk.
@@ -589,13 +589,13 @@ impl Channels {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Channel>, ListError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/channels",
             "/channels".to_owned(),
         );
@@ -612,10 +612,10 @@ impl ListRequest {
 pub enum ListError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -632,7 +632,7 @@ impl ListError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct OriginateRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     endpoint: String,
     extension: Option<String>,
     context: Option<String>,
@@ -742,8 +742,8 @@ impl OriginateRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Channel, OriginateError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels",
             "/channels".to_owned(),
         );
@@ -809,16 +809,16 @@ impl OriginateRequest {
 pub enum OriginateError {
     /// `400`: Invalid parameters for originating a channel.
     #[error("Invalid parameters for originating a channel. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `409`: Channel with given unique ID already exists.
     #[error("Channel with given unique ID already exists. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl OriginateError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -837,7 +837,7 @@ impl OriginateError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CreateRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     endpoint: String,
     app: String,
     app_args: Option<String>,
@@ -892,8 +892,8 @@ impl CreateRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Channel, CreateError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/create",
             "/channels/create".to_owned(),
         );
@@ -941,13 +941,13 @@ impl CreateRequest {
 pub enum CreateError {
     /// `409`: Channel with given unique ID already exists.
     #[error("Channel with given unique ID already exists. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl CreateError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -965,18 +965,18 @@ impl CreateError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Channel, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/channels/{channelId}",
             format!(
-                "/channels/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self.client.execute(request).await.map_err(GetError::Transport)?;
@@ -993,13 +993,13 @@ impl GetRequest {
 pub enum GetError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1017,7 +1017,7 @@ impl GetError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct OriginateWithIdRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     endpoint: String,
     extension: Option<String>,
@@ -1120,12 +1120,12 @@ impl OriginateWithIdRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Channel, OriginateWithIdError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}",
             format!(
-                "/channels/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -1187,16 +1187,16 @@ impl OriginateWithIdRequest {
 pub enum OriginateWithIdError {
     /// `400`: Invalid parameters for originating a channel.
     #[error("Invalid parameters for originating a channel. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `409`: Channel with given unique ID already exists.
     #[error("Channel with given unique ID already exists. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl OriginateWithIdError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1215,7 +1215,7 @@ impl OriginateWithIdError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct HangupRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     reason_code: Option<String>,
     reason: Option<super::models::Reason>,
@@ -1237,12 +1237,12 @@ impl HangupRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), HangupError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/channels/{channelId}",
             format!(
-                "/channels/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.reason_code {
@@ -1270,16 +1270,16 @@ impl HangupRequest {
 pub enum HangupError {
     /// `400`: Invalid reason for hangup provided
     #[error("Invalid reason for hangup provided ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl HangupError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1298,7 +1298,7 @@ impl HangupError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ContinueInDialplanRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     context: Option<String>,
     extension: Option<String>,
@@ -1336,12 +1336,12 @@ impl ContinueInDialplanRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), ContinueInDialplanError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/continue",
             format!(
-                "/channels/{}/continue", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/continue", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.context {
@@ -1378,19 +1378,19 @@ impl ContinueInDialplanRequest {
 pub enum ContinueInDialplanError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ContinueInDialplanError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1410,7 +1410,7 @@ impl ContinueInDialplanError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MoveRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     app: String,
     app_args: Option<String>,
@@ -1425,12 +1425,12 @@ impl MoveRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), MoveError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/move",
             format!(
-                "/channels/{}/move", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/move", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -1455,16 +1455,16 @@ impl MoveRequest {
 pub enum MoveError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl MoveError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1483,19 +1483,19 @@ impl MoveError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RedirectRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     endpoint: String,
 }
 impl RedirectRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), RedirectError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/redirect",
             format!(
-                "/channels/{}/redirect", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/redirect", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -1524,25 +1524,25 @@ impl RedirectRequest {
 pub enum RedirectError {
     /// `400`: Endpoint parameter not provided
     #[error("Endpoint parameter not provided ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel or endpoint not found
     #[error("Channel or endpoint not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// `422`: Endpoint is not the same type as the channel
     #[error("Endpoint is not the same type as the channel ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RedirectError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1564,18 +1564,18 @@ impl RedirectError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct AnswerRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl AnswerRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), AnswerError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/answer",
             format!(
-                "/channels/{}/answer", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/answer", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -1598,19 +1598,19 @@ impl AnswerRequest {
 pub enum AnswerError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl AnswerError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1630,18 +1630,18 @@ impl AnswerError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RingRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl RingRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), RingError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/ring",
             format!(
-                "/channels/{}/ring", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/ring", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self.client.execute(request).await.map_err(RingError::Transport)?;
@@ -1660,19 +1660,19 @@ impl RingRequest {
 pub enum RingError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RingError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1692,18 +1692,18 @@ impl RingError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RingStopRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl RingStopRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), RingStopError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/channels/{channelId}/ring",
             format!(
-                "/channels/{}/ring", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/ring", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -1726,19 +1726,19 @@ impl RingStopRequest {
 pub enum RingStopError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RingStopError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1758,18 +1758,18 @@ impl RingStopError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ProgressRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl ProgressRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), ProgressError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/progress",
             format!(
-                "/channels/{}/progress", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/progress", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -1792,19 +1792,19 @@ impl ProgressRequest {
 pub enum ProgressError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ProgressError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1824,7 +1824,7 @@ impl ProgressError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SendDtmfRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     dtmf: Option<String>,
     before: Option<i32>,
@@ -1870,12 +1870,12 @@ impl SendDtmfRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), SendDtmfError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/dtmf",
             format!(
-                "/channels/{}/dtmf", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/dtmf", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.dtmf {
@@ -1914,22 +1914,22 @@ impl SendDtmfRequest {
 pub enum SendDtmfError {
     /// `400`: DTMF is required
     #[error("DTMF is required ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SendDtmfError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -1950,7 +1950,7 @@ impl SendDtmfError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MuteRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     direction: Option<super::models::MuteDirection>,
 }
@@ -1967,12 +1967,12 @@ impl MuteRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), MuteError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/mute",
             format!(
-                "/channels/{}/mute", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/mute", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.direction {
@@ -1994,19 +1994,19 @@ impl MuteRequest {
 pub enum MuteError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl MuteError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2026,7 +2026,7 @@ impl MuteError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnmuteRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     direction: Option<super::models::UnmuteDirection>,
 }
@@ -2043,12 +2043,12 @@ impl UnmuteRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), UnmuteError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/channels/{channelId}/mute",
             format!(
-                "/channels/{}/mute", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/mute", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.direction {
@@ -2074,19 +2074,19 @@ impl UnmuteRequest {
 pub enum UnmuteError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UnmuteError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2106,18 +2106,18 @@ impl UnmuteError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct HoldRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl HoldRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), HoldError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/hold",
             format!(
-                "/channels/{}/hold", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/hold", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self.client.execute(request).await.map_err(HoldError::Transport)?;
@@ -2136,19 +2136,19 @@ impl HoldRequest {
 pub enum HoldError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl HoldError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2168,18 +2168,18 @@ impl HoldError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnholdRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl UnholdRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), UnholdError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/channels/{channelId}/hold",
             format!(
-                "/channels/{}/hold", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/hold", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2202,19 +2202,19 @@ impl UnholdRequest {
 pub enum UnholdError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UnholdError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2234,7 +2234,7 @@ impl UnholdError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StartMohRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     moh_class: Option<String>,
 }
@@ -2248,12 +2248,12 @@ impl StartMohRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), StartMohError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/moh",
             format!(
-                "/channels/{}/moh", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/moh", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.moh_class {
@@ -2279,19 +2279,19 @@ impl StartMohRequest {
 pub enum StartMohError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StartMohError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2311,18 +2311,18 @@ impl StartMohError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StopMohRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl StopMohRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), StopMohError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/channels/{channelId}/moh",
             format!(
-                "/channels/{}/moh", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/moh", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2345,19 +2345,19 @@ impl StopMohRequest {
 pub enum StopMohError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StopMohError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2377,18 +2377,18 @@ impl StopMohError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StartSilenceRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl StartSilenceRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), StartSilenceError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/silence",
             format!(
-                "/channels/{}/silence", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/silence", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2411,19 +2411,19 @@ impl StartSilenceRequest {
 pub enum StartSilenceError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StartSilenceError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2443,18 +2443,18 @@ impl StartSilenceError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StopSilenceRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl StopSilenceRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), StopSilenceError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/channels/{channelId}/silence",
             format!(
-                "/channels/{}/silence", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/silence", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -2477,19 +2477,19 @@ impl StopSilenceRequest {
 pub enum StopSilenceError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StopSilenceError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2509,7 +2509,7 @@ impl StopSilenceError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlayRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     media: Vec<String>,
     lang: Option<String>,
@@ -2548,12 +2548,12 @@ impl PlayRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Playback, PlayError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/play",
             format!(
-                "/channels/{}/play", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/play", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -2588,19 +2588,19 @@ impl PlayRequest {
 pub enum PlayError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl PlayError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2620,7 +2620,7 @@ impl PlayError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PlayWithIdRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     playback_id: String,
     media: Vec<String>,
@@ -2652,13 +2652,13 @@ impl PlayWithIdRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Playback, PlayWithIdError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/play/{playbackId}",
             format!(
-                "/channels/{}/play/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                "/channels/{}/play/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
                 .playback_id))
             ),
         );
@@ -2695,19 +2695,19 @@ impl PlayWithIdRequest {
 pub enum PlayWithIdError {
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl PlayWithIdError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2727,7 +2727,7 @@ impl PlayWithIdError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RecordRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     name: String,
     format: String,
@@ -2778,12 +2778,12 @@ impl RecordRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::LiveRecording, RecordError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/record",
             format!(
-                "/channels/{}/record", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/record", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -2830,24 +2830,24 @@ impl RecordRequest {
 pub enum RecordError {
     /// `400`: Invalid parameters
     #[error("Invalid parameters ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail
     #[error(
         "Channel is not in a Stasis application; the channel is currently bridged with other channels; A recording with the same name already exists on the system and can not be overwritten because it is in progress or ifExists=fail ({0})"
     )]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `422`: The format specified is unknown on this system
     #[error("The format specified is unknown on this system ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RecordError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2868,19 +2868,19 @@ impl RecordError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetChannelVarRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     variable: String,
 }
 impl GetChannelVarRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Variable, GetChannelVarError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/channels/{channelId}/variable",
             format!(
-                "/channels/{}/variable", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/variable", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -2907,19 +2907,19 @@ impl GetChannelVarRequest {
 pub enum GetChannelVarError {
     /// `400`: Missing variable parameter.
     #[error("Missing variable parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel or variable not found
     #[error("Channel or variable not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetChannelVarError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -2939,7 +2939,7 @@ impl GetChannelVarError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetChannelVarRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     variable: String,
     value: Option<String>,
@@ -2962,12 +2962,12 @@ impl SetChannelVarRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), SetChannelVarError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/variable",
             format!(
-                "/channels/{}/variable", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/variable", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3000,19 +3000,19 @@ impl SetChannelVarRequest {
 pub enum SetChannelVarError {
     /// `400`: Missing variable parameter.
     #[error("Missing variable parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SetChannelVarError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3032,19 +3032,19 @@ impl SetChannelVarError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetChannelVarsRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     variables: Vec<String>,
 }
 impl GetChannelVarsRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Variables, GetChannelVarsError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/channels/{channelId}/variables",
             format!(
-                "/channels/{}/variables", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/variables", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3071,19 +3071,19 @@ impl GetChannelVarsRequest {
 pub enum GetChannelVarsError {
     /// `400`: Missing variables parameter.
     #[error("Missing variables parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel or variable not found
     #[error("Channel or variable not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetChannelVarsError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3103,19 +3103,19 @@ impl GetChannelVarsError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SetChannelVarsRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     variables: serde_json::Value,
 }
 impl SetChannelVarsRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), SetChannelVarsError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/variables",
             format!(
-                "/channels/{}/variables", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/variables", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3142,19 +3142,19 @@ impl SetChannelVarsRequest {
 pub enum SetChannelVarsError {
     /// `400`: Missing variables parameter.
     #[error("Missing variables parameter. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SetChannelVarsError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3174,7 +3174,7 @@ impl SetChannelVarsError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SnoopChannelRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     spy: Option<super::models::Spy>,
     whisper: Option<super::models::Whisper>,
@@ -3213,12 +3213,12 @@ impl SnoopChannelRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Channel, SnoopChannelError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/snoop",
             format!(
-                "/channels/{}/snoop", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/snoop", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.spy {
@@ -3256,16 +3256,16 @@ impl SnoopChannelRequest {
 pub enum SnoopChannelError {
     /// `400`: Invalid parameters
     #[error("Invalid parameters ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SnoopChannelError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3284,7 +3284,7 @@ impl SnoopChannelError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SnoopChannelWithIdRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     snoop_id: String,
     spy: Option<super::models::Spy>,
@@ -3316,13 +3316,13 @@ impl SnoopChannelWithIdRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Channel, SnoopChannelWithIdError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/snoop/{snoopId}",
             format!(
-                "/channels/{}/snoop/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                "/channels/{}/snoop/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
                 .snoop_id))
             ),
         );
@@ -3358,16 +3358,16 @@ impl SnoopChannelWithIdRequest {
 pub enum SnoopChannelWithIdError {
     /// `400`: Invalid parameters
     #[error("Invalid parameters ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel not found
     #[error("Channel not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SnoopChannelWithIdError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3386,7 +3386,7 @@ impl SnoopChannelWithIdError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DialRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     caller: Option<String>,
     timeout: Option<i32>,
@@ -3408,12 +3408,12 @@ impl DialRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), DialError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/dial",
             format!(
-                "/channels/{}/dial", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/dial", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         if let Some(value) = &self.caller {
@@ -3437,16 +3437,16 @@ impl DialRequest {
 pub enum DialError {
     /// `404`: Channel cannot be found.
     #[error("Channel cannot be found. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel cannot be dialed.
     #[error("Channel cannot be dialed. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl DialError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3465,18 +3465,18 @@ impl DialError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct RtpstatisticsRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
 }
 impl RtpstatisticsRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::RTPstat, RtpstatisticsError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/channels/{channelId}/rtp_statistics",
             format!(
-                "/channels/{}/rtp_statistics", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/rtp_statistics", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         let response = self
@@ -3497,13 +3497,13 @@ impl RtpstatisticsRequest {
 pub enum RtpstatisticsError {
     /// `404`: Channel cannot be found.
     #[error("Channel cannot be found. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl RtpstatisticsError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3521,7 +3521,7 @@ impl RtpstatisticsError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ExternalMediaRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: Option<String>,
     app: String,
     variables: Option<serde_json::Value>,
@@ -3609,8 +3609,8 @@ impl ExternalMediaRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Channel, ExternalMediaError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/externalMedia",
             "/channels/externalMedia".to_owned(),
         );
@@ -3668,16 +3668,16 @@ impl ExternalMediaRequest {
 pub enum ExternalMediaError {
     /// `400`: Invalid parameters
     #[error("Invalid parameters ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `409`: Channel is not in a Stasis application; Channel is already bridged
     #[error("Channel is not in a Stasis application; Channel is already bridged ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ExternalMediaError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -3696,19 +3696,19 @@ impl ExternalMediaError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct TransferProgressRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     states: String,
 }
 impl TransferProgressRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), TransferProgressError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/channels/{channelId}/transfer_progress",
             format!(
-                "/channels/{}/transfer_progress", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.channel_id))
+                "/channels/{}/transfer_progress", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.channel_id))
             ),
         );
         {
@@ -3736,22 +3736,22 @@ impl TransferProgressRequest {
 pub enum TransferProgressError {
     /// `400`: Endpoint parameter not provided
     #[error("Endpoint parameter not provided ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Channel or endpoint not found
     #[error("Channel or endpoint not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel not in a Stasis application
     #[error("Channel not in a Stasis application ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// `412`: Channel in invalid state
     #[error("Channel in invalid state ({0})")]
-    PreconditionFailed(crate::runtime::ErrorResponse),
+    PreconditionFailed(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl TransferProgressError {
     /// The HTTP status Asterisk answered with, if it answered.

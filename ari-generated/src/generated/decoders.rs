@@ -4,7 +4,7 @@
 //! Fast-path decoders of the models, for events: each reads its JSON
 //! directly and leaves anything unusual to serde.
 use super::models;
-use crate::runtime::decode::{Cursor, Mismatch, WireDecode, required};
+use ::ari_runtime::decode::{Cursor, Mismatch, WireDecode, required};
 impl WireDecode for models::AdditionalParam {
     fn wire_decode(cursor: &mut Cursor<'_>) -> Result<Self, Mismatch> {
         let mut slot0 = None;

@@ -7,10 +7,10 @@
 /// Requires the Asterisk modules res_stasis_device_state.
 #[derive(Debug, Clone)]
 pub struct DeviceStates {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl DeviceStates {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List all ARI controlled device states.
@@ -68,13 +68,13 @@ impl DeviceStates {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::DeviceState>, ListError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/deviceStates",
             "/deviceStates".to_owned(),
         );
@@ -91,10 +91,10 @@ impl ListRequest {
 pub enum ListError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -111,18 +111,18 @@ impl ListError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     device_name: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::DeviceState, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/deviceStates/{deviceName}",
             format!(
-                "/deviceStates/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.device_name))
+                "/deviceStates/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.device_name))
             ),
         );
         let response = self.client.execute(request).await.map_err(GetError::Transport)?;
@@ -138,10 +138,10 @@ impl GetRequest {
 pub enum GetError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -158,19 +158,19 @@ impl GetError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     device_name: String,
     device_state: super::models::UpdateDeviceState,
 }
 impl UpdateRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), UpdateError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/deviceStates/{deviceName}",
             format!(
-                "/deviceStates/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.device_name))
+                "/deviceStates/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.device_name))
             ),
         );
         {
@@ -196,16 +196,16 @@ impl UpdateRequest {
 pub enum UpdateError {
     /// `404`: Device name is missing
     #[error("Device name is missing ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Uncontrolled device specified
     #[error("Uncontrolled device specified ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UpdateError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -224,18 +224,18 @@ impl UpdateError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     device_name: String,
 }
 impl DeleteRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), DeleteError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/deviceStates/{deviceName}",
             format!(
-                "/deviceStates/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.device_name))
+                "/deviceStates/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.device_name))
             ),
         );
         let response = self
@@ -257,16 +257,16 @@ impl DeleteRequest {
 pub enum DeleteError {
     /// `404`: Device name is missing
     #[error("Device name is missing ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Uncontrolled device specified
     #[error("Uncontrolled device specified ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl DeleteError {
     /// The HTTP status Asterisk answered with, if it answered.

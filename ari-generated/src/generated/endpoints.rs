@@ -5,10 +5,10 @@
 /// Operations on `/endpoints`.
 #[derive(Debug, Clone)]
 pub struct Endpoints {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Endpoints {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List all endpoints.
@@ -131,13 +131,13 @@ impl Endpoints {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Endpoint>, ListError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/endpoints",
             "/endpoints".to_owned(),
         );
@@ -154,10 +154,10 @@ impl ListRequest {
 pub enum ListError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -174,7 +174,7 @@ impl ListError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SendMessageRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     to: String,
     from: String,
     body: Option<String>,
@@ -197,8 +197,8 @@ impl SendMessageRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), SendMessageError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/endpoints/sendMessage",
             "/endpoints/sendMessage".to_owned(),
         );
@@ -235,16 +235,16 @@ impl SendMessageRequest {
 pub enum SendMessageError {
     /// `400`: Invalid parameters for sending a message.
     #[error("Invalid parameters for sending a message. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Endpoint not found
     #[error("Endpoint not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SendMessageError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -263,7 +263,7 @@ impl SendMessageError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReferRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     to: String,
     from: String,
     refer_to: String,
@@ -287,8 +287,8 @@ impl ReferRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), ReferError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/endpoints/refer",
             "/endpoints/refer".to_owned(),
         );
@@ -329,16 +329,16 @@ impl ReferRequest {
 pub enum ReferError {
     /// `400`: Invalid parameters for referring.
     #[error("Invalid parameters for referring. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Endpoint not found
     #[error("Endpoint not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ReferError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -357,18 +357,18 @@ impl ReferError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListByTechRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     tech: String,
 }
 impl ListByTechRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Endpoint>, ListByTechError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/endpoints/{tech}",
             format!(
-                "/endpoints/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.tech))
+                "/endpoints/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.tech))
             ),
         );
         let response = self
@@ -389,13 +389,13 @@ impl ListByTechRequest {
 pub enum ListByTechError {
     /// `404`: Endpoints not found
     #[error("Endpoints not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListByTechError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -413,20 +413,20 @@ impl ListByTechError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     tech: String,
     resource: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Endpoint, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/endpoints/{tech}/{resource}",
             format!(
-                "/endpoints/{}/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.tech)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                "/endpoints/{}/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.tech)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
                 .resource))
             ),
         );
@@ -445,16 +445,16 @@ impl GetRequest {
 pub enum GetError {
     /// `400`: Invalid parameters for sending a message.
     #[error("Invalid parameters for sending a message. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Endpoints not found
     #[error("Endpoints not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -473,7 +473,7 @@ impl GetError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct SendMessageToEndpointRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     tech: String,
     resource: String,
     from: String,
@@ -497,13 +497,13 @@ impl SendMessageToEndpointRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), SendMessageToEndpointError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/endpoints/{tech}/{resource}/sendMessage",
             format!(
-                "/endpoints/{}/{}/sendMessage", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.tech)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                "/endpoints/{}/{}/sendMessage", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.tech)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
                 .resource))
             ),
         );
@@ -536,16 +536,16 @@ impl SendMessageToEndpointRequest {
 pub enum SendMessageToEndpointError {
     /// `400`: Invalid parameters for sending a message.
     #[error("Invalid parameters for sending a message. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Endpoint not found
     #[error("Endpoint not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl SendMessageToEndpointError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -566,7 +566,7 @@ impl SendMessageToEndpointError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ReferToEndpointRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     tech: String,
     resource: String,
     from: String,
@@ -591,13 +591,13 @@ impl ReferToEndpointRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), ReferToEndpointError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/endpoints/{tech}/{resource}/refer",
             format!(
-                "/endpoints/{}/{}/refer", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.tech)), crate
-                ::runtime::encode_path(& crate ::runtime::ParamValue::to_param(& self
+                "/endpoints/{}/{}/refer", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.tech)),
+                ::ari_runtime::encode_path(& ::ari_runtime::ParamValue::to_param(& self
                 .resource))
             ),
         );
@@ -634,16 +634,16 @@ impl ReferToEndpointRequest {
 pub enum ReferToEndpointError {
     /// `400`: Invalid parameters for referring.
     #[error("Invalid parameters for referring. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Endpoint not found
     #[error("Endpoint not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ReferToEndpointError {
     /// The HTTP status Asterisk answered with, if it answered.

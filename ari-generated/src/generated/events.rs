@@ -7,10 +7,10 @@
 /// Requires the Asterisk modules res_http_websocket.
 #[derive(Debug, Clone)]
 pub struct Events {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Events {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// WebSocket connection for events.
@@ -68,7 +68,7 @@ impl Events {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct EventWebsocketRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     app: Vec<String>,
     subscribe_all: Option<bool>,
 }
@@ -84,11 +84,11 @@ impl EventWebsocketRequest {
     pub async fn connect(
         self,
     ) -> Result<
-        crate::runtime::EventStream<super::models::Message>,
-        crate::runtime::ConnectError,
+        ::ari_runtime::EventStream<super::models::Message>,
+        ::ari_runtime::ConnectError,
     > {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/events",
             "/events".to_owned(),
         );
@@ -99,7 +99,7 @@ impl EventWebsocketRequest {
         if let Some(value) = &self.subscribe_all {
             request.query("subscribeAll", value);
         }
-        self.client.connect_events(request).await
+        self.client.connect_events::<super::Api>(request).await
     }
 }
 /// Request built by [`Events::user_event`].
@@ -108,7 +108,7 @@ impl EventWebsocketRequest {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UserEventRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     event_name: String,
     application: String,
     source: Option<Vec<String>>,
@@ -133,12 +133,12 @@ impl UserEventRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<(), UserEventError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/events/user/{eventName}",
             format!(
-                "/events/user/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.event_name))
+                "/events/user/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.event_name))
             ),
         );
         {
@@ -171,19 +171,19 @@ impl UserEventRequest {
 pub enum UserEventError {
     /// `400`: Invalid even tsource URI or userevent data.
     #[error("Invalid even tsource URI or userevent data. ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: Application does not exist.
     #[error("Application does not exist. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `422`: Event source not found.
     #[error("Event source not found. ({0})")]
-    UnprocessableEntity(crate::runtime::ErrorResponse),
+    UnprocessableEntity(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UserEventError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -203,15 +203,15 @@ impl UserEventError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ClaimChannelRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     channel_id: String,
     application: String,
 }
 impl ClaimChannelRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), ClaimChannelError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/events/claim",
             "/events/claim".to_owned(),
         );
@@ -242,16 +242,16 @@ impl ClaimChannelRequest {
 pub enum ClaimChannelError {
     /// `404`: Channel not found or not in broadcast state.
     #[error("Channel not found or not in broadcast state. ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Channel has already been claimed by another application.
     #[error("Channel has already been claimed by another application. ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ClaimChannelError {
     /// The HTTP status Asterisk answered with, if it answered.

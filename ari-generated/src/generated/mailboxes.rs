@@ -7,10 +7,10 @@
 /// Requires the Asterisk modules res_stasis_mailbox.
 #[derive(Debug, Clone)]
 pub struct Mailboxes {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Mailboxes {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List all mailboxes.
@@ -70,13 +70,13 @@ impl Mailboxes {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Mailbox>, ListError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/mailboxes",
             "/mailboxes".to_owned(),
         );
@@ -93,10 +93,10 @@ impl ListRequest {
 pub enum ListError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -113,18 +113,18 @@ impl ListError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     mailbox_name: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Mailbox, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/mailboxes/{mailboxName}",
             format!(
-                "/mailboxes/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.mailbox_name))
+                "/mailboxes/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.mailbox_name))
             ),
         );
         let response = self.client.execute(request).await.map_err(GetError::Transport)?;
@@ -141,13 +141,13 @@ impl GetRequest {
 pub enum GetError {
     /// `404`: Mailbox not found
     #[error("Mailbox not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -165,7 +165,7 @@ impl GetError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UpdateRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     mailbox_name: String,
     old_messages: i32,
     new_messages: i32,
@@ -173,12 +173,12 @@ pub struct UpdateRequest {
 impl UpdateRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), UpdateError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::PUT,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::PUT,
             "/mailboxes/{mailboxName}",
             format!(
-                "/mailboxes/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.mailbox_name))
+                "/mailboxes/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.mailbox_name))
             ),
         );
         {
@@ -207,13 +207,13 @@ impl UpdateRequest {
 pub enum UpdateError {
     /// `404`: Mailbox not found
     #[error("Mailbox not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UpdateError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -231,18 +231,18 @@ impl UpdateError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     mailbox_name: String,
 }
 impl DeleteRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), DeleteError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/mailboxes/{mailboxName}",
             format!(
-                "/mailboxes/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.mailbox_name))
+                "/mailboxes/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.mailbox_name))
             ),
         );
         let response = self
@@ -263,13 +263,13 @@ impl DeleteRequest {
 pub enum DeleteError {
     /// `404`: Mailbox not found
     #[error("Mailbox not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl DeleteError {
     /// The HTTP status Asterisk answered with, if it answered.

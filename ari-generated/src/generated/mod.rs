@@ -22,49 +22,150 @@ pub const ASTERISK_VERSION: &str = "22.10.1+dfsg+~cs6.17.60671434-1";
 pub const API_VERSION: &str = "10.0.0";
 /// SHA-256 of the api-docs files these bindings were generated from.
 pub const API_DOCS_DIGEST: &str = "144ddbec52b8f95dd6a7f297a5dd7828f94911624ff2a66ac5472f81ac1179b8";
-impl crate::runtime::Client {
+/// An ARI client for these bindings: cheap to clone, usable from many
+/// tasks at once. Dereferences to the runtime's client (`execute`,
+/// `base_url`, `event_options`).
+#[derive(Debug, Clone)]
+pub struct Client {
+    runtime: ::ari_runtime::Client,
+}
+impl Client {
+    /// A client with basic authentication and default timeouts.
+    pub fn new(
+        base_url: impl Into<String>,
+        user: impl Into<String>,
+        password: impl Into<String>,
+    ) -> Result<Self, ::ari_runtime::BuildError> {
+        ::ari_runtime::Client::new(base_url, user, password).map(Self::from)
+    }
+    /// Every setting: credentials, timeouts, trusted CAs, event options.
+    pub fn builder(base_url: impl Into<String>) -> ::ari_runtime::ClientBuilder<Self> {
+        ::ari_runtime::ClientBuilder::new(base_url).building()
+    }
+    /// The runtime's client, which every operation goes through.
+    pub fn runtime(&self) -> &::ari_runtime::Client {
+        &self.runtime
+    }
+    /// Events for the Stasis applications `apps` (registered by
+    /// connecting), decoded into these bindings' messages.
+    pub fn event_stream<I, S>(&self, apps: I) -> ::ari_runtime::EventStreamBuilder<Api>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        ::ari_runtime::EventStreamBuilder::new(self.runtime.clone(), apps)
+    }
+    /// Compares the server's Asterisk version and `apiVersion` with
+    /// the ones these bindings were generated from.
+    pub async fn check_version(
+        &self,
+    ) -> Result<::ari_runtime::VersionCheck, ::ari_runtime::VersionError> {
+        self.runtime.check_version::<Api>().await
+    }
     /// Operations on `/applications` (applications.json).
     pub fn applications(&self) -> applications::Applications {
-        applications::Applications::new(self.clone())
+        applications::Applications::new(self.runtime.clone())
     }
     /// Operations on `/asterisk` (asterisk.json).
     pub fn asterisk(&self) -> asterisk::Asterisk {
-        asterisk::Asterisk::new(self.clone())
+        asterisk::Asterisk::new(self.runtime.clone())
     }
     /// Operations on `/bridges` (bridges.json).
     pub fn bridges(&self) -> bridges::Bridges {
-        bridges::Bridges::new(self.clone())
+        bridges::Bridges::new(self.runtime.clone())
     }
     /// Operations on `/channels` (channels.json).
     pub fn channels(&self) -> channels::Channels {
-        channels::Channels::new(self.clone())
+        channels::Channels::new(self.runtime.clone())
     }
     /// Operations on `/deviceStates` (deviceStates.json).
     pub fn device_states(&self) -> device_states::DeviceStates {
-        device_states::DeviceStates::new(self.clone())
+        device_states::DeviceStates::new(self.runtime.clone())
     }
     /// Operations on `/endpoints` (endpoints.json).
     pub fn endpoints(&self) -> endpoints::Endpoints {
-        endpoints::Endpoints::new(self.clone())
+        endpoints::Endpoints::new(self.runtime.clone())
     }
     /// Operations on `/events` (events.json).
     pub fn events(&self) -> events::Events {
-        events::Events::new(self.clone())
+        events::Events::new(self.runtime.clone())
     }
     /// Operations on `/mailboxes` (mailboxes.json).
     pub fn mailboxes(&self) -> mailboxes::Mailboxes {
-        mailboxes::Mailboxes::new(self.clone())
+        mailboxes::Mailboxes::new(self.runtime.clone())
     }
     /// Operations on `/playbacks` (playbacks.json).
     pub fn playbacks(&self) -> playbacks::Playbacks {
-        playbacks::Playbacks::new(self.clone())
+        playbacks::Playbacks::new(self.runtime.clone())
     }
     /// Operations on `/recordings` (recordings.json).
     pub fn recordings(&self) -> recordings::Recordings {
-        recordings::Recordings::new(self.clone())
+        recordings::Recordings::new(self.runtime.clone())
     }
     /// Operations on `/sounds` (sounds.json).
     pub fn sounds(&self) -> sounds::Sounds {
-        sounds::Sounds::new(self.clone())
+        sounds::Sounds::new(self.runtime.clone())
+    }
+}
+impl From<::ari_runtime::Client> for Client {
+    fn from(runtime: ::ari_runtime::Client) -> Self {
+        Client { runtime }
+    }
+}
+impl ::std::ops::Deref for Client {
+    type Target = ::ari_runtime::Client;
+    fn deref(&self) -> &::ari_runtime::Client {
+        &self.runtime
+    }
+}
+/// These bindings as the runtime sees them ([`::ari_runtime::Bindings`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Api;
+impl ::ari_runtime::Bindings for Api {
+    const VERSION: ::ari_runtime::BindingsVersion = ::ari_runtime::BindingsVersion {
+        asterisk_version: ASTERISK_VERSION,
+        api_version: API_VERSION,
+    };
+    const API_DOCS_DIGEST: &'static str = API_DOCS_DIGEST;
+    type Message = models::Message;
+    fn event_websocket(
+        apps: &[String],
+        subscribe_all: Option<bool>,
+    ) -> ::ari_runtime::Request {
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
+            "/events",
+            "/events".to_owned(),
+        );
+        request.query_list("app", apps);
+        if let Some(all) = subscribe_all {
+            request.query("subscribeAll", &all);
+        }
+        request
+    }
+    fn get_application(app: &str) -> ::ari_runtime::Request {
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
+            "/applications/{applicationName}",
+            format!("/applications/{}", ::ari_runtime::encode_path(app)),
+        );
+        request
+    }
+    fn unsubscribe(app: &str, event_sources: &[String]) -> ::ari_runtime::Request {
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
+            "/applications/{applicationName}/subscription",
+            format!("/applications/{}/subscription", ::ari_runtime::encode_path(app)),
+        );
+        request.query_list("eventSource", event_sources);
+        request
+    }
+    fn asterisk_info() -> ::ari_runtime::Request {
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
+            "/asterisk/info",
+            "/asterisk/info".to_owned(),
+        );
+        request
     }
 }

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AdditionalParam {
     /// Name of the parameter
-    pub parameter_name: crate::runtime::CompactString,
+    pub parameter_name: ::ari_runtime::CompactString,
     /// Value of the parameter
-    pub parameter_value: crate::runtime::CompactString,
+    pub parameter_value: ::ari_runtime::CompactString,
 }
 /// Details of a Stasis application
 ///
@@ -20,19 +20,19 @@ pub struct AdditionalParam {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Application {
     /// Id's for bridges subscribed to.
-    pub bridge_ids: Vec<crate::runtime::CompactString>,
+    pub bridge_ids: Vec<::ari_runtime::CompactString>,
     /// Id's for channels subscribed to.
-    pub channel_ids: Vec<crate::runtime::CompactString>,
+    pub channel_ids: Vec<::ari_runtime::CompactString>,
     /// Names of the devices subscribed to.
-    pub device_names: Vec<crate::runtime::CompactString>,
+    pub device_names: Vec<::ari_runtime::CompactString>,
     /// {tech}/{resource} for endpoints subscribed to.
-    pub endpoint_ids: Vec<crate::runtime::CompactString>,
+    pub endpoint_ids: Vec<::ari_runtime::CompactString>,
     /// Event types sent to the application.
     pub events_allowed: Vec<serde_json::Value>,
     /// Event types not sent to the application.
     pub events_disallowed: Vec<serde_json::Value>,
     /// Name of this application
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
 }
 /// Notification that trying to move a channel to another Stasis application failed.
 ///
@@ -40,16 +40,16 @@ pub struct Application {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationMoveFailed {
     /// Arguments to the application
-    pub args: Vec<crate::runtime::CompactString>,
+    pub args: Vec<::ari_runtime::CompactString>,
     pub channel: super::models::Channel,
-    pub destination: crate::runtime::CompactString,
+    pub destination: ::ari_runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a Stasis app has been registered.
 ///
@@ -57,12 +57,12 @@ pub struct ApplicationMoveFailed {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationRegistered {
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that another WebSocket has taken over for an application.
 ///
@@ -72,12 +72,12 @@ pub struct ApplicationRegistered {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationReplaced {
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a Stasis app has been unregistered.
 ///
@@ -85,12 +85,12 @@ pub struct ApplicationReplaced {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ApplicationUnregistered {
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Asterisk system information
 ///
@@ -116,11 +116,11 @@ pub struct AsteriskInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct AsteriskPing {
     /// Asterisk id info
-    pub asterisk_id: crate::runtime::CompactString,
+    pub asterisk_id: ::ari_runtime::CompactString,
     /// Always string value is pong
-    pub ping: crate::runtime::CompactString,
+    pub ping: ::ari_runtime::CompactString,
     /// The timestamp string of request received time
-    pub timestamp: crate::runtime::CompactString,
+    pub timestamp: ::ari_runtime::CompactString,
 }
 /// The merging of media from one or more channels.
 ///
@@ -130,30 +130,30 @@ pub struct AsteriskPing {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Bridge {
     /// Bridging class
-    pub bridge_class: crate::runtime::CompactString,
+    pub bridge_class: ::ari_runtime::CompactString,
     /// Type of bridge technology
     pub bridge_type: super::models::BridgeBridgeType,
     /// Bridge variables
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bridgevars: Option<serde_json::Value>,
     /// Ids of channels participating in this bridge
-    pub channels: Vec<crate::runtime::CompactString>,
+    pub channels: Vec<::ari_runtime::CompactString>,
     /// Timestamp when bridge was created
-    pub creationtime: crate::runtime::Timestamp,
+    pub creationtime: ::ari_runtime::Timestamp,
     /// Entity that created the bridge
-    pub creator: crate::runtime::CompactString,
+    pub creator: ::ari_runtime::CompactString,
     /// Unique identifier for this bridge
-    pub id: crate::runtime::CompactString,
+    pub id: ::ari_runtime::CompactString,
     /// Name the creator gave the bridge
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Name of the current bridging technology
-    pub technology: crate::runtime::CompactString,
+    pub technology: ::ari_runtime::CompactString,
     /// The video mode the bridge is using. One of 'none', 'talker', 'sfu', or 'single'.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_mode: Option<crate::runtime::CompactString>,
+    pub video_mode: Option<::ari_runtime::CompactString>,
     /// The ID of the channel that is the source of video in this bridge, if one exists.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub video_source_id: Option<crate::runtime::CompactString>,
+    pub video_source_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that an attended transfer has occurred.
 ///
@@ -162,10 +162,10 @@ pub struct Bridge {
 pub struct BridgeAttendedTransfer {
     /// Application that has been transferred into
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_application: Option<crate::runtime::CompactString>,
+    pub destination_application: Option<::ari_runtime::CompactString>,
     /// Bridge that survived the merge result
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination_bridge: Option<crate::runtime::CompactString>,
+    pub destination_bridge: Option<::ari_runtime::CompactString>,
     /// First leg of a link transfer result
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_link_first_leg: Option<super::models::Channel>,
@@ -179,14 +179,14 @@ pub struct BridgeAttendedTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub destination_threeway_channel: Option<super::models::Channel>,
     /// How the transfer was accomplished
-    pub destination_type: crate::runtime::CompactString,
+    pub destination_type: ::ari_runtime::CompactString,
     /// Whether the transfer was externally initiated or not
     pub is_external: bool,
     /// The channel that is replacing transferer_first_leg in the swap
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<super::models::Channel>,
     /// The result of the transfer attempt
-    pub result: crate::runtime::CompactString,
+    pub result: ::ari_runtime::CompactString,
     /// The channel that is being transferred to
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transfer_target: Option<super::models::Channel>,
@@ -204,12 +204,12 @@ pub struct BridgeAttendedTransfer {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferer_second_leg_bridge: Option<super::models::Bridge>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a blind transfer has occurred.
 ///
@@ -222,26 +222,26 @@ pub struct BridgeBlindTransfer {
     /// The channel performing the blind transfer
     pub channel: super::models::Channel,
     /// The context transferred to
-    pub context: crate::runtime::CompactString,
+    pub context: ::ari_runtime::CompactString,
     /// The extension transferred to
-    pub exten: crate::runtime::CompactString,
+    pub exten: ::ari_runtime::CompactString,
     /// Whether the transfer was externally initiated or not
     pub is_external: bool,
     /// The channel that is replacing transferer when the transferee(s) can not be transferred directly
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<super::models::Channel>,
     /// The result of the transfer attempt
-    pub result: crate::runtime::CompactString,
+    pub result: ::ari_runtime::CompactString,
     /// The channel that is being transferred
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub transferee: Option<super::models::Channel>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a bridge has been created.
 ///
@@ -250,12 +250,12 @@ pub struct BridgeBlindTransfer {
 pub struct BridgeCreated {
     pub bridge: super::models::Bridge,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a bridge has been destroyed.
 ///
@@ -264,12 +264,12 @@ pub struct BridgeCreated {
 pub struct BridgeDestroyed {
     pub bridge: super::models::Bridge,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that one bridge has merged into another.
 ///
@@ -279,12 +279,12 @@ pub struct BridgeMerged {
     pub bridge: super::models::Bridge,
     pub bridge_from: super::models::Bridge,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that the source of video in a bridge has changed.
 ///
@@ -293,14 +293,14 @@ pub struct BridgeMerged {
 pub struct BridgeVideoSourceChanged {
     pub bridge: super::models::Bridge,
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub old_video_source_id: Option<crate::runtime::CompactString>,
+    pub old_video_source_id: Option<::ari_runtime::CompactString>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Info about how Asterisk was built
 ///
@@ -308,17 +308,17 @@ pub struct BridgeVideoSourceChanged {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct BuildInfo {
     /// Date and time when Asterisk was built.
-    pub date: crate::runtime::CompactString,
+    pub date: ::ari_runtime::CompactString,
     /// Kernel version Asterisk was built on.
-    pub kernel: crate::runtime::CompactString,
+    pub kernel: ::ari_runtime::CompactString,
     /// Machine architecture (x86_64, i686, ppc, etc.)
-    pub machine: crate::runtime::CompactString,
+    pub machine: ::ari_runtime::CompactString,
     /// Compile time options, or empty string if default.
-    pub options: crate::runtime::CompactString,
+    pub options: ::ari_runtime::CompactString,
     /// OS Asterisk was built on.
-    pub os: crate::runtime::CompactString,
+    pub os: ::ari_runtime::CompactString,
     /// Username that build Asterisk
-    pub user: crate::runtime::CompactString,
+    pub user: ::ari_runtime::CompactString,
 }
 /// Notification that a channel is being broadcast to ARI applications for claiming.
 ///
@@ -327,19 +327,19 @@ pub struct BuildInfo {
 pub struct CallBroadcast {
     /// The called number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub called: Option<crate::runtime::CompactString>,
+    pub called: Option<::ari_runtime::CompactString>,
     /// The caller ID number.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller: Option<crate::runtime::CompactString>,
+    pub caller: Option<::ari_runtime::CompactString>,
     /// The channel being broadcast.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a broadcast channel has been successfully claimed by an ARI application.
 ///
@@ -349,55 +349,55 @@ pub struct CallClaimed {
     /// The channel that was claimed.
     pub channel: super::models::Channel,
     /// The name of the ARI application that claimed the channel.
-    pub winner_app: crate::runtime::CompactString,
+    pub winner_app: ::ari_runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Caller identification
 ///
 /// `CallerID` in channels.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CallerID {
-    pub name: crate::runtime::CompactString,
-    pub number: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
+    pub number: ::ari_runtime::CompactString,
 }
 /// A specific communication connection between Asterisk and an Endpoint.
 ///
 /// `Channel` in channels.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Channel {
-    pub accountcode: crate::runtime::CompactString,
+    pub accountcode: ::ari_runtime::CompactString,
     pub caller: super::models::CallerID,
     /// The Caller ID RDNIS
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub caller_rdnis: Option<crate::runtime::CompactString>,
+    pub caller_rdnis: Option<::ari_runtime::CompactString>,
     /// Channel variables
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channelvars: Option<serde_json::Value>,
     pub connected: super::models::CallerID,
     /// Timestamp when channel was created
-    pub creationtime: crate::runtime::Timestamp,
+    pub creationtime: ::ari_runtime::Timestamp,
     /// Current location in the dialplan
     pub dialplan: super::models::DialplanCEP,
     /// Unique identifier of the channel.
     ///
     /// This is the same as the Uniqueid field in AMI.
-    pub id: crate::runtime::CompactString,
+    pub id: ::ari_runtime::CompactString,
     /// The default spoken language
-    pub language: crate::runtime::CompactString,
+    pub language: ::ari_runtime::CompactString,
     /// Name of the channel (i.e. SIP/foo-0000a7e3)
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Protocol id from underlying channel driver (i.e. Call-ID for chan_pjsip; will be empty if not applicable or not implemented by driver).
-    pub protocol_id: crate::runtime::CompactString,
+    pub protocol_id: ::ari_runtime::CompactString,
     pub state: super::models::ChannelState,
     /// The Tenant ID for the channel
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub tenantid: Option<crate::runtime::CompactString>,
+    pub tenantid: Option<::ari_runtime::CompactString>,
 }
 /// Channel changed Caller ID.
 ///
@@ -407,16 +407,16 @@ pub struct ChannelCallerId {
     /// The integer representation of the Caller Presentation value.
     pub caller_presentation: i64,
     /// The text representation of the Caller Presentation value.
-    pub caller_presentation_txt: crate::runtime::CompactString,
+    pub caller_presentation_txt: ::ari_runtime::CompactString,
     /// The channel that changed Caller ID.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Channel changed Connected Line.
 ///
@@ -426,12 +426,12 @@ pub struct ChannelConnectedLine {
     /// The channel whose connected line has changed.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a channel has been created.
 ///
@@ -440,12 +440,12 @@ pub struct ChannelConnectedLine {
 pub struct ChannelCreated {
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a channel has been destroyed.
 ///
@@ -455,18 +455,18 @@ pub struct ChannelDestroyed {
     /// Integer representation of the cause of the hangup
     pub cause: i64,
     /// Text representation of the cause of the hangup
-    pub cause_txt: crate::runtime::CompactString,
+    pub cause_txt: ::ari_runtime::CompactString,
     pub channel: super::models::Channel,
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_cause: Option<i64>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Channel changed location in the dialplan.
 ///
@@ -476,16 +476,16 @@ pub struct ChannelDialplan {
     /// The channel that changed dialplan location.
     pub channel: super::models::Channel,
     /// The application about to be executed.
-    pub dialplan_app: crate::runtime::CompactString,
+    pub dialplan_app: ::ari_runtime::CompactString,
     /// The data to be passed to the application.
-    pub dialplan_app_data: crate::runtime::CompactString,
+    pub dialplan_app_data: ::ari_runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// DTMF received on a channel.
 ///
@@ -497,16 +497,16 @@ pub struct ChannelDtmfReceived {
     /// The channel on which DTMF was received
     pub channel: super::models::Channel,
     /// DTMF digit received (0-9, A-E, # or *)
-    pub digit: crate::runtime::CompactString,
+    pub digit: ::ari_runtime::CompactString,
     /// Number of milliseconds DTMF was received
     pub duration_ms: i64,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a channel has entered a bridge.
 ///
@@ -517,12 +517,12 @@ pub struct ChannelEnteredBridge {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<super::models::Channel>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// A hangup was requested on the channel.
 ///
@@ -541,12 +541,12 @@ pub struct ChannelHangupRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tech_cause: Option<i64>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// A channel initiated a media hold.
 ///
@@ -557,14 +557,14 @@ pub struct ChannelHold {
     pub channel: super::models::Channel,
     /// The music on hold class that the initiator requested.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub musicclass: Option<crate::runtime::CompactString>,
+    pub musicclass: Option<::ari_runtime::CompactString>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a channel has left a bridge.
 ///
@@ -574,12 +574,12 @@ pub struct ChannelLeftBridge {
     pub bridge: super::models::Bridge,
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification of a channel's state change.
 ///
@@ -588,12 +588,12 @@ pub struct ChannelLeftBridge {
 pub struct ChannelStateChange {
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Talking is no longer detected on the channel.
 ///
@@ -605,12 +605,12 @@ pub struct ChannelTalkingFinished {
     /// The length of time, in milliseconds, that talking was detected on the channel
     pub duration: i64,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Talking was detected on the channel.
 ///
@@ -620,12 +620,12 @@ pub struct ChannelTalkingStarted {
     /// The channel on which talking started.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Tone was detected on the channel.
 ///
@@ -635,12 +635,12 @@ pub struct ChannelToneDetected {
     /// The channel the tone was detected on.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// transfer on a channel.
 ///
@@ -653,14 +653,14 @@ pub struct ChannelTransfer {
     pub referred_by: super::models::ReferredBy,
     /// Transfer State
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub state: Option<crate::runtime::CompactString>,
+    pub state: Option<::ari_runtime::CompactString>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// A channel initiated a media unhold.
 ///
@@ -670,12 +670,12 @@ pub struct ChannelUnhold {
     /// The channel that initiated the unhold event.
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// User-generated event with additional user-defined fields in the object.
 ///
@@ -692,16 +692,16 @@ pub struct ChannelUserevent {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub endpoint: Option<super::models::Endpoint>,
     /// The name of the user event.
-    pub eventname: crate::runtime::CompactString,
+    pub eventname: ::ari_runtime::CompactString,
     /// Custom Userevent data
     pub userevent: serde_json::Value,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Channel variable changed.
 ///
@@ -714,16 +714,16 @@ pub struct ChannelVarset {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub channel: Option<super::models::Channel>,
     /// The new value of the variable.
-    pub value: crate::runtime::CompactString,
+    pub value: ::ari_runtime::CompactString,
     /// The variable that changed.
-    pub variable: crate::runtime::CompactString,
+    pub variable: ::ari_runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Info about Asterisk configuration
 ///
@@ -731,7 +731,7 @@ pub struct ChannelVarset {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigInfo {
     /// Default language for media playback.
-    pub default_language: crate::runtime::CompactString,
+    pub default_language: ::ari_runtime::CompactString,
     /// Maximum number of simultaneous channels.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_channels: Option<i64>,
@@ -742,7 +742,7 @@ pub struct ConfigInfo {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub max_open_files: Option<i64>,
     /// Asterisk system name.
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Effective user/group id for running Asterisk.
     pub setid: super::models::SetId,
 }
@@ -752,9 +752,9 @@ pub struct ConfigInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ConfigTuple {
     /// A configuration object attribute.
-    pub attribute: crate::runtime::CompactString,
+    pub attribute: ::ari_runtime::CompactString,
     /// The value for the attribute.
-    pub value: crate::runtime::CompactString,
+    pub value: ::ari_runtime::CompactString,
 }
 /// Detailed information about a contact on an endpoint.
 ///
@@ -762,14 +762,14 @@ pub struct ConfigTuple {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ContactInfo {
     /// The Address of Record this contact belongs to.
-    pub aor: crate::runtime::CompactString,
+    pub aor: ::ari_runtime::CompactString,
     /// The current status of the contact.
     pub contact_status: super::models::ContactInfoContactStatus,
     /// Current round trip time, in microseconds, for the contact.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub roundtrip_usec: Option<crate::runtime::CompactString>,
+    pub roundtrip_usec: Option<::ari_runtime::CompactString>,
     /// The location of the contact.
-    pub uri: crate::runtime::CompactString,
+    pub uri: ::ari_runtime::CompactString,
 }
 /// The state of a contact on an endpoint has changed.
 ///
@@ -779,12 +779,12 @@ pub struct ContactStatusChange {
     pub contact_info: super::models::ContactInfo,
     pub endpoint: super::models::Endpoint,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Represents the state of a device.
 ///
@@ -792,7 +792,7 @@ pub struct ContactStatusChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DeviceState {
     /// Name of the device.
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Device's state
     pub state: super::models::DeviceStateState,
 }
@@ -804,12 +804,12 @@ pub struct DeviceStateChanged {
     /// Device state object
     pub device_state: super::models::DeviceState,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Dialing state has changed.
 ///
@@ -820,25 +820,25 @@ pub struct Dial {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub caller: Option<super::models::Channel>,
     /// Current status of the dialing attempt to the peer.
-    pub dialstatus: crate::runtime::CompactString,
+    pub dialstatus: ::ari_runtime::CompactString,
     /// The dial string for calling the peer channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub dialstring: Option<crate::runtime::CompactString>,
+    pub dialstring: Option<::ari_runtime::CompactString>,
     /// Forwarding target requested by the original dialed channel.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub forward: Option<crate::runtime::CompactString>,
+    pub forward: Option<::ari_runtime::CompactString>,
     /// Channel that the caller has been forwarded to.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub forwarded: Option<super::models::Channel>,
     /// The dialed channel.
     pub peer: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Dialed channel information.
 ///
@@ -851,13 +851,13 @@ pub struct Dialed {}
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct DialplanCEP {
     /// Parameter of current dialplan application
-    pub app_data: crate::runtime::CompactString,
+    pub app_data: ::ari_runtime::CompactString,
     /// Name of current dialplan application
-    pub app_name: crate::runtime::CompactString,
+    pub app_name: ::ari_runtime::CompactString,
     /// Context in the dialplan
-    pub context: crate::runtime::CompactString,
+    pub context: ::ari_runtime::CompactString,
     /// Extension in the dialplan
-    pub exten: crate::runtime::CompactString,
+    pub exten: ::ari_runtime::CompactString,
     /// Priority in the dialplan
     pub priority: i64,
 }
@@ -869,14 +869,14 @@ pub struct DialplanCEP {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Endpoint {
     /// Id's of channels associated with this endpoint
-    pub channel_ids: Vec<crate::runtime::CompactString>,
+    pub channel_ids: Vec<::ari_runtime::CompactString>,
     /// Identifier of the endpoint, specific to the given technology.
-    pub resource: crate::runtime::CompactString,
+    pub resource: ::ari_runtime::CompactString,
     /// Endpoint's state
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub state: Option<super::models::EndpointState>,
     /// Technology of the endpoint
-    pub technology: crate::runtime::CompactString,
+    pub technology: ::ari_runtime::CompactString,
 }
 /// Endpoint state changed.
 ///
@@ -885,20 +885,20 @@ pub struct Endpoint {
 pub struct EndpointStateChange {
     pub endpoint: super::models::Endpoint,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Identifies the format and language of a sound file
 ///
 /// `FormatLangPair` in sounds.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct FormatLangPair {
-    pub format: crate::runtime::CompactString,
-    pub language: crate::runtime::CompactString,
+    pub format: ::ari_runtime::CompactString,
+    pub language: ::ari_runtime::CompactString,
 }
 /// A recording that is in progress
 ///
@@ -907,14 +907,14 @@ pub struct FormatLangPair {
 pub struct LiveRecording {
     /// Cause for recording failure if failed
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<crate::runtime::CompactString>,
+    pub cause: Option<::ari_runtime::CompactString>,
     /// Duration in seconds of the recording
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub duration: Option<i64>,
     /// Recording format (wav, gsm, etc.)
-    pub format: crate::runtime::CompactString,
+    pub format: ::ari_runtime::CompactString,
     /// Base name for the recording
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Duration of silence, in seconds, detected in the recording. This is only available if the recording was initiated with a non-zero maxSilenceSeconds.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub silence_duration: Option<i64>,
@@ -923,7 +923,7 @@ pub struct LiveRecording {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub talking_duration: Option<i64>,
     /// URI for the channel or bridge being recorded
-    pub target_uri: crate::runtime::CompactString,
+    pub target_uri: ::ari_runtime::CompactString,
 }
 /// Details of an Asterisk log channel
 ///
@@ -931,14 +931,14 @@ pub struct LiveRecording {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct LogChannel {
     /// The log channel path
-    pub channel: crate::runtime::CompactString,
+    pub channel: ::ari_runtime::CompactString,
     /// The various log levels
-    pub configuration: crate::runtime::CompactString,
+    pub configuration: ::ari_runtime::CompactString,
     /// Whether or not a log type is enabled
-    pub status: crate::runtime::CompactString,
+    pub status: ::ari_runtime::CompactString,
     /// Types of logs for the log channel
     #[serde(rename = "type")]
-    pub type_: crate::runtime::CompactString,
+    pub type_: ::ari_runtime::CompactString,
 }
 /// Represents the state of a mailbox.
 ///
@@ -946,7 +946,7 @@ pub struct LogChannel {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Mailbox {
     /// Name of the mailbox.
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Count of new messages in the mailbox.
     pub new_messages: i64,
     /// Count of old messages in the mailbox.
@@ -958,10 +958,10 @@ pub struct Mailbox {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct MissingParams {
     /// A list of the missing parameters
-    pub params: Vec<crate::runtime::CompactString>,
+    pub params: Vec<::ari_runtime::CompactString>,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Details of an Asterisk module
 ///
@@ -969,13 +969,13 @@ pub struct MissingParams {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Module {
     /// The description of this module
-    pub description: crate::runtime::CompactString,
+    pub description: ::ari_runtime::CompactString,
     /// The name of this module
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// The running status of this module
-    pub status: crate::runtime::CompactString,
+    pub status: ::ari_runtime::CompactString,
     /// The support state of this module
-    pub support_level: crate::runtime::CompactString,
+    pub support_level: ::ari_runtime::CompactString,
     /// The number of times this module is being used
     pub use_count: i64,
 }
@@ -986,18 +986,18 @@ pub struct Module {
 pub struct Peer {
     /// The IP address of the peer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub address: Option<crate::runtime::CompactString>,
+    pub address: Option<::ari_runtime::CompactString>,
     /// An optional reason associated with the change in peer_status.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub cause: Option<crate::runtime::CompactString>,
+    pub cause: Option<::ari_runtime::CompactString>,
     /// The current state of the peer. Note that the values of the status are dependent on the underlying peer technology.
-    pub peer_status: crate::runtime::CompactString,
+    pub peer_status: ::ari_runtime::CompactString,
     /// The port of the peer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub port: Option<crate::runtime::CompactString>,
+    pub port: Option<::ari_runtime::CompactString>,
     /// The last known time the peer was contacted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub time: Option<crate::runtime::CompactString>,
+    pub time: Option<::ari_runtime::CompactString>,
 }
 /// The state of a peer associated with an endpoint has changed.
 ///
@@ -1007,12 +1007,12 @@ pub struct PeerStatusChange {
     pub endpoint: super::models::Endpoint,
     pub peer: super::models::Peer,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Object representing the playback of media to a channel
 ///
@@ -1020,19 +1020,19 @@ pub struct PeerStatusChange {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Playback {
     /// ID for this playback operation
-    pub id: crate::runtime::CompactString,
+    pub id: ::ari_runtime::CompactString,
     /// For media types that support multiple languages, the language requested for playback.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub language: Option<crate::runtime::CompactString>,
+    pub language: Option<::ari_runtime::CompactString>,
     /// The URI for the media currently being played back.
-    pub media_uri: crate::runtime::CompactString,
+    pub media_uri: ::ari_runtime::CompactString,
     /// If a list of URIs is being played, the next media URI to be played back.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub next_media_uri: Option<crate::runtime::CompactString>,
+    pub next_media_uri: Option<::ari_runtime::CompactString>,
     /// Current state of the playback operation.
     pub state: super::models::PlaybackState,
     /// URI for the channel or bridge to play the media on
-    pub target_uri: crate::runtime::CompactString,
+    pub target_uri: ::ari_runtime::CompactString,
 }
 /// Event showing the continuation of a media playback operation from one media URI to the next in the list.
 ///
@@ -1042,12 +1042,12 @@ pub struct PlaybackContinuing {
     /// Playback control object
     pub playback: super::models::Playback,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Event showing the completion of a media playback operation.
 ///
@@ -1057,12 +1057,12 @@ pub struct PlaybackFinished {
     /// Playback control object
     pub playback: super::models::Playback,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Event showing the start of a media playback operation.
 ///
@@ -1072,12 +1072,12 @@ pub struct PlaybackStarted {
     /// Playback control object
     pub playback: super::models::Playback,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// REST over Websocket header
 ///
@@ -1085,9 +1085,9 @@ pub struct PlaybackStarted {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RESTHeader {
     /// Header name
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Header value
-    pub value: crate::runtime::CompactString,
+    pub value: ::ari_runtime::CompactString,
 }
 /// REST over Websocket Query String Parameter
 ///
@@ -1095,9 +1095,9 @@ pub struct RESTHeader {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RESTQueryStringParameter {
     /// Parameter name
-    pub name: crate::runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
     /// Parameter value
-    pub value: crate::runtime::CompactString,
+    pub value: ::ari_runtime::CompactString,
 }
 /// REST over Websocket Request.
 ///
@@ -1106,24 +1106,24 @@ pub struct RESTQueryStringParameter {
 pub struct RESTRequest {
     /// The Content-Type of the message body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<crate::runtime::CompactString>,
+    pub content_type: Option<::ari_runtime::CompactString>,
     /// Request message body. Only content types application/json and application/x-www-form-urlencoded are supported.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_body: Option<crate::runtime::CompactString>,
+    pub message_body: Option<::ari_runtime::CompactString>,
     /// HTTP method (GET, PUT, POST, DELETE, etc.)
-    pub method: crate::runtime::CompactString,
+    pub method: ::ari_runtime::CompactString,
     /// Request query string parameters.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub query_strings: Option<Vec<super::models::RESTQueryStringParameter>>,
     /// Opaque request id.  Can be any valid string.  Will be returned in any response to this request.
-    pub request_id: crate::runtime::CompactString,
+    pub request_id: ::ari_runtime::CompactString,
     /// Opaque transaction id.  Can be any valid string.  Will be returned in any response to this request.
-    pub transaction_id: crate::runtime::CompactString,
+    pub transaction_id: ::ari_runtime::CompactString,
     /// Message type.  Must be 'RESTRequest'
     #[serde(rename = "type")]
-    pub type_: crate::runtime::CompactString,
+    pub type_: ::ari_runtime::CompactString,
     /// Resource URI with optional query string parameters.
-    pub uri: crate::runtime::CompactString,
+    pub uri: ::ari_runtime::CompactString,
 }
 /// REST over Websocket Response.
 ///
@@ -1132,27 +1132,27 @@ pub struct RESTRequest {
 pub struct RESTResponse {
     /// The Content-Type of the message body.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub content_type: Option<crate::runtime::CompactString>,
+    pub content_type: Option<::ari_runtime::CompactString>,
     /// Response message body
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub message_body: Option<crate::runtime::CompactString>,
+    pub message_body: Option<::ari_runtime::CompactString>,
     /// HTTP reason phrase
-    pub reason_phrase: crate::runtime::CompactString,
+    pub reason_phrase: ::ari_runtime::CompactString,
     /// Opaque request id.  Will be whatever was specified on the original request.
-    pub request_id: crate::runtime::CompactString,
+    pub request_id: ::ari_runtime::CompactString,
     /// HTTP status code
     pub status_code: i64,
     /// Opaque transaction id.  Will be whatever was specified on the original request.
-    pub transaction_id: crate::runtime::CompactString,
+    pub transaction_id: ::ari_runtime::CompactString,
     /// Original request resource URI
-    pub uri: crate::runtime::CompactString,
+    pub uri: ::ari_runtime::CompactString,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// A statistics of a RTP.
 ///
@@ -1160,7 +1160,7 @@ pub struct RESTResponse {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct RTPstat {
     /// The Asterisk channel's unique ID that owns this instance.
-    pub channel_uniqueid: crate::runtime::CompactString,
+    pub channel_uniqueid: ::ari_runtime::CompactString,
     /// Maximum jitter on local side.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub local_maxjitter: Option<f64>,
@@ -1255,12 +1255,12 @@ pub struct RecordingFailed {
     /// Recording control object
     pub recording: super::models::LiveRecording,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Event showing the completion of a recording operation.
 ///
@@ -1270,12 +1270,12 @@ pub struct RecordingFinished {
     /// Recording control object
     pub recording: super::models::LiveRecording,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Event showing the start of a recording operation.
 ///
@@ -1285,12 +1285,12 @@ pub struct RecordingStarted {
     /// Recording control object
     pub recording: super::models::LiveRecording,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// transfer destination requested by transferee
 ///
@@ -1332,10 +1332,10 @@ pub struct RequiredDestination {
     pub additional_protocol_params: Option<Vec<super::models::AdditionalParam>>,
     /// Destination User Part. Only for Blind transfer. Mutually exclusive to protocol_id
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub destination: Option<crate::runtime::CompactString>,
+    pub destination: Option<::ari_runtime::CompactString>,
     /// the requested protocol-id by the referee in case of SIP channel, this is a SIP Call ID, Mutually exclusive to destination
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub protocol_id: Option<crate::runtime::CompactString>,
+    pub protocol_id: Option<::ari_runtime::CompactString>,
 }
 /// Effective user/group id
 ///
@@ -1343,9 +1343,9 @@ pub struct RequiredDestination {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SetId {
     /// Effective group id.
-    pub group: crate::runtime::CompactString,
+    pub group: ::ari_runtime::CompactString,
     /// Effective user id.
-    pub user: crate::runtime::CompactString,
+    pub user: ::ari_runtime::CompactString,
 }
 /// A media file that may be played back.
 ///
@@ -1355,10 +1355,10 @@ pub struct Sound {
     /// The formats and languages in which this sound is available.
     pub formats: Vec<super::models::FormatLangPair>,
     /// Sound's identifier.
-    pub id: crate::runtime::CompactString,
+    pub id: ::ari_runtime::CompactString,
     /// Text description of the sound, usually the words spoken.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub text: Option<crate::runtime::CompactString>,
+    pub text: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a channel has left a Stasis application.
 ///
@@ -1367,12 +1367,12 @@ pub struct Sound {
 pub struct StasisEnd {
     pub channel: super::models::Channel,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Notification that a channel has entered a Stasis application.
 ///
@@ -1380,17 +1380,17 @@ pub struct StasisEnd {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StasisStart {
     /// Arguments to the application
-    pub args: Vec<crate::runtime::CompactString>,
+    pub args: Vec<::ari_runtime::CompactString>,
     pub channel: super::models::Channel,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub replace_channel: Option<super::models::Channel>,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// Info about Asterisk status
 ///
@@ -1398,26 +1398,26 @@ pub struct StasisStart {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StatusInfo {
     /// Time when Asterisk was last reloaded.
-    pub last_reload_time: crate::runtime::Timestamp,
+    pub last_reload_time: ::ari_runtime::Timestamp,
     /// Time when Asterisk was started.
-    pub startup_time: crate::runtime::Timestamp,
+    pub startup_time: ::ari_runtime::Timestamp,
 }
 /// A past recording that may be played back.
 ///
 /// `StoredRecording` in recordings.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StoredRecording {
-    pub format: crate::runtime::CompactString,
-    pub name: crate::runtime::CompactString,
+    pub format: ::ari_runtime::CompactString,
+    pub name: ::ari_runtime::CompactString,
 }
 /// Info about Asterisk
 ///
 /// `SystemInfo` in asterisk.json.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SystemInfo {
-    pub entity_id: crate::runtime::CompactString,
+    pub entity_id: ::ari_runtime::CompactString,
     /// Asterisk version.
-    pub version: crate::runtime::CompactString,
+    pub version: ::ari_runtime::CompactString,
 }
 /// A text message.
 ///
@@ -1425,11 +1425,11 @@ pub struct SystemInfo {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct TextMessage {
     /// The text of the message.
-    pub body: crate::runtime::CompactString,
+    pub body: ::ari_runtime::CompactString,
     /// A technology specific URI specifying the source of the message. For pjsip technology, any SIP URI can be specified. For xmpp, the URI must correspond to the client connection being used to send the message.
-    pub from: crate::runtime::CompactString,
+    pub from: ::ari_runtime::CompactString,
     /// A technology specific URI specifying the destination of the message. Valid technologies include pjsip, and xmp. The destination of a message should be an endpoint.
-    pub to: crate::runtime::CompactString,
+    pub to: ::ari_runtime::CompactString,
     /// Technology specific key/value pairs (JSON object) associated with the message.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub variables: Option<serde_json::Value>,
@@ -1443,12 +1443,12 @@ pub struct TextMessageReceived {
     pub endpoint: Option<super::models::Endpoint>,
     pub message: super::models::TextMessage,
     /// Name of the application receiving the event.
-    pub application: crate::runtime::CompactString,
+    pub application: ::ari_runtime::CompactString,
     /// Time at which this event was created.
-    pub timestamp: crate::runtime::Timestamp,
+    pub timestamp: ::ari_runtime::Timestamp,
     /// The unique ID for the Asterisk instance that raised this event.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
 }
 /// The value of a channel variable
 ///
@@ -1456,7 +1456,7 @@ pub struct TextMessageReceived {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Variable {
     /// The value of the variable requested
-    pub value: crate::runtime::CompactString,
+    pub value: ::ari_runtime::CompactString,
 }
 /// A dictionary of channel variables
 ///
@@ -1497,7 +1497,7 @@ impl BridgeBridgeType {
         }
     }
 }
-crate::runtime::open_enum_impls!(BridgeBridgeType);
+::ari_runtime::open_enum_impls!(BridgeBridgeType);
 /// Values of `Channel.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1565,7 +1565,7 @@ impl ChannelState {
         }
     }
 }
-crate::runtime::open_enum_impls!(ChannelState);
+::ari_runtime::open_enum_impls!(ChannelState);
 /// the `connection_type` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1597,7 +1597,7 @@ impl ConnectionType {
         }
     }
 }
-crate::runtime::open_enum_impls!(ConnectionType);
+::ari_runtime::open_enum_impls!(ConnectionType);
 /// Values of `ContactInfo.contact_status`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1641,7 +1641,7 @@ impl ContactInfoContactStatus {
         }
     }
 }
-crate::runtime::open_enum_impls!(ContactInfoContactStatus);
+::ari_runtime::open_enum_impls!(ContactInfoContactStatus);
 /// Values of `DeviceState.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1701,7 +1701,7 @@ impl DeviceStateState {
         }
     }
 }
-crate::runtime::open_enum_impls!(DeviceStateState);
+::ari_runtime::open_enum_impls!(DeviceStateState);
 /// the `encapsulation` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1737,7 +1737,7 @@ impl Encapsulation {
         }
     }
 }
-crate::runtime::open_enum_impls!(Encapsulation);
+::ari_runtime::open_enum_impls!(Encapsulation);
 /// Values of `Endpoint.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1773,7 +1773,7 @@ impl EndpointState {
         }
     }
 }
-crate::runtime::open_enum_impls!(EndpointState);
+::ari_runtime::open_enum_impls!(EndpointState);
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1801,7 +1801,7 @@ impl ExternalMediaDirection {
         }
     }
 }
-crate::runtime::open_enum_impls!(ExternalMediaDirection);
+::ari_runtime::open_enum_impls!(ExternalMediaDirection);
 /// the `ifExists` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1837,7 +1837,7 @@ impl IfExists {
         }
     }
 }
-crate::runtime::open_enum_impls!(IfExists);
+::ari_runtime::open_enum_impls!(IfExists);
 /// Values of `LiveRecording.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1885,7 +1885,7 @@ impl LiveRecordingState {
         }
     }
 }
-crate::runtime::open_enum_impls!(LiveRecordingState);
+::ari_runtime::open_enum_impls!(LiveRecordingState);
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1921,7 +1921,7 @@ impl MuteDirection {
         }
     }
 }
-crate::runtime::open_enum_impls!(MuteDirection);
+::ari_runtime::open_enum_impls!(MuteDirection);
 /// the `only` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -1961,7 +1961,7 @@ impl Only {
         }
     }
 }
-crate::runtime::open_enum_impls!(Only);
+::ari_runtime::open_enum_impls!(Only);
 /// the `operation` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2005,7 +2005,7 @@ impl Operation {
         }
     }
 }
-crate::runtime::open_enum_impls!(Operation);
+::ari_runtime::open_enum_impls!(Operation);
 /// Values of `Playback.state`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2049,7 +2049,7 @@ impl PlaybackState {
         }
     }
 }
-crate::runtime::open_enum_impls!(PlaybackState);
+::ari_runtime::open_enum_impls!(PlaybackState);
 /// the `reason` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2125,7 +2125,7 @@ impl Reason {
         }
     }
 }
-crate::runtime::open_enum_impls!(Reason);
+::ari_runtime::open_enum_impls!(Reason);
 /// the `spy` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2165,7 +2165,7 @@ impl Spy {
         }
     }
 }
-crate::runtime::open_enum_impls!(Spy);
+::ari_runtime::open_enum_impls!(Spy);
 /// the `terminateOn` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2205,7 +2205,7 @@ impl TerminateOn {
         }
     }
 }
-crate::runtime::open_enum_impls!(TerminateOn);
+::ari_runtime::open_enum_impls!(TerminateOn);
 /// the `transport` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2241,7 +2241,7 @@ impl Transport {
         }
     }
 }
-crate::runtime::open_enum_impls!(Transport);
+::ari_runtime::open_enum_impls!(Transport);
 /// the `direction` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2277,7 +2277,7 @@ impl UnmuteDirection {
         }
     }
 }
-crate::runtime::open_enum_impls!(UnmuteDirection);
+::ari_runtime::open_enum_impls!(UnmuteDirection);
 /// the `deviceState` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2333,7 +2333,7 @@ impl UpdateDeviceState {
         }
     }
 }
-crate::runtime::open_enum_impls!(UpdateDeviceState);
+::ari_runtime::open_enum_impls!(UpdateDeviceState);
 /// the `whisper` parameter
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
@@ -2373,10 +2373,10 @@ impl Whisper {
         }
     }
 }
-crate::runtime::open_enum_impls!(Whisper);
+::ari_runtime::open_enum_impls!(Whisper);
 /// Base type for asynchronous events from Asterisk.
 ///
-/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Event::Unknown`]; a known one whose body does not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text. Known variants are boxed, so that a message moves as a pointer.
+/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Event::Unknown`]; a known one whose body does not match its model is a [`::ari_runtime::DecodeError`] that keeps the raw text. Known variants are boxed, so that a message moves as a pointer.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Event {
@@ -2668,18 +2668,18 @@ impl Event {
         }
     }
     /// Decodes one JSON text, such as a WebSocket frame.
-    pub fn from_json(text: &str) -> Result<Self, crate::runtime::DecodeError> {
-        Self::from_json_via(text, crate::runtime::decode::Path::Auto)
+    pub fn from_json(text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
+        Self::from_json_via(text, ::ari_runtime::decode::Path::Auto)
     }
     /// [`Self::from_json`] through one decoder only, to hold the fast path against serde.
     #[doc(hidden)]
     pub fn from_json_via(
         text: &str,
-        path: crate::runtime::decode::Path,
-    ) -> Result<Self, crate::runtime::DecodeError> {
-        let kind = crate::runtime::wire::discriminator_via(text, "type", path)
-            .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
-        use crate::runtime::decode::decode_via as via;
+        path: ::ari_runtime::decode::Path,
+    ) -> Result<Self, ::ari_runtime::DecodeError> {
+        let kind = ::ari_runtime::wire::discriminator_via(text, "type", path)
+            .map_err(|source| ::ari_runtime::DecodeError::new(None, text, source))?;
+        use ::ari_runtime::decode::decode_via as via;
         let decoded = match kind.as_ref() {
             "ApplicationMoveFailed" => via(text, path).map(Self::ApplicationMoveFailed),
             "ApplicationRegistered" => via(text, path).map(Self::ApplicationRegistered),
@@ -2731,12 +2731,12 @@ impl Event {
             "StasisStart" => via(text, path).map(Self::StasisStart),
             "TextMessageReceived" => via(text, path).map(Self::TextMessageReceived),
             _ => {
-                let kind = crate::runtime::wire::discriminator_via(
+                let kind = ::ari_runtime::wire::discriminator_via(
                         text,
                         "type",
-                        crate::runtime::decode::Path::SerdeOnly,
+                        ::ari_runtime::decode::Path::SerdeOnly,
                     )
-                    .map_err(|source| crate::runtime::DecodeError::new(
+                    .map_err(|source| ::ari_runtime::DecodeError::new(
                         None,
                         text,
                         source,
@@ -2747,7 +2747,7 @@ impl Event {
             }
         };
         decoded
-            .map_err(|source| crate::runtime::DecodeError::new(
+            .map_err(|source| ::ari_runtime::DecodeError::new(
                 Some(kind.into_owned()),
                 text,
                 source,
@@ -2862,7 +2862,7 @@ impl Event {
     /// Time at which this event was created.
     ///
     /// `None` on variants that do not carry `timestamp`.
-    pub fn timestamp(&self) -> Option<&crate::runtime::Timestamp> {
+    pub fn timestamp(&self) -> Option<&::ari_runtime::Timestamp> {
         match self {
             Event::ApplicationMoveFailed(value) => Some(&value.timestamp),
             Event::ApplicationRegistered(value) => Some(&value.timestamp),
@@ -2915,7 +2915,7 @@ impl Event {
     /// Arguments to the application
     ///
     /// `None` on variants that do not carry `args`.
-    pub fn args(&self) -> Option<&Vec<crate::runtime::CompactString>> {
+    pub fn args(&self) -> Option<&Vec<::ari_runtime::CompactString>> {
         match self {
             Event::ApplicationMoveFailed(value) => Some(&value.args),
             Event::StasisStart(value) => Some(&value.args),
@@ -3064,14 +3064,14 @@ impl Event {
         }
     }
 }
-impl crate::runtime::FromFrame for Event {
-    fn from_frame(text: &str) -> Result<Self, crate::runtime::DecodeError> {
+impl ::ari_runtime::FromFrame for Event {
+    fn from_frame(text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
         Self::from_json(text)
     }
 }
 impl Serialize for Event {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use crate::runtime::wire::serialize_tagged as tagged;
+        use ::ari_runtime::wire::serialize_tagged as tagged;
         let (key, kind) = ("type", self.kind());
         match self {
             Event::ApplicationMoveFailed(v) => tagged(serializer, key, kind, v),
@@ -3138,27 +3138,27 @@ pub struct UnknownEvent {
     /// The unrecognised discriminator.
     pub kind: String,
     /// Name of the application receiving the event.
-    pub application: Option<crate::runtime::CompactString>,
+    pub application: Option<::ari_runtime::CompactString>,
     /// The unique ID for the Asterisk instance that raised this event.
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
     /// Time at which this event was created.
-    pub timestamp: Option<crate::runtime::Timestamp>,
+    pub timestamp: Option<::ari_runtime::Timestamp>,
     /// The whole message, exactly as received.
     pub raw: Box<serde_json::value::RawValue>,
 }
 #[derive(Default, Deserialize)]
 struct UnknownEventCommon {
     #[serde(rename = "application", default)]
-    application: Option<crate::runtime::CompactString>,
+    application: Option<::ari_runtime::CompactString>,
     #[serde(rename = "asterisk_id", default)]
-    asterisk_id: Option<crate::runtime::CompactString>,
+    asterisk_id: Option<::ari_runtime::CompactString>,
     #[serde(rename = "timestamp", default)]
-    timestamp: Option<crate::runtime::Timestamp>,
+    timestamp: Option<::ari_runtime::Timestamp>,
 }
 impl UnknownEvent {
-    fn decode(kind: String, text: &str) -> Result<Self, crate::runtime::DecodeError> {
+    fn decode(kind: String, text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
         let raw = serde_json::value::RawValue::from_string(text.to_owned())
-            .map_err(|source| crate::runtime::DecodeError::new(
+            .map_err(|source| ::ari_runtime::DecodeError::new(
                 Some(kind.clone()),
                 text,
                 source,
@@ -3180,7 +3180,7 @@ impl PartialEq for UnknownEvent {
 }
 /// Base type for errors and events
 ///
-/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Message::Unknown`]; a known one whose body does not match its model is a [`crate::runtime::DecodeError`] that keeps the raw text. Known variants are boxed, so that a message moves as a pointer.
+/// Dispatched on `type`, wherever it stands in the object. A `type` these bindings do not know arrives as [`Message::Unknown`]; a known one whose body does not match its model is a [`::ari_runtime::DecodeError`] that keeps the raw text. Known variants are boxed, so that a message moves as a pointer.
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub enum Message {
@@ -3478,18 +3478,18 @@ impl Message {
         }
     }
     /// Decodes one JSON text, such as a WebSocket frame.
-    pub fn from_json(text: &str) -> Result<Self, crate::runtime::DecodeError> {
-        Self::from_json_via(text, crate::runtime::decode::Path::Auto)
+    pub fn from_json(text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
+        Self::from_json_via(text, ::ari_runtime::decode::Path::Auto)
     }
     /// [`Self::from_json`] through one decoder only, to hold the fast path against serde.
     #[doc(hidden)]
     pub fn from_json_via(
         text: &str,
-        path: crate::runtime::decode::Path,
-    ) -> Result<Self, crate::runtime::DecodeError> {
-        let kind = crate::runtime::wire::discriminator_via(text, "type", path)
-            .map_err(|source| crate::runtime::DecodeError::new(None, text, source))?;
-        use crate::runtime::decode::decode_via as via;
+        path: ::ari_runtime::decode::Path,
+    ) -> Result<Self, ::ari_runtime::DecodeError> {
+        let kind = ::ari_runtime::wire::discriminator_via(text, "type", path)
+            .map_err(|source| ::ari_runtime::DecodeError::new(None, text, source))?;
+        use ::ari_runtime::decode::decode_via as via;
         let decoded = match kind.as_ref() {
             "ApplicationMoveFailed" => via(text, path).map(Self::ApplicationMoveFailed),
             "ApplicationRegistered" => via(text, path).map(Self::ApplicationRegistered),
@@ -3542,12 +3542,12 @@ impl Message {
             "StasisStart" => via(text, path).map(Self::StasisStart),
             "TextMessageReceived" => via(text, path).map(Self::TextMessageReceived),
             _ => {
-                let kind = crate::runtime::wire::discriminator_via(
+                let kind = ::ari_runtime::wire::discriminator_via(
                         text,
                         "type",
-                        crate::runtime::decode::Path::SerdeOnly,
+                        ::ari_runtime::decode::Path::SerdeOnly,
                     )
-                    .map_err(|source| crate::runtime::DecodeError::new(
+                    .map_err(|source| ::ari_runtime::DecodeError::new(
                         None,
                         text,
                         source,
@@ -3558,7 +3558,7 @@ impl Message {
             }
         };
         decoded
-            .map_err(|source| crate::runtime::DecodeError::new(
+            .map_err(|source| ::ari_runtime::DecodeError::new(
                 Some(kind.into_owned()),
                 text,
                 source,
@@ -3675,7 +3675,7 @@ impl Message {
     /// Time at which this event was created.
     ///
     /// `None` on variants that do not carry `timestamp`.
-    pub fn timestamp(&self) -> Option<&crate::runtime::Timestamp> {
+    pub fn timestamp(&self) -> Option<&::ari_runtime::Timestamp> {
         match self {
             Message::ApplicationMoveFailed(value) => Some(&value.timestamp),
             Message::ApplicationRegistered(value) => Some(&value.timestamp),
@@ -3729,7 +3729,7 @@ impl Message {
     /// Arguments to the application
     ///
     /// `None` on variants that do not carry `args`.
-    pub fn args(&self) -> Option<&Vec<crate::runtime::CompactString>> {
+    pub fn args(&self) -> Option<&Vec<::ari_runtime::CompactString>> {
         match self {
             Message::ApplicationMoveFailed(value) => Some(&value.args),
             Message::StasisStart(value) => Some(&value.args),
@@ -3878,14 +3878,14 @@ impl Message {
         }
     }
 }
-impl crate::runtime::FromFrame for Message {
-    fn from_frame(text: &str) -> Result<Self, crate::runtime::DecodeError> {
+impl ::ari_runtime::FromFrame for Message {
+    fn from_frame(text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
         Self::from_json(text)
     }
 }
 impl Serialize for Message {
     fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        use crate::runtime::wire::serialize_tagged as tagged;
+        use ::ari_runtime::wire::serialize_tagged as tagged;
         let (key, kind) = ("type", self.kind());
         match self {
             Message::ApplicationMoveFailed(v) => tagged(serializer, key, kind, v),
@@ -3953,27 +3953,27 @@ pub struct UnknownMessage {
     /// The unrecognised discriminator.
     pub kind: String,
     /// Name of the application receiving the event.
-    pub application: Option<crate::runtime::CompactString>,
+    pub application: Option<::ari_runtime::CompactString>,
     /// The unique ID for the Asterisk instance that raised this event.
-    pub asterisk_id: Option<crate::runtime::CompactString>,
+    pub asterisk_id: Option<::ari_runtime::CompactString>,
     /// Time at which this event was created.
-    pub timestamp: Option<crate::runtime::Timestamp>,
+    pub timestamp: Option<::ari_runtime::Timestamp>,
     /// The whole message, exactly as received.
     pub raw: Box<serde_json::value::RawValue>,
 }
 #[derive(Default, Deserialize)]
 struct UnknownMessageCommon {
     #[serde(rename = "application", default)]
-    application: Option<crate::runtime::CompactString>,
+    application: Option<::ari_runtime::CompactString>,
     #[serde(rename = "asterisk_id", default)]
-    asterisk_id: Option<crate::runtime::CompactString>,
+    asterisk_id: Option<::ari_runtime::CompactString>,
     #[serde(rename = "timestamp", default)]
-    timestamp: Option<crate::runtime::Timestamp>,
+    timestamp: Option<::ari_runtime::Timestamp>,
 }
 impl UnknownMessage {
-    fn decode(kind: String, text: &str) -> Result<Self, crate::runtime::DecodeError> {
+    fn decode(kind: String, text: &str) -> Result<Self, ::ari_runtime::DecodeError> {
         let raw = serde_json::value::RawValue::from_string(text.to_owned())
-            .map_err(|source| crate::runtime::DecodeError::new(
+            .map_err(|source| ::ari_runtime::DecodeError::new(
                 Some(kind.clone()),
                 text,
                 source,

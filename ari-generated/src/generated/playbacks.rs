@@ -7,10 +7,10 @@
 /// Requires the Asterisk modules res_stasis_playback.
 #[derive(Debug, Clone)]
 pub struct Playbacks {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Playbacks {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// Get a playback's details.
@@ -58,18 +58,18 @@ impl Playbacks {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     playback_id: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Playback, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/playbacks/{playbackId}",
             format!(
-                "/playbacks/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.playback_id))
+                "/playbacks/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.playback_id))
             ),
         );
         let response = self.client.execute(request).await.map_err(GetError::Transport)?;
@@ -86,13 +86,13 @@ impl GetRequest {
 pub enum GetError {
     /// `404`: The playback cannot be found
     #[error("The playback cannot be found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -110,18 +110,18 @@ impl GetError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StopRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     playback_id: String,
 }
 impl StopRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), StopError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/playbacks/{playbackId}",
             format!(
-                "/playbacks/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.playback_id))
+                "/playbacks/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.playback_id))
             ),
         );
         let response = self.client.execute(request).await.map_err(StopError::Transport)?;
@@ -138,13 +138,13 @@ impl StopRequest {
 pub enum StopError {
     /// `404`: The playback cannot be found
     #[error("The playback cannot be found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StopError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -162,19 +162,19 @@ impl StopError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ControlRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     playback_id: String,
     operation: super::models::Operation,
 }
 impl ControlRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), ControlError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/playbacks/{playbackId}/control",
             format!(
-                "/playbacks/{}/control", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.playback_id))
+                "/playbacks/{}/control", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.playback_id))
             ),
         );
         {
@@ -201,19 +201,19 @@ impl ControlRequest {
 pub enum ControlError {
     /// `400`: The provided operation parameter was invalid
     #[error("The provided operation parameter was invalid ({0})")]
-    BadRequest(crate::runtime::ErrorResponse),
+    BadRequest(::ari_runtime::ErrorResponse),
     /// `404`: The playback cannot be found
     #[error("The playback cannot be found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: The operation cannot be performed in the playback's current state
     #[error("The operation cannot be performed in the playback's current state ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ControlError {
     /// The HTTP status Asterisk answered with, if it answered.

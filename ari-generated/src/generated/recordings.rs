@@ -7,10 +7,10 @@
 /// Requires the Asterisk modules res_stasis_recording.
 #[derive(Debug, Clone)]
 pub struct Recordings {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Recordings {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List recordings that are complete.
@@ -163,15 +163,15 @@ impl Recordings {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListStoredRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl ListStoredRequest {
     /// Sends the request.
     pub async fn send(
         self,
     ) -> Result<Vec<super::models::StoredRecording>, ListStoredError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/recordings/stored",
             "/recordings/stored".to_owned(),
         );
@@ -192,10 +192,10 @@ impl ListStoredRequest {
 pub enum ListStoredError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListStoredError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -212,18 +212,18 @@ impl ListStoredError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStoredRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl GetStoredRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::StoredRecording, GetStoredError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/recordings/stored/{recordingName}",
             format!(
-                "/recordings/stored/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/stored/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -244,13 +244,13 @@ impl GetStoredRequest {
 pub enum GetStoredError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetStoredError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -268,18 +268,18 @@ impl GetStoredError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct DeleteStoredRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl DeleteStoredRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), DeleteStoredError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/recordings/stored/{recordingName}",
             format!(
-                "/recordings/stored/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/stored/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -300,13 +300,13 @@ impl DeleteStoredRequest {
 pub enum DeleteStoredError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl DeleteStoredError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -324,18 +324,18 @@ impl DeleteStoredError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetStoredFileRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl GetStoredFileRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<bytes::Bytes, GetStoredFileError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/recordings/stored/{recordingName}/file",
             format!(
-                "/recordings/stored/{}/file", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/stored/{}/file", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -357,16 +357,16 @@ impl GetStoredFileRequest {
 pub enum GetStoredFileError {
     /// `403`: The recording file could not be opened
     #[error("The recording file could not be opened ({0})")]
-    Forbidden(crate::runtime::ErrorResponse),
+    Forbidden(::ari_runtime::ErrorResponse),
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetStoredFileError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -385,19 +385,19 @@ impl GetStoredFileError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CopyStoredRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
     destination_recording_name: String,
 }
 impl CopyStoredRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::StoredRecording, CopyStoredError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/recordings/stored/{recordingName}/copy",
             format!(
-                "/recordings/stored/{}/copy", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/stored/{}/copy", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         {
@@ -423,16 +423,16 @@ impl CopyStoredRequest {
 pub enum CopyStoredError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: A recording with the same name already exists on the system
     #[error("A recording with the same name already exists on the system ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl CopyStoredError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -451,18 +451,18 @@ impl CopyStoredError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetLiveRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl GetLiveRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::LiveRecording, GetLiveError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/recordings/live/{recordingName}",
             format!(
-                "/recordings/live/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/live/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -483,13 +483,13 @@ impl GetLiveRequest {
 pub enum GetLiveError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetLiveError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -507,18 +507,18 @@ impl GetLiveError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct CancelRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl CancelRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), CancelError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/recordings/live/{recordingName}",
             format!(
-                "/recordings/live/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/live/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -539,13 +539,13 @@ impl CancelRequest {
 pub enum CancelError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl CancelError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -563,18 +563,18 @@ impl CancelError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct StopRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl StopRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), StopError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/recordings/live/{recordingName}/stop",
             format!(
-                "/recordings/live/{}/stop", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/live/{}/stop", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self.client.execute(request).await.map_err(StopError::Transport)?;
@@ -591,13 +591,13 @@ impl StopRequest {
 pub enum StopError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl StopError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -615,18 +615,18 @@ impl StopError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct PauseRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl PauseRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), PauseError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/recordings/live/{recordingName}/pause",
             format!(
-                "/recordings/live/{}/pause", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/live/{}/pause", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -648,16 +648,16 @@ impl PauseRequest {
 pub enum PauseError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Recording not in session
     #[error("Recording not in session ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl PauseError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -676,18 +676,18 @@ impl PauseError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnpauseRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl UnpauseRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), UnpauseError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/recordings/live/{recordingName}/pause",
             format!(
-                "/recordings/live/{}/pause", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/live/{}/pause", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -709,16 +709,16 @@ impl UnpauseRequest {
 pub enum UnpauseError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Recording not in session
     #[error("Recording not in session ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UnpauseError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -737,18 +737,18 @@ impl UnpauseError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct MuteRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl MuteRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), MuteError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::POST,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
             "/recordings/live/{recordingName}/mute",
             format!(
-                "/recordings/live/{}/mute", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/live/{}/mute", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self.client.execute(request).await.map_err(MuteError::Transport)?;
@@ -766,16 +766,16 @@ impl MuteRequest {
 pub enum MuteError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Recording not in session
     #[error("Recording not in session ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl MuteError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -794,18 +794,18 @@ impl MuteError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct UnmuteRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     recording_name: String,
 }
 impl UnmuteRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<(), UnmuteError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::DELETE,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::DELETE,
             "/recordings/live/{recordingName}/mute",
             format!(
-                "/recordings/live/{}/mute", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.recording_name))
+                "/recordings/live/{}/mute", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.recording_name))
             ),
         );
         let response = self
@@ -827,16 +827,16 @@ impl UnmuteRequest {
 pub enum UnmuteError {
     /// `404`: Recording not found
     #[error("Recording not found ({0})")]
-    NotFound(crate::runtime::ErrorResponse),
+    NotFound(::ari_runtime::ErrorResponse),
     /// `409`: Recording not in session
     #[error("Recording not in session ({0})")]
-    Conflict(crate::runtime::ErrorResponse),
+    Conflict(::ari_runtime::ErrorResponse),
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl UnmuteError {
     /// The HTTP status Asterisk answered with, if it answered.

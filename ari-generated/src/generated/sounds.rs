@@ -5,10 +5,10 @@
 /// Operations on `/sounds`.
 #[derive(Debug, Clone)]
 pub struct Sounds {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
 }
 impl Sounds {
-    pub(crate) fn new(client: crate::runtime::Client) -> Self {
+    pub(crate) fn new(client: ::ari_runtime::Client) -> Self {
         Self { client }
     }
     /// List all sounds.
@@ -41,7 +41,7 @@ impl Sounds {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct ListRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     lang: Option<String>,
     format: Option<String>,
 }
@@ -62,8 +62,8 @@ impl ListRequest {
     }
     /// Sends the request.
     pub async fn send(self) -> Result<Vec<super::models::Sound>, ListError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/sounds",
             "/sounds".to_owned(),
         );
@@ -86,10 +86,10 @@ impl ListRequest {
 pub enum ListError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl ListError {
     /// The HTTP status Asterisk answered with, if it answered.
@@ -106,18 +106,18 @@ impl ListError {
 #[derive(Debug, Clone)]
 #[must_use = "a request does nothing until it is sent"]
 pub struct GetRequest {
-    client: crate::runtime::Client,
+    client: ::ari_runtime::Client,
     sound_id: String,
 }
 impl GetRequest {
     /// Sends the request.
     pub async fn send(self) -> Result<super::models::Sound, GetError> {
-        let mut request = crate::runtime::Request::new(
-            crate::runtime::Method::GET,
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::GET,
             "/sounds/{soundId}",
             format!(
-                "/sounds/{}", crate ::runtime::encode_path(& crate
-                ::runtime::ParamValue::to_param(& self.sound_id))
+                "/sounds/{}", ::ari_runtime::encode_path(&
+                ::ari_runtime::ParamValue::to_param(& self.sound_id))
             ),
         );
         let response = self.client.execute(request).await.map_err(GetError::Transport)?;
@@ -133,10 +133,10 @@ impl GetRequest {
 pub enum GetError {
     /// A status these api-docs do not document for this operation.
     #[error("unexpected status: {0}")]
-    UnexpectedStatus(crate::runtime::ErrorResponse),
+    UnexpectedStatus(::ari_runtime::ErrorResponse),
     /// The request did not complete, or its answer could not be decoded.
     #[error(transparent)]
-    Transport(crate::runtime::TransportError),
+    Transport(::ari_runtime::TransportError),
 }
 impl GetError {
     /// The HTTP status Asterisk answered with, if it answered.

@@ -77,10 +77,11 @@ pub enum BuildError {
     RootCertificates(String),
 }
 
-/// Builds a [`Client`].
+/// Builds a [`Client`], or the client of a set of bindings `C` (made
+/// `From` the runtime's client, as the generated `Client::builder` does).
 #[derive(Debug, Clone)]
 #[must_use]
-pub struct ClientBuilder {
+pub struct ClientBuilder<C = Client> {
     base_url: String,
     credentials: Credentials,
     request_timeout: Option<Duration>,
@@ -89,6 +90,7 @@ pub struct ClientBuilder {
     event_options: EventOptions,
     /// PEM blocks given to [`ClientBuilder::add_root_certificates_pem`].
     root_certificates_pem: Vec<u8>,
+    output: std::marker::PhantomData<fn() -> C>,
 }
 
 impl ClientBuilder {
@@ -100,9 +102,27 @@ impl ClientBuilder {
             credentials: Credentials::None,
             request_timeout: Some(Duration::from_secs(30)),
             connect_timeout: Some(Duration::from_secs(10)),
-            user_agent: concat!("ari-generated/", env!("CARGO_PKG_VERSION")).to_owned(),
+            user_agent: concat!("ari-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
             event_options: EventOptions::default(),
             root_certificates_pem: Vec::new(),
+            output: std::marker::PhantomData,
+        }
+    }
+}
+
+impl<C: From<Client>> ClientBuilder<C> {
+    /// The same settings, building a `D` instead (the client of a set of
+    /// bindings).
+    pub fn building<D: From<Client>>(self) -> ClientBuilder<D> {
+        ClientBuilder {
+            base_url: self.base_url,
+            credentials: self.credentials,
+            request_timeout: self.request_timeout,
+            connect_timeout: self.connect_timeout,
+            user_agent: self.user_agent,
+            event_options: self.event_options,
+            root_certificates_pem: self.root_certificates_pem,
+            output: std::marker::PhantomData,
         }
     }
 
@@ -151,15 +171,20 @@ impl ClientBuilder {
         self
     }
 
-    /// Reconnect, keep-alive and buffering of event streams opened through
-    /// the generated `connect` methods (and the default for
-    /// [`Client::event_stream`]).
+    /// Reconnect, keep-alive and buffering of event streams (the default of
+    /// every [`EventStreamBuilder`](crate::EventStreamBuilder)).
     pub fn event_options(mut self, options: EventOptions) -> Self {
         self.event_options = options;
         self
     }
 
-    pub fn build(self) -> Result<Client, BuildError> {
+    /// The client; fails on a base URL that is not `http(s)://` or on TLS
+    /// settings that cannot be used.
+    pub fn build(self) -> Result<C, BuildError> {
+        self.build_runtime_client().map(C::from)
+    }
+
+    fn build_runtime_client(self) -> Result<Client, BuildError> {
         let (base_url, userinfo) = split_base_url(&self.base_url)?;
         // `http://user:pass@host` works, but the pair never stays in the URL,
         // where it would show up in logs and errors.
@@ -479,6 +504,11 @@ impl Request {
                 (slot, value) => *slot = Some(value),
             }
         }
+    }
+
+    /// The path template from the api-docs (`/channels/{channelId}`).
+    pub fn template(&self) -> &'static str {
+        self.template
     }
 
     pub(crate) fn path(&self) -> &str {

@@ -136,7 +136,7 @@ macro_rules! __open_enum_impls {
             }
         }
 
-        impl $crate::runtime::ParamValue for $name {
+        impl $crate::ParamValue for $name {
             fn to_param(&self) -> ::std::borrow::Cow<'_, str> {
                 ::std::borrow::Cow::Borrowed(self.as_str())
             }
@@ -155,14 +155,14 @@ macro_rules! __open_enum_impls {
             fn deserialize<D: ::serde::Deserializer<'de>>(
                 deserializer: D,
             ) -> ::std::result::Result<Self, D::Error> {
-                $crate::runtime::wire::deserialize_str(deserializer, Self::from_wire)
+                $crate::wire::deserialize_str(deserializer, Self::from_wire)
             }
         }
 
-        impl $crate::runtime::decode::WireDecode for $name {
+        impl $crate::decode::WireDecode for $name {
             fn wire_decode(
-                cursor: &mut $crate::runtime::decode::Cursor<'_>,
-            ) -> ::std::result::Result<Self, $crate::runtime::decode::Mismatch> {
+                cursor: &mut $crate::decode::Cursor<'_>,
+            ) -> ::std::result::Result<Self, $crate::decode::Mismatch> {
                 cursor.str_value().map(|value| Self::from_wire(&value))
             }
         }

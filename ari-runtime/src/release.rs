@@ -11,7 +11,8 @@
 //! within a few tries. Released through REST first, the subscriptions are
 //! gone before the session is torn down, and nothing is left to join.
 
-use super::client::{Client, Method, Request, Response, encode_path};
+use super::bindings::OwnRequests;
+use super::client::{Client, Response};
 use super::error::{ErrorResponse, TransportError};
 
 /// A device-state subscription could not be released.
@@ -56,15 +57,20 @@ fn event_source(device: &str) -> String {
 /// application Asterisk no longer knows has none left.
 pub(crate) async fn release_device_states(
     client: &Client,
+    requests: &OwnRequests,
     apps: &[String],
 ) -> Result<(), ReleaseError> {
     for app in apps {
-        release_for(client, app).await?;
+        release_for(client, requests, app).await?;
     }
     Ok(())
 }
 
-async fn release_for(client: &Client, app: &str) -> Result<(), ReleaseError> {
+async fn release_for(
+    client: &Client,
+    requests: &OwnRequests,
+    app: &str,
+) -> Result<(), ReleaseError> {
     let transport = |source| ReleaseError::Transport {
         app: app.to_owned(),
         source,
@@ -73,13 +79,8 @@ async fn release_for(client: &Client, app: &str) -> Result<(), ReleaseError> {
         app: app.to_owned(),
         response: answer.into_error(),
     };
-    let path = format!("/applications/{}", encode_path(app));
     let answer = client
-        .execute(Request::new(
-            Method::GET,
-            "/applications/{applicationName}",
-            path.clone(),
-        ))
+        .execute((requests.get_application)(app))
         .await
         .map_err(transport)?;
     match answer.status() {
@@ -96,13 +97,10 @@ async fn release_for(client: &Client, app: &str) -> Result<(), ReleaseError> {
         .iter()
         .map(|device| event_source(device))
         .collect();
-    let mut request = Request::new(
-        Method::DELETE,
-        "/applications/{applicationName}/subscription",
-        format!("{path}/subscription"),
-    );
-    request.query_list("eventSource", &sources);
-    let answer = client.execute(request).await.map_err(transport)?;
+    let answer = client
+        .execute((requests.unsubscribe)(app, &sources))
+        .await
+        .map_err(transport)?;
     match answer.status() {
         // 404: the application has gone meanwhile; 409: the subscriptions
         // have (its session ended on its own).

@@ -1,5 +1,6 @@
 //! Does the server speak the API these bindings were generated from?
 
+use super::bindings::{Bindings, OwnRequests};
 use super::client::{Client, Method, Request};
 use super::error::{ErrorResponse, TransportError};
 
@@ -8,16 +9,6 @@ use super::error::{ErrorResponse, TransportError};
 pub struct BindingsVersion {
     pub asterisk_version: &'static str,
     pub api_version: &'static str,
-}
-
-impl BindingsVersion {
-    /// The bindings compiled into this crate.
-    pub const fn current() -> Self {
-        BindingsVersion {
-            asterisk_version: crate::ASTERISK_VERSION,
-            api_version: crate::API_VERSION,
-        }
-    }
 }
 
 /// The server's versions next to the bindings'.
@@ -62,24 +53,32 @@ pub enum VersionError {
 
 impl Client {
     /// Compares the server's Asterisk version and ARI `apiVersion` with
-    /// the ones these bindings were generated from, and logs a
-    /// `tracing::warn!` for each that differs.
-    pub async fn check_version(&self) -> Result<VersionCheck, VersionError> {
-        self.check_version_against(BindingsVersion::current()).await
+    /// the ones bindings `B` were generated from, and logs a
+    /// `tracing::warn!` for each that differs (the generated client's
+    /// `check_version` calls this with its own bindings).
+    pub async fn check_version<B: Bindings>(&self) -> Result<VersionCheck, VersionError> {
+        self.check_version_with(&OwnRequests::of::<B>()).await
     }
 
-    /// [`Client::check_version`] for other bindings over this runtime.
-    pub async fn check_version_against(
+    pub(crate) async fn check_version_with(
         &self,
-        bindings: BindingsVersion,
+        requests: &OwnRequests,
     ) -> Result<VersionCheck, VersionError> {
-        let info = self.get_json("/asterisk/info").await?;
+        let info = self.get_json((requests.asterisk_info)()).await?;
         let server_asterisk_version = info
             .pointer("/system/version")
             .and_then(|v| v.as_str())
             .ok_or(VersionError::Missing("/asterisk/info"))?
             .to_owned();
-        let resources = self.get_json("/api-docs/resources.json").await?;
+        // Not an operation: where every ARI serves its api-docs.
+        let resources_path = "/api-docs/resources.json";
+        let resources = self
+            .get_json(Request::new(
+                Method::GET,
+                resources_path,
+                resources_path.to_owned(),
+            ))
+            .await?;
         let server_api_version = resources
             .get("apiVersion")
             .and_then(|v| v.as_str())
@@ -88,7 +87,7 @@ impl Client {
         let check = VersionCheck {
             server_asterisk_version,
             server_api_version,
-            bindings,
+            bindings: requests.version,
         };
         if !check.api_version_matches() {
             tracing::warn!(
@@ -108,10 +107,9 @@ impl Client {
         Ok(check)
     }
 
-    async fn get_json(&self, path: &'static str) -> Result<serde_json::Value, VersionError> {
-        let response = self
-            .execute(Request::new(Method::GET, path, path.to_owned()))
-            .await?;
+    async fn get_json(&self, request: Request) -> Result<serde_json::Value, VersionError> {
+        let path = request.template();
+        let response = self.execute(request).await?;
         match response.status() {
             200..=299 => Ok(response.json()?),
             _ => Err(VersionError::Status(response.into_error(), path)),

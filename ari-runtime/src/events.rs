@@ -11,10 +11,10 @@
 //! it, so it stops reading the socket and TCP pushes back on Asterisk:
 //! nothing is ever dropped or overwritten.
 
+use super::bindings::{Bindings, OwnRequests};
 use super::client::{Client, Credentials, Request};
 use super::error::DecodeError;
 use super::release::{self, ReleaseError};
-use super::version::BindingsVersion;
 use futures_util::{FutureExt as _, SinkExt as _, Stream, StreamExt as _};
 use std::pin::Pin;
 use std::sync::Arc;
@@ -26,7 +26,16 @@ use tokio_tungstenite::tungstenite::{self, client::IntoClientRequest as _};
 
 /// A message type that can be decoded from one WebSocket text frame.
 pub trait FromFrame: Sized + Send + 'static {
+    /// Decodes one frame; an error keeps the frame's text.
     fn from_frame(text: &str) -> Result<Self, DecodeError>;
+}
+
+/// Untyped frames: the messages of bindings whose api-docs describe no
+/// event WebSocket.
+impl FromFrame for serde_json::Value {
+    fn from_frame(text: &str) -> Result<Self, DecodeError> {
+        serde_json::from_str(text).map_err(|source| DecodeError::new(None, text, source))
+    }
 }
 
 /// The event WebSocket could not be opened.
@@ -193,10 +202,11 @@ pub struct EventOptions {
     pub pong_timeout: Duration,
     /// Items buffered per consumer before the reader waits for it.
     pub buffer: usize,
-    /// After each (re)connection, compare the server's versions with
-    /// these, in the background, and `tracing::warn!` when they differ (a
-    /// restart may have brought another Asterisk). `None` skips the check.
-    pub check_version: Option<BindingsVersion>,
+    /// After each (re)connection, compare the server's versions with the
+    /// bindings the stream decodes for, in the background, and
+    /// `tracing::warn!` when they differ (a restart may have brought another
+    /// Asterisk).
+    pub check_version: bool,
 }
 
 impl Default for EventOptions {
@@ -206,7 +216,7 @@ impl Default for EventOptions {
             ping_interval: Some(Duration::from_secs(20)),
             pong_timeout: Duration::from_secs(10),
             buffer: 1024,
-            check_version: Some(BindingsVersion::current()),
+            check_version: true,
         }
     }
 }
@@ -228,18 +238,18 @@ impl EventOptions {
         self
     }
 
-    pub fn check_version(mut self, bindings: Option<BindingsVersion>) -> Self {
-        self.check_version = bindings;
+    pub fn check_version(mut self, check: bool) -> Self {
+        self.check_version = check;
         self
     }
 
-    fn spawn_version_check(&self, client: &Client) {
-        if let Some(bindings) = self.check_version {
+    fn spawn_version_check(&self, client: &Client, requests: OwnRequests) {
+        if self.check_version {
             let client = client.clone();
             tokio::spawn(async move {
                 // Mismatches are logged by the check itself.
-                if let Err(error) = client.check_version_against(bindings).await {
-                    tracing::debug!(target: "ari_generated::events", %error, "version check failed");
+                if let Err(error) = client.check_version_with(&requests).await {
+                    tracing::debug!(target: "ari_runtime::events", %error, "version check failed");
                 }
             });
         }
@@ -348,6 +358,7 @@ struct ReaderGuard<T> {
     _stop: oneshot::Sender<()>,
     /// For [`EventStream::release_device_states`].
     client: Client,
+    requests: OwnRequests,
     apps: Vec<String>,
 }
 
@@ -388,7 +399,8 @@ impl<T> EventStream<T> {
     /// deadlock (see [`close`](Self::close)). The connection stays open;
     /// the applications get no more `DeviceStateChanged` events.
     pub async fn release_device_states(&self) -> Result<(), ReleaseError> {
-        release::release_device_states(&self.guard.client, &self.guard.apps).await
+        let guard = &self.guard;
+        release::release_device_states(&guard.client, &guard.requests, &guard.apps).await
     }
 
     /// Another consumer of the same connection. It receives every item from
@@ -411,7 +423,7 @@ fn decode_text<T: FromFrame>(text: &str) -> StreamItem<T> {
     match T::from_frame(text) {
         Ok(event) => StreamItem::Event(event),
         Err(error) => {
-            tracing::warn!(target: "ari_generated::events", %error, "malformed event frame");
+            tracing::warn!(target: "ari_runtime::events", %error, "malformed event frame");
             StreamItem::Malformed(error)
         }
     }
@@ -527,23 +539,27 @@ impl Client {
         Ok((format!("{base}{}", join(&query)), join(&display_query)))
     }
 
-    /// Opens the event WebSocket with the client's [`EventOptions`]; used by
-    /// the generated `connect` methods.
-    pub async fn connect_events<T: FromFrame>(
+    /// Opens the event WebSocket of `request` (built by the generated
+    /// `events().event_websocket(…)`) with the client's [`EventOptions`],
+    /// decoding into `B`'s messages: the same as
+    /// [`EventStreamBuilder::from_request`] then `connect`.
+    pub async fn connect_events<B: Bindings>(
         &self,
         request: Request,
-    ) -> Result<EventStream<T>, ConnectError> {
-        let options = self.event_options().clone();
-        self.connect_events_with(request, options).await
+    ) -> Result<EventStream<B::Message>, ConnectError> {
+        EventStreamBuilder::<B>::from_request(self.clone(), request)
+            .connect()
+            .await
     }
 
     /// Opens the event WebSocket. The first connection is made here, so bad
     /// credentials or an unreachable server are reported at once; later
     /// losses are items of the stream.
-    pub async fn connect_events_with<T: FromFrame>(
+    pub(crate) async fn open_events<T: FromFrame>(
         &self,
         request: Request,
         options: EventOptions,
+        requests: OwnRequests,
     ) -> Result<EventStream<T>, ConnectError> {
         let (url, display) = self.websocket_url(&request)?;
         let apps = registered_apps(&request);
@@ -553,8 +569,8 @@ impl Client {
             display,
         };
         let socket = target.open().await?;
-        tracing::info!(target: "ari_generated::events", events = %target.display, "event WebSocket connected");
-        options.spawn_version_check(self);
+        tracing::info!(target: "ari_runtime::events", events = %target.display, "event WebSocket connected");
+        options.spawn_version_check(self, requests);
         let capacity = batches_for(options.buffer);
         let (sender, receiver) = mpsc::channel(capacity);
         let (register, registrations) = mpsc::unbounded_channel();
@@ -565,6 +581,7 @@ impl Client {
             consumers: vec![sender],
             registrations,
             stopped,
+            requests,
             apps: apps.clone(),
         };
         let task = tokio::spawn(reader.run(socket));
@@ -578,6 +595,7 @@ impl Client {
                 capacity,
                 _stop: stop,
                 client: self.clone(),
+                requests,
                 apps,
             }),
         })
@@ -643,6 +661,7 @@ struct Reader<T> {
     /// Ready once every handle is gone (see [`ReaderGuard`]).
     stopped: oneshot::Receiver<()>,
     /// The applications the connection registers, released before it closes.
+    requests: OwnRequests,
     apps: Vec<String>,
 }
 
@@ -682,7 +701,7 @@ impl<T: FromFrame> Reader<T> {
                 Ended::Lost(reason) => reason,
             };
             let Some(backoff) = self.options.reconnect.clone() else {
-                tracing::warn!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket lost; not reconnecting");
+                tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %reason, "event WebSocket lost; not reconnecting");
                 self.deliver(Delivery::Disconnected {
                     reason,
                     will_reconnect: false,
@@ -690,7 +709,7 @@ impl<T: FromFrame> Reader<T> {
                 .await;
                 return;
             };
-            tracing::warn!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket lost; reconnecting");
+            tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %reason, "event WebSocket lost; reconnecting");
             if !self
                 .deliver(Delivery::Disconnected {
                     reason,
@@ -703,14 +722,15 @@ impl<T: FromFrame> Reader<T> {
             match self.reconnect(&backoff).await {
                 Ok((new_socket, attempts)) => {
                     socket = new_socket;
-                    tracing::info!(target: "ari_generated::events", events = %self.target.display, attempts, "event WebSocket reconnected");
-                    self.options.spawn_version_check(&self.target.client);
+                    tracing::info!(target: "ari_runtime::events", events = %self.target.display, attempts, "event WebSocket reconnected");
+                    self.options
+                        .spawn_version_check(&self.target.client, self.requests);
                     if !self.deliver(Delivery::Reconnected { attempts }).await {
                         return self.finish(socket).await;
                     }
                 }
                 Err(reason) => {
-                    tracing::error!(target: "ari_generated::events", events = %self.target.display, %reason, "event WebSocket: giving up");
+                    tracing::error!(target: "ari_runtime::events", events = %self.target.display, %reason, "event WebSocket: giving up");
                     self.deliver(Delivery::Disconnected {
                         reason,
                         will_reconnect: false,
@@ -725,13 +745,14 @@ impl<T: FromFrame> Reader<T> {
     /// Every consumer is gone: releases the apps' device states (see
     /// [`EventStream::close`]), then closes.
     async fn finish(&mut self, mut socket: Socket) {
-        let release = release::release_device_states(&self.target.client, &self.apps);
+        let release =
+            release::release_device_states(&self.target.client, &self.requests, &self.apps);
         let failure = match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
             Ok(released) => released.err().map(|error| error.to_string()),
             Err(_) => Some(format!("no answer within {RELEASE_TIMEOUT:?}")),
         };
         if let Some(error) = failure {
-            tracing::warn!(target: "ari_generated::events", events = %self.target.display, %error, "closing without releasing device states");
+            tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %error, "closing without releasing device states");
         }
         let _ = socket.close(None).await;
     }
@@ -751,7 +772,7 @@ impl<T: FromFrame> Reader<T> {
             match self.target.open().await {
                 Ok(socket) => return Ok((socket, attempt)),
                 Err(error) => {
-                    tracing::debug!(target: "ari_generated::events", attempt, %error, "reconnect attempt failed");
+                    tracing::debug!(target: "ari_runtime::events", attempt, %error, "reconnect attempt failed");
                     if backoff.max_attempts.is_some_and(|max| attempt >= max) {
                         return Err(format!(
                             "no connection after {attempt} attempts, last: {error}"
@@ -885,79 +906,79 @@ async fn sleep_until(deadline: Option<Instant>) {
     }
 }
 
-/// `client.event_stream(["app1", "app2"])`: the hand-written way to open the
-/// event WebSocket, with per-stream connection options. `T` is the message
-/// type `connect` decodes into: these bindings' by default, another set's
-/// through [`Client::event_stream_as`].
+/// How an event stream of bindings `B` is opened: for the Stasis
+/// applications named (the generated client's `event_stream(["app"])`), or
+/// for a request the generated `events().event_websocket(…)` built, with
+/// per-stream connection options.
 #[must_use = "nothing is connected until `connect` is awaited"]
-pub struct EventStreamBuilder<T = crate::models::Message> {
+pub struct EventStreamBuilder<B> {
     client: Client,
     apps: Vec<String>,
     subscribe_all: Option<bool>,
+    request: Option<Request>,
     options: EventOptions,
-    message: std::marker::PhantomData<fn() -> T>,
+    bindings: std::marker::PhantomData<fn() -> B>,
 }
 
-// By hand: derived, they would require `T: Clone` / `T: Debug`, which the
-// builder never holds a `T` to need.
-impl<T> Clone for EventStreamBuilder<T> {
+// By hand: derived, they would require `B: Clone` / `B: Debug`, which the
+// builder never holds a `B` to need.
+impl<B> Clone for EventStreamBuilder<B> {
     fn clone(&self) -> Self {
         EventStreamBuilder {
             client: self.client.clone(),
             apps: self.apps.clone(),
             subscribe_all: self.subscribe_all,
+            request: self.request.clone(),
             options: self.options.clone(),
-            message: std::marker::PhantomData,
+            bindings: std::marker::PhantomData,
         }
     }
 }
 
-impl<T> std::fmt::Debug for EventStreamBuilder<T> {
+impl<B> std::fmt::Debug for EventStreamBuilder<B> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("EventStreamBuilder")
             .field("client", &self.client)
             .field("apps", &self.apps)
             .field("subscribe_all", &self.subscribe_all)
+            .field("request", &self.request)
             .field("options", &self.options)
             .finish()
     }
 }
 
-impl Client {
-    /// Events for the Stasis applications `apps` (registered by connecting).
-    pub fn event_stream<I, S>(&self, apps: I) -> EventStreamBuilder
+impl<B: Bindings> EventStreamBuilder<B> {
+    /// Events for the Stasis applications `apps` (registered by
+    /// connecting), with the client's [`EventOptions`].
+    pub fn new<I, S>(client: Client, apps: I) -> Self
     where
         I: IntoIterator<Item = S>,
         S: AsRef<str>,
     {
-        self.event_stream_as(apps)
-    }
-
-    /// [`event_stream`](Self::event_stream) decoding into another message
-    /// type (e.g. the `Message` of bindings generated for another Asterisk
-    /// version).
-    pub fn event_stream_as<T, I, S>(&self, apps: I) -> EventStreamBuilder<T>
-    where
-        T: FromFrame,
-        I: IntoIterator<Item = S>,
-        S: AsRef<str>,
-    {
+        let options = client.event_options().clone();
         EventStreamBuilder {
-            client: self.clone(),
+            client,
             apps: apps
                 .into_iter()
                 .map(|app| app.as_ref().to_owned())
                 .collect(),
             subscribe_all: None,
-            options: self.event_options().clone(),
-            message: std::marker::PhantomData,
+            request: None,
+            options,
+            bindings: std::marker::PhantomData,
         }
     }
-}
 
-impl<T: FromFrame> EventStreamBuilder<T> {
+    /// Events for a request built elsewhere (the generated
+    /// `events().event_websocket(…)`); its `app` list names the applications.
+    pub fn from_request(client: Client, request: Request) -> Self {
+        let mut builder = Self::new(client, std::iter::empty::<&str>());
+        builder.request = Some(request);
+        builder
+    }
+
     /// Subscribe the applications to every event source, not only their own
-    /// channels and bridges.
+    /// channels and bridges (for a builder made by [`Self::new`]).
     pub fn subscribe_all(mut self, subscribe_all: bool) -> Self {
         self.subscribe_all = Some(subscribe_all);
         self
@@ -969,47 +990,39 @@ impl<T: FromFrame> EventStreamBuilder<T> {
         self
     }
 
+    /// See [`EventOptions::keepalive`].
     pub fn keepalive(mut self, ping_interval: Option<Duration>, pong_timeout: Duration) -> Self {
         self.options = self.options.keepalive(ping_interval, pong_timeout);
         self
     }
 
+    /// See [`EventOptions::buffer`].
     pub fn buffer(mut self, buffer: usize) -> Self {
         self.options = self.options.buffer(buffer);
         self
     }
 
     /// See [`EventOptions::check_version`].
-    pub fn check_version(mut self, bindings: Option<BindingsVersion>) -> Self {
-        self.options.check_version = bindings;
+    pub fn check_version(mut self, check: bool) -> Self {
+        self.options.check_version = check;
         self
     }
 
+    /// Replaces every connection option at once.
     pub fn options(mut self, options: EventOptions) -> Self {
         self.options = options;
         self
     }
 
-    fn request(&self) -> Request {
-        let mut request = Request::new(reqwest::Method::GET, "/events", "/events".to_owned());
-        request.query_list("app", &self.apps);
-        if let Some(all) = self.subscribe_all {
-            request.query("subscribeAll", &all);
-        }
-        request
-    }
-
-    /// Connects, decoding into `T` (these bindings' [`crate::models::Message`]
-    /// unless the builder came from [`Client::event_stream_as`]).
-    pub async fn connect(self) -> Result<EventStream<T>, ConnectError> {
-        self.connect_as().await
-    }
-
-    /// Connects, decoding into another message type (e.g. the `Message` of
-    /// bindings generated for another Asterisk version).
-    pub async fn connect_as<U: FromFrame>(self) -> Result<EventStream<U>, ConnectError> {
-        let request = self.request();
-        self.client.connect_events_with(request, self.options).await
+    /// Connects, decoding into the bindings' messages.
+    pub async fn connect(self) -> Result<EventStream<B::Message>, ConnectError> {
+        let request = match self.request {
+            Some(request) => request,
+            None => B::event_websocket(&self.apps, self.subscribe_all),
+        };
+        self.client
+            .open_events(request, self.options, OwnRequests::of::<B>())
+            .await
     }
 }
 
@@ -1108,11 +1121,57 @@ mod tests {
     /// No version check: these servers only speak WebSocket, and accept a
     /// fixed number of connections.
     fn test_options() -> EventOptions {
-        EventOptions::default().check_version(None)
+        EventOptions::default().check_version(false)
     }
 
     fn events_request() -> Request {
         Request::new(reqwest::Method::GET, "/events", "/events".into())
+    }
+
+    /// Bindings whose messages are [`Word`]s, with ARI's paths.
+    struct Words;
+
+    impl Bindings for Words {
+        const VERSION: crate::BindingsVersion = crate::BindingsVersion {
+            asterisk_version: "test",
+            api_version: "0.0.0",
+        };
+        const API_DOCS_DIGEST: &'static str = "";
+        type Message = Word;
+
+        fn event_websocket(apps: &[String], subscribe_all: Option<bool>) -> Request {
+            let mut request = events_request();
+            request.query_list("app", apps);
+            if let Some(all) = subscribe_all {
+                request.query("subscribeAll", &all);
+            }
+            request
+        }
+
+        fn get_application(app: &str) -> Request {
+            let path = format!("/applications/{}", crate::encode_path(app));
+            Request::new(
+                reqwest::Method::GET,
+                "/applications/{applicationName}",
+                path,
+            )
+        }
+
+        fn unsubscribe(app: &str, event_sources: &[String]) -> Request {
+            let path = format!("/applications/{}/subscription", crate::encode_path(app));
+            let template = "/applications/{applicationName}/subscription";
+            let mut request = Request::new(reqwest::Method::DELETE, template, path);
+            request.query_list("eventSource", event_sources);
+            request
+        }
+
+        fn asterisk_info() -> Request {
+            Request::new(
+                reqwest::Method::GET,
+                "/asterisk/info",
+                "/asterisk/info".into(),
+            )
+        }
     }
 
     #[tokio::test]
@@ -1121,7 +1180,7 @@ mod tests {
         let client = Client::builder(url).build().unwrap();
         let options = test_options().reconnect(None);
         let stream = client
-            .connect_events_with::<Word>(events_request(), options)
+            .open_events::<Word>(events_request(), options, OwnRequests::of::<Words>())
             .await
             .unwrap();
         let items: Vec<StreamItem<Word>> = stream.collect().await;
@@ -1136,42 +1195,6 @@ mod tests {
                 ..
             }
         ));
-    }
-
-    #[tokio::test]
-    async fn typed_messages_unknown_types_and_broken_known_ones() {
-        let url = serve(vec![
-            r#"{"type":"FutureThing","application":"app","timestamp":"2026-11-23T10:00:00.000+0000","extra":1}"#,
-            r#"{"type":"StasisStart","application":"app"}"#,
-            r#"{"application":"app","type":"ApplicationRegistered","timestamp":"2026-11-23T10:00:00.000+0000"}"#,
-        ])
-        .await;
-        let client = Client::builder(url).build().unwrap();
-        let mut stream = client
-            .event_stream(["app"])
-            .options(test_options().reconnect(None))
-            .connect()
-            .await
-            .unwrap();
-        match stream.next().await {
-            Some(StreamItem::Event(crate::models::Message::Unknown(unknown))) => {
-                assert_eq!(unknown.kind, "FutureThing");
-            }
-            other => panic!("{other:?}"),
-        }
-        match stream.next().await {
-            Some(StreamItem::Malformed(error)) => {
-                assert_eq!(error.kind.as_deref(), Some("StasisStart"));
-                assert_eq!(error.raw, r#"{"type":"StasisStart","application":"app"}"#);
-            }
-            other => panic!("{other:?}"),
-        }
-        match stream.next().await {
-            Some(StreamItem::Event(crate::models::Message::ApplicationRegistered(registered))) => {
-                assert_eq!(registered.application, "app");
-            }
-            other => panic!("{other:?}"),
-        }
     }
 
     /// A word that notes which thread decoded it.
@@ -1205,7 +1228,7 @@ mod tests {
         // consumer sleeps, and decodes the next batch itself.
         let options = test_options().reconnect(None).buffer(1);
         let mut stream = client
-            .connect_events_with::<TracedWord>(events_request(), options)
+            .open_events::<TracedWord>(events_request(), options, OwnRequests::of::<Words>())
             .await
             .unwrap();
         tokio::time::sleep(Duration::from_millis(200)).await;
@@ -1243,7 +1266,7 @@ mod tests {
         // rather than drop anything.
         let options = test_options().reconnect(None).buffer(1);
         let fast = client
-            .connect_events_with::<Word>(events_request(), options)
+            .open_events::<Word>(events_request(), options, OwnRequests::of::<Words>())
             .await
             .unwrap();
         let slow = fast.subscribe();
@@ -1290,7 +1313,7 @@ mod tests {
             .max_attempts(Some(3));
         let options = test_options().reconnect(Some(backoff));
         let mut stream = client
-            .connect_events_with::<Word>(events_request(), options)
+            .open_events::<Word>(events_request(), options, OwnRequests::of::<Words>())
             .await
             .unwrap();
         let mut next = async || {
@@ -1349,7 +1372,7 @@ mod tests {
             .build()
             .unwrap();
         let error = client
-            .connect_events_with::<Word>(events_request(), test_options())
+            .open_events::<Word>(events_request(), test_options(), OwnRequests::of::<Words>())
             .await
             .unwrap_err();
         assert!(matches!(error, ConnectError::WebSocket(_)), "{error:?}");
@@ -1393,7 +1416,7 @@ mod tests {
             .reconnect(None)
             .keepalive(Some(Duration::from_millis(50)), Duration::from_millis(100));
         let mut stream = client
-            .connect_events_with::<Word>(events_request(), options)
+            .open_events::<Word>(events_request(), options, OwnRequests::of::<Words>())
             .await
             .unwrap();
         let item = tokio::time::timeout(Duration::from_secs(5), stream.next())
@@ -1470,10 +1493,9 @@ mod tests {
             .event_options(test_options())
             .build()
             .unwrap();
-        let stream = client
-            .event_stream(["lamp"])
+        let stream = EventStreamBuilder::<Words>::new(client, ["lamp"])
             .subscribe_all(true)
-            .connect_as::<Word>()
+            .connect()
             .await
             .unwrap();
         (stream, seen)

@@ -1,6 +1,13 @@
-//! The hand-written runtime every generated operation calls into: the HTTP
-//! client, the event stream and the version check.
+//! The hand-written runtime of the ARI bindings: the HTTP client, the typed
+//! event stream with reconnects, the version check, and the fast event
+//! decoder the generated models plug into.
+//!
+//! It knows no bindings: the code `ari-codegen` generates for an Asterisk
+//! version implements [`Bindings`] (its versions, its message type, the few
+//! requests the runtime makes on its own) and calls into this crate. Most
+//! users reach it through `ari_generated::runtime`.
 
+mod bindings;
 mod client;
 pub mod decode;
 mod error;
@@ -13,6 +20,7 @@ pub mod wire;
 
 #[doc(hidden)]
 pub use crate::__open_enum_impls as open_enum_impls;
+pub use bindings::Bindings;
 pub use client::{
     BuildError, Client, ClientBuilder, Credentials, Method, ParamValue, Request, Response,
     encode_path,

@@ -1,0 +1,51 @@
+//! What a set of generated bindings tells the runtime, in the spirit of
+//! progenitor's `ClientInfo`: the runtime names no generated item and no
+//! resource path; the bindings of each Asterisk version implement
+//! [`Bindings`] and hand the runtime their versions, their message type and
+//! the few requests it makes on its own.
+
+use crate::client::Request;
+use crate::events::FromFrame;
+use crate::version::BindingsVersion;
+
+/// Implemented by the generated code (its `Api` type) for the runtime.
+pub trait Bindings: Send + Sync + 'static {
+    /// What the bindings were generated from; event streams and
+    /// `check_version` compare the server with it.
+    const VERSION: BindingsVersion;
+    /// SHA-256 of the canonical api-docs the bindings were generated from.
+    const API_DOCS_DIGEST: &'static str;
+    /// What every event frame decodes into (the bindings' `models::Message`).
+    type Message: FromFrame;
+
+    /// `GET /events`: the event WebSocket for `apps`.
+    fn event_websocket(apps: &[String], subscribe_all: Option<bool>) -> Request;
+    /// `GET /applications/{applicationName}`: what an application watches.
+    fn get_application(app: &str) -> Request;
+    /// `DELETE /applications/{applicationName}/subscription`: stop watching
+    /// `event_sources`.
+    fn unsubscribe(app: &str, event_sources: &[String]) -> Request;
+    /// `GET /asterisk/info`: the server's Asterisk version, among others.
+    fn asterisk_info() -> Request;
+}
+
+/// The requests of [`Bindings`] as plain function pointers, so that a stream
+/// keeps them without being generic over the bindings.
+#[derive(Clone, Copy)]
+pub(crate) struct OwnRequests {
+    pub version: BindingsVersion,
+    pub get_application: fn(&str) -> Request,
+    pub unsubscribe: fn(&str, &[String]) -> Request,
+    pub asterisk_info: fn() -> Request,
+}
+
+impl OwnRequests {
+    pub fn of<B: Bindings>() -> Self {
+        OwnRequests {
+            version: B::VERSION,
+            get_application: B::get_application,
+            unsubscribe: B::unsubscribe,
+            asterisk_info: B::asterisk_info,
+        }
+    }
+}
