@@ -176,11 +176,26 @@ fn doc(text: &str) -> TokenStream {
             if line.is_empty() {
                 String::new()
             } else {
-                format!(" {line}")
+                format!(" {}", link_bare_urls(line))
             }
         })
         .collect();
     quote! { #( #[doc = #lines] )* }
+}
+
+/// Puts the api-docs' bare URLs in angle brackets, so that rustdoc links
+/// them (and does not warn); a URL's trailing punctuation stays outside.
+fn link_bare_urls(line: &str) -> String {
+    line.split(' ')
+        .map(|word| {
+            if !(word.starts_with("http://") || word.starts_with("https://")) {
+                return word.to_owned();
+            }
+            let url = word.trim_end_matches(['.', ',', ';', ':', ')', '!', '?']);
+            format!("<{url}>{}", &word[url.len()..])
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Joins the non-empty paragraphs.
@@ -265,7 +280,7 @@ fn emit_root(api: &Api, inline: Option<TokenStream>) -> TokenStream {
     let bindings = emit_bindings(api);
     quote! {
         //! Bindings generated from Asterisk's api-docs.
-        #![allow(clippy::all, unused_imports, unused_mut, rustdoc::all)]
+        #![allow(clippy::all, unused_imports, unused_mut)]
 
         #modules
 

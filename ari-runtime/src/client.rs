@@ -13,10 +13,16 @@ pub use reqwest::Method;
 #[derive(Clone, Default)]
 #[non_exhaustive]
 pub enum Credentials {
+    /// No credentials (the default); a base URL with `user:password@` then supplies basic auth.
     #[default]
     None,
     /// HTTP basic authentication (an `ari.conf` user).
-    Basic { user: String, password: String },
+    Basic {
+        /// The user name, as in `ari.conf`.
+        user: String,
+        /// That user's password; `Debug` never shows it.
+        password: String,
+    },
     /// `api_key=user:password` in the query string.
     ApiKey(String),
 }
@@ -67,8 +73,10 @@ impl std::fmt::Debug for Client {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum BuildError {
+    /// The base URL is not `http://` or `https://` with a host, or has a query or fragment; holds the URL with any `user:password` redacted.
     #[error("the base URL `{0}` must be http:// or https:// followed by a host, without query")]
     InvalidBaseUrl(String),
+    /// The underlying `reqwest` HTTP client could not be built from these settings.
     #[error("cannot build the HTTP client: {0}")]
     Http(#[source] reqwest::Error),
     /// What [`ClientBuilder::add_root_certificates_pem`] was given holds no
@@ -136,6 +144,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// HTTP basic authentication with an `ari.conf` user and password.
     pub fn basic_auth(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
         self.credentials = Credentials::Basic {
             user: user.into(),
@@ -150,6 +159,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Sets the credentials directly, replacing any set by `basic_auth` or `api_key`.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.credentials = credentials;
         self
@@ -161,11 +171,13 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
+    /// Limit for establishing a connection, for REST requests and for the whole event WebSocket handshake; `None` waits forever.
     pub fn connect_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.connect_timeout = timeout;
         self
     }
 
+    /// The `User-Agent` of requests and WebSocket handshakes (default `ari-runtime/<version>`).
     pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
         self.user_agent = user_agent.into();
         self
@@ -288,6 +300,7 @@ fn redact_userinfo(url: &str) -> String {
 }
 
 impl Client {
+    /// A [`ClientBuilder`] for `base_url`; see [`ClientBuilder::new`].
     pub fn builder(base_url: impl Into<String>) -> ClientBuilder {
         ClientBuilder::new(base_url)
     }
@@ -402,6 +415,7 @@ impl Client {
 
 /// A value that can be written into a path segment or query string.
 pub trait ParamValue {
+    /// The value as written into the URL, before percent-encoding.
     fn to_param(&self) -> Cow<'_, str>;
 }
 
@@ -442,6 +456,7 @@ const PATH_SEGMENT: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANU
     .remove(b'_')
     .remove(b'~');
 
+/// Percent-encodes one path segment (an id): everything but ASCII letters, digits and `-._~`.
 pub fn encode_path(segment: &str) -> String {
     percent_encoding::utf8_percent_encode(segment, PATH_SEGMENT).to_string()
 }
@@ -458,6 +473,7 @@ pub struct Request {
 }
 
 impl Request {
+    /// A request for `method` on `path` (already encoded, relative to the ARI root), logged as `template`.
     pub fn new(method: Method, template: &'static str, path: String) -> Self {
         Request {
             method,
@@ -468,6 +484,7 @@ impl Request {
         }
     }
 
+    /// Appends the query parameter `name=value`.
     pub fn query(&mut self, name: &'static str, value: &(impl ParamValue + ?Sized)) {
         self.query.push((name, value.to_param().into_owned()));
     }
@@ -528,10 +545,12 @@ pub struct Response {
 }
 
 impl Response {
+    /// The HTTP status code.
     pub fn status(&self) -> u16 {
         self.status
     }
 
+    /// Decodes the body as JSON into `T`; a mismatch is a [`TransportError::Decode`] keeping the status and body.
     pub fn json<T: serde::de::DeserializeOwned>(&self) -> Result<T, TransportError> {
         serde_json::from_slice(&self.body).map_err(|source| TransportError::Decode {
             status: self.status,
@@ -540,10 +559,12 @@ impl Response {
         })
     }
 
+    /// The body as received.
     pub fn into_bytes(self) -> bytes::Bytes {
         self.body
     }
 
+    /// The answer as an [`ErrorResponse`] (status, body and Asterisk's `message`), for an unsuccessful status.
     pub fn into_error(self) -> ErrorResponse {
         ErrorResponse::new(self.status, &self.body)
     }

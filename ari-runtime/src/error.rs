@@ -6,6 +6,7 @@ use std::sync::Arc;
 /// An answer Asterisk gave with a non-success status.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ErrorResponse {
+    /// The HTTP status code.
     pub status: u16,
     /// The `message` Asterisk puts in its JSON error bodies, when present.
     pub message: Option<String>,
@@ -47,8 +48,11 @@ pub enum TransportError {
     /// A success answer whose body does not match the documented type.
     #[error("cannot decode the {status} answer: {source}")]
     Decode {
+        /// The HTTP status of the answer.
         status: u16,
+        /// The body as received (invalid UTF-8 replaced).
         body: String,
+        /// Why the body does not decode into the documented type.
         #[source]
         source: serde_json::Error,
     },
@@ -84,11 +88,13 @@ pub struct DecodeError {
     pub kind: Option<String>,
     /// The message exactly as received.
     pub raw: String,
+    /// The JSON error, shared so that the error stays cheap to clone.
     #[source]
     pub source: Arc<serde_json::Error>,
 }
 
 impl DecodeError {
+    /// The error for the frame text `raw`, whose discriminator `kind` is given when it could be read.
     pub fn new(kind: Option<String>, raw: &str, source: serde_json::Error) -> Self {
         DecodeError {
             kind,

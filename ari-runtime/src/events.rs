@@ -42,10 +42,13 @@ impl FromFrame for serde_json::Value {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ConnectError {
+    /// No WebSocket request could be made from the client's base URL or credentials; holds the base URL, or what is wrong with the credentials.
     #[error("invalid event URL: {0}")]
     InvalidUrl(String),
+    /// Connecting or the upgrade failed, including Asterisk refusing it (see [`ConnectError::status`]).
     #[error("WebSocket handshake failed: {0}")]
     WebSocket(#[source] tungstenite::Error),
+    /// The handshake did not finish within the client's connect timeout, which it holds.
     #[error("WebSocket handshake did not complete within {0:?}")]
     Timeout(Duration),
 }
@@ -77,7 +80,9 @@ pub enum StreamItem<T> {
     /// state you depend on again (`GET /channels`, `/bridges`, ...). When
     /// `will_reconnect` is false this is the last item.
     Disconnected {
+        /// What ended the connection (a close frame, a read error, a missed pong), or why reconnecting gave up.
         reason: String,
+        /// Whether the stream will try to connect again.
         will_reconnect: bool,
     },
     /// A new connection is up, with the same `app` and `subscribeAll`, so the
@@ -97,6 +102,7 @@ impl<T> StreamItem<T> {
         }
     }
 
+    /// The event, borrowed, if this item is one.
     pub fn as_event(&self) -> Option<&T> {
         match self {
             StreamItem::Event(event) => Some(event),
@@ -112,8 +118,11 @@ impl<T> StreamItem<T> {
 #[derive(Debug, Clone, PartialEq)]
 #[non_exhaustive]
 pub struct Backoff {
+    /// The delay before the first reconnection attempt.
     pub initial: Duration,
+    /// The longest delay between attempts, however many have failed.
     pub max: Duration,
+    /// What each delay is multiplied by for the next attempt; 0 counts as 1.
     pub factor: u32,
     /// 0.0 (fixed schedule) to 1.0.
     pub jitter: f64,
@@ -135,6 +144,7 @@ impl Default for Backoff {
 }
 
 impl Backoff {
+    /// Delays from `initial` up to `max`, with the default factor (2), jitter (0.2) and no attempt limit.
     pub fn new(initial: Duration, max: Duration) -> Self {
         Backoff {
             initial,
@@ -143,16 +153,19 @@ impl Backoff {
         }
     }
 
+    /// Sets the growth factor of the delays; 0 becomes 1 (a fixed delay).
     pub fn factor(mut self, factor: u32) -> Self {
         self.factor = factor.max(1);
         self
     }
 
+    /// Sets the jitter, clamped to `0.0..=1.0`.
     pub fn jitter(mut self, jitter: f64) -> Self {
         self.jitter = jitter.clamp(0.0, 1.0);
         self
     }
 
+    /// Sets how many failed attempts in a row end the stream; `None` tries forever.
     pub fn max_attempts(mut self, max_attempts: Option<u32>) -> Self {
         self.max_attempts = max_attempts;
         self
@@ -222,22 +235,26 @@ impl Default for EventOptions {
 }
 
 impl EventOptions {
+    /// How to reconnect after a lost connection; `None` ends the stream at the first disconnection.
     pub fn reconnect(mut self, backoff: Option<Backoff>) -> Self {
         self.reconnect = backoff;
         self
     }
 
+    /// Sends a ping every `ping_interval` (`None`: never) and counts the connection lost when nothing arrives within `pong_timeout` of one.
     pub fn keepalive(mut self, ping_interval: Option<Duration>, pong_timeout: Duration) -> Self {
         self.ping_interval = ping_interval;
         self.pong_timeout = pong_timeout;
         self
     }
 
+    /// Sets how many items each consumer buffers before the reader waits for it (at least 1).
     pub fn buffer(mut self, buffer: usize) -> Self {
         self.buffer = buffer.max(1);
         self
     }
 
+    /// Whether to compare the server's versions with the bindings' after each (re)connection, logging mismatches.
     pub fn check_version(mut self, check: bool) -> Self {
         self.check_version = check;
         self

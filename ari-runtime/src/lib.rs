@@ -7,6 +7,8 @@
 //! requests the runtime makes on its own) and calls into this crate. Most
 //! users reach it through `ari_generated::runtime`.
 
+#![warn(missing_docs)]
+
 mod bindings;
 mod client;
 pub mod decode;

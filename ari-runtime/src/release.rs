@@ -19,15 +19,21 @@ use super::error::{ErrorResponse, TransportError};
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum ReleaseError {
+    /// A request to Asterisk failed, or its answer did not decode.
     #[error("cannot release the device-state subscriptions of {app}: {source}")]
     Transport {
+        /// The application whose subscriptions were being released.
         app: String,
+        /// What went wrong with the request.
         #[source]
         source: TransportError,
     },
+    /// Asterisk answered listing or unsubscribing the application's devices with an unexpected status.
     #[error("cannot release the device-state subscriptions of {app}: {response}")]
     Refused {
+        /// The application whose subscriptions were being released.
         app: String,
+        /// Asterisk's answer.
         response: ErrorResponse,
     },
 }

@@ -50,6 +50,7 @@ impl Timestamp {
         self.offset_minutes
     }
 
+    /// The same instant as a [`SystemTime`](std::time::SystemTime); the offset only affects how it is written.
     pub fn to_system_time(&self) -> std::time::SystemTime {
         let base = std::time::UNIX_EPOCH;
         let whole = std::time::Duration::from_secs(self.unix_seconds.unsigned_abs());
@@ -61,6 +62,7 @@ impl Timestamp {
         moved + std::time::Duration::from_nanos(u64::from(self.nanos))
     }
 
+    /// Parses `YYYY-MM-DDTHH:MM:SS[.fff]` with a `+HHMM` (Asterisk), `+HH:MM` or `Z` offset, keeping the fraction's digits and the offset's form for [`Display`](fmt::Display).
     pub fn parse(text: &str) -> Result<Self, TimestampError> {
         parse(text.as_bytes()).ok_or_else(|| TimestampError(text.to_owned()))
     }

@@ -7,7 +7,9 @@ use super::error::{ErrorResponse, TransportError};
 /// What a set of bindings was generated from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct BindingsVersion {
+    /// The Asterisk version whose api-docs the bindings were generated from (empty when unknown).
     pub asterisk_version: &'static str,
+    /// The `apiVersion` of those api-docs.
     pub api_version: &'static str,
 }
 
@@ -18,14 +20,17 @@ pub struct VersionCheck {
     pub server_asterisk_version: String,
     /// `apiVersion` of `GET /api-docs/resources.json`.
     pub server_api_version: String,
+    /// The versions the bindings were generated from.
     pub bindings: BindingsVersion,
 }
 
 impl VersionCheck {
+    /// Whether the server runs exactly the Asterisk version the bindings were generated from.
     pub fn asterisk_version_matches(&self) -> bool {
         self.server_asterisk_version == self.bindings.asterisk_version
     }
 
+    /// Whether the server's `apiVersion` is exactly the bindings'; [`is_compatible`](Self::is_compatible) is the looser test.
     pub fn api_version_matches(&self) -> bool {
         self.server_api_version == self.bindings.api_version
     }
@@ -43,10 +48,13 @@ impl VersionCheck {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum VersionError {
+    /// A request failed, or its answer did not decode.
     #[error(transparent)]
     Transport(#[from] TransportError),
+    /// A request got an unsuccessful answer: the answer, and the path requested.
     #[error("{path} answered {0}", path = .1)]
     Status(ErrorResponse, &'static str),
+    /// The answer of the named path lacks its version field (`system.version` or `apiVersion`).
     #[error("{0} has no version field")]
     Missing(&'static str),
 }

@@ -26,7 +26,7 @@ use config::{ARI_PASSWORD, ARI_USER, BIND_ADDRESS, DEFAULT_PORT};
 
 #[derive(Args)]
 pub struct AsteriskArgs {
-    /// The chroot Asterisk runs in [default: <workspace>/target/asterisk-root]
+    /// The chroot Asterisk runs in [default: target/asterisk-root in the workspace]
     #[arg(long, global = true, value_name = "DIR")]
     root: Option<PathBuf>,
     #[command(subcommand)]

@@ -49,6 +49,16 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
             ]),
         )?;
     }
+    if !args.no_lint {
+        // Generated and hand-written docs alike: broken intra-doc links,
+        // bare URLs and bad HTML fail the run.
+        step(
+            "cargo doc (warnings denied)",
+            cargo()
+                .args(["doc", "--workspace", "--no-deps"])
+                .env("RUSTDOCFLAGS", "-D warnings"),
+        )?;
+    }
     println!("==> cargo xtask regenerate --check");
     crate::regenerate::run_check()?;
     step(

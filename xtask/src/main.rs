@@ -6,6 +6,8 @@ mod ci;
 mod diff;
 mod fuzz;
 mod regenerate;
+#[cfg(test)]
+mod tidy;
 
 use clap::{Parser, Subcommand};
 

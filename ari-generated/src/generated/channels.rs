@@ -1221,7 +1221,7 @@ pub struct HangupRequest {
     reason: Option<super::models::Reason>,
 }
 impl HangupRequest {
-    /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/
+    /// The reason code for hanging up the channel for detail use. Mutually exclusive with 'reason'. See detail hangup codes at here. <https://docs.asterisk.org/Configuration/Miscellaneous/Hangup-Cause-Mappings/>
     ///
     /// Wire name: `reason_code`.
     pub fn reason_code(mut self, reason_code: impl AsRef<str>) -> Self {

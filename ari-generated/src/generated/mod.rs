@@ -2,7 +2,7 @@
 // Do not edit: change the generator or the api-docs, then run `cargo xtask regenerate`.
 
 //! Bindings generated from Asterisk's api-docs.
-#![allow(clippy::all, unused_imports, unused_mut, rustdoc::all)]
+#![allow(clippy::all, unused_imports, unused_mut)]
 pub mod models;
 mod decoders;
 pub mod applications;
