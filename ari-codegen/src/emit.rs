@@ -6,6 +6,7 @@
 use crate::error::{Error, Result};
 use crate::ir::{self, Api, ModelKind, ParamLocation, TypeRef};
 use crate::naming;
+use crate::surface;
 use proc_macro2::{Ident, Literal, Span, TokenStream};
 use quote::quote;
 
@@ -211,58 +212,6 @@ fn paragraphs<'a>(parts: impl IntoIterator<Item = Option<&'a str>>) -> String {
 
 fn since_note(since: &[String]) -> Option<String> {
     (!since.is_empty()).then(|| format!("Since Asterisk {}.", since.join(", ")))
-}
-
-/// The Rust type of a value decoded from Asterisk (a model's property, a
-/// response): strings are small-string optimised, as most of an event's
-/// strings (ids, names, states, contexts) fit inline.
-///
-/// Every integer is `i64`, whatever the api-docs call it: Asterisk fills
-/// `int` properties from C `unsigned int` too (RTP SSRCs and counters pass
-/// 2³¹), and everything it writes goes through Jansson's `json_int_t`
-/// (`long long`), so `i64` holds any integer Asterisk can send.
-fn model_type(api: &Api, ty: &TypeRef) -> TokenStream {
-    match ty {
-        TypeRef::String => quote! { ::ari_runtime::CompactString },
-        TypeRef::Int | TypeRef::Long => quote! { i64 },
-        TypeRef::List(inner) => {
-            let inner = model_type(api, inner);
-            quote! { Vec<#inner> }
-        }
-        other => rust_type(api, other),
-    }
-}
-
-/// The Rust type of a value a builder stores. An `int` parameter stays
-/// `i32`: Asterisk reads it into a C `int`, so a wider value would be cut.
-fn rust_type(api: &Api, ty: &TypeRef) -> TokenStream {
-    match ty {
-        TypeRef::String => quote! { String },
-        TypeRef::Int => quote! { i32 },
-        TypeRef::Long => quote! { i64 },
-        TypeRef::Double => quote! { f64 },
-        TypeRef::Boolean => quote! { bool },
-        TypeRef::Date => quote! { ::ari_runtime::Timestamp },
-        TypeRef::Object => quote! { serde_json::Value },
-        TypeRef::Binary => quote! { bytes::Bytes },
-        TypeRef::Void => quote! { () },
-        TypeRef::Model(id) => {
-            let model = &api.models[id];
-            let name = ident(&model.name);
-            match model.kind {
-                ModelKind::Struct => quote! { super::models::#name },
-                ModelKind::Polymorphic(_) => quote! { super::models::#name },
-            }
-        }
-        TypeRef::Enum(name) => {
-            let name = ident(name);
-            quote! { super::models::#name }
-        }
-        TypeRef::List(inner) => {
-            let inner = rust_type(api, inner);
-            quote! { Vec<#inner> }
-        }
-    }
 }
 
 // ---------------------------------------------------------------- root
@@ -513,12 +462,7 @@ fn emit_struct(api: &Api, model: &ir::Model) -> TokenStream {
     let docs = model_doc(model);
     let fields = model.properties.iter().map(|p| {
         let field = ident(&p.name);
-        let ty = model_type(api, &p.ty);
-        let ty = if p.boxed {
-            quote! { Box<#ty> }
-        } else {
-            ty
-        };
+        let ty = surface::property(api, p).tokens();
         let docs = doc(p.description.as_deref().unwrap_or(""));
         let rename = (p.name != p.api_name).then(|| {
             let wire = &p.api_name;
@@ -531,7 +475,7 @@ fn emit_struct(api: &Api, model: &ir::Model) -> TokenStream {
                 #docs
                 #rename
                 #[serde(default, skip_serializing_if = "Option::is_none")]
-                pub #field: Option<#ty>,
+                pub #field: #ty,
             }
         }
     });
@@ -692,16 +636,18 @@ fn common_accessor(prop: &ir::Property, leaf: Option<&ir::Model>) -> Option<Toke
 fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> TokenStream {
     let name = ident(&model.name);
     let unknown = ident(&poly.unknown_type_name);
+    let catch_all = ident(&poly.unknown_variant);
     let discriminator = &poly.discriminator;
     let leaves: Vec<&ir::Model> = poly.leaves.iter().map(|id| &api.models[id]).collect();
     let docs = doc(&paragraphs([
         model.description.as_deref(),
         Some(&format!(
             "Dispatched on `{discriminator}`, wherever it stands in the object. A `{discriminator}` \
-             these bindings do not know arrives as [`{name}::Unknown`]; a known one whose body does \
+             these bindings do not know arrives as [`{name}::{unknown_variant}`]; a known one whose body does \
              not match its model is a [`::ari_runtime::DecodeError`] that keeps the raw text. \
              Known variants are boxed, so that a message moves as a pointer.",
-            name = model.name
+            name = model.name,
+            unknown_variant = poly.unknown_variant,
         )),
     ]));
 
@@ -743,7 +689,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         let ty = match prop.ty {
             TypeRef::String => quote! { &str },
             _ => {
-                let ty = model_type(api, &prop.ty);
+                let ty = surface::decoded(api, &prop.ty).tokens();
                 quote! { &#ty }
             }
         };
@@ -766,7 +712,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
             })
             .collect();
         if let Some(read) = common_accessor(prop, None).filter(|_| kept_when_unknown) {
-            arms.push(quote! { #name::Unknown(value) => #read, });
+            arms.push(quote! { #name::#catch_all(value) => #read, });
         }
         if arms.len() < leaves.len() + 1 {
             arms.push(quote! { _ => None, });
@@ -783,13 +729,13 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
 
     let unknown_fields = poly.common.iter().map(|prop| {
         let field = ident(&prop.name);
-        let ty = model_type(api, &prop.ty);
+        let ty = surface::decoded(api, &prop.ty).tokens();
         let docs = doc(prop.description.as_deref().unwrap_or(""));
         quote! { #docs pub #field: Option<#ty>, }
     });
     let common_fields = poly.common.iter().map(|prop| {
         let field = ident(&prop.name);
-        let ty = model_type(api, &prop.ty);
+        let ty = surface::decoded(api, &prop.ty).tokens();
         let wire = &prop.api_name;
         quote! { #[serde(rename = #wire, default)] #field: Option<#ty>, }
     });
@@ -810,7 +756,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         pub enum #name {
             #( #variants )*
             /// A type these bindings do not know.
-            Unknown(#unknown),
+            #catch_all(#unknown),
         }
 
         impl #name {
@@ -821,7 +767,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
             pub fn kind(&self) -> &str {
                 match self {
                     #( #kinds )*
-                    #name::Unknown(value) => &value.kind,
+                    #name::#catch_all(value) => &value.kind,
                 }
             }
 
@@ -844,7 +790,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
                         // checked by the full scan, as serde would read it.
                         let kind = ::ari_runtime::wire::discriminator_via(text, #discriminator, ::ari_runtime::decode::Path::SerdeOnly)
                             .map_err(|source| ::ari_runtime::DecodeError::new(None, text, source))?;
-                        return Ok(#name::Unknown(#unknown::decode(kind.into_owned(), text)?));
+                        return Ok(#name::#catch_all(#unknown::decode(kind.into_owned(), text)?));
                     }
                 };
                 decoded.map_err(|source| ::ari_runtime::DecodeError::new(Some(kind.into_owned()), text, source))
@@ -865,7 +811,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
                 let (key, kind) = (#discriminator, self.kind());
                 match self {
                     #( #serialize_arms )*
-                    #name::Unknown(value) => value.raw.serialize(serializer),
+                    #name::#catch_all(value) => value.raw.serialize(serializer),
                 }
             }
         }
@@ -986,69 +932,32 @@ fn param_doc(p: &ir::Param) -> String {
 /// How a builder takes a parameter: (argument type, expression that stores it).
 fn param_input(api: &Api, p: &ir::Param) -> (TokenStream, TokenStream) {
     let name = ident(&p.name);
-    if p.multiple {
-        return match &p.ty {
-            TypeRef::String => (
-                quote! { &[impl AsRef<str>] },
-                quote! { #name.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>() },
-            ),
-            other => {
-                let ty = rust_type(api, other);
-                (quote! { &[#ty] }, quote! { #name.to_vec() })
-            }
-        };
-    }
-    match &p.ty {
-        TypeRef::String => (
-            quote! { impl AsRef<str> },
-            quote! { #name.as_ref().to_owned() },
-        ),
-        TypeRef::Object => (
-            quote! { impl Into<serde_json::Value> },
-            quote! { #name.into() },
-        ),
-        TypeRef::Enum(_) => {
-            let ty = rust_type(api, &p.ty);
-            (quote! { impl Into<#ty> }, quote! { #name.into() })
+    let ty = surface::argument(api, p).tokens();
+    let store = match (&p.ty, p.multiple) {
+        (TypeRef::String, true) => {
+            quote! { #name.iter().map(|v| v.as_ref().to_owned()).collect::<Vec<String>>() }
         }
-        other => (rust_type(api, other), quote! { #name }),
-    }
-}
-
-fn stored_type(api: &Api, p: &ir::Param) -> TokenStream {
-    let ty = rust_type(api, &p.ty);
-    let ty = if p.multiple {
-        quote! { Vec<#ty> }
-    } else {
-        ty
+        (_, true) => quote! { #name.to_vec() },
+        (TypeRef::String, false) => quote! { #name.as_ref().to_owned() },
+        (TypeRef::Object | TypeRef::Enum(_), false) => quote! { #name.into() },
+        (_, false) => quote! { #name },
     };
-    if p.required {
-        ty
-    } else {
-        quote! { Option<#ty> }
-    }
-}
-
-/// Required parameters are arguments, path ones first as they identify the target.
-fn arguments(op: &ir::Operation) -> Vec<&ir::Param> {
-    let mut args: Vec<&ir::Param> = op.params.iter().filter(|p| p.required).collect();
-    args.sort_by_key(|p| p.location != ParamLocation::Path);
-    args
+    (ty, store)
 }
 
 fn builder_name(op: &ir::Operation) -> Ident {
-    ident(&format!("{}Request", op.type_name))
+    ident(&surface::builder_name(op))
 }
 
 fn error_name(op: &ir::Operation) -> Ident {
-    ident(&format!("{}Error", op.type_name))
+    ident(&surface::error_name(op))
 }
 
 fn emit_entry_method(api: &Api, op: &ir::Operation) -> TokenStream {
     let method = ident(&op.name);
     let builder = builder_name(op);
     let docs = doc(&operation_doc(op));
-    let args = arguments(op);
+    let args = surface::arguments(op);
     let params = args.iter().map(|p| {
         let name = ident(&p.name);
         let (ty, _) = param_input(api, p);
@@ -1081,7 +990,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
     let builder_doc = doc(&paragraphs([Some(entry.as_str()), op.summary.as_deref()]));
     let fields = op.params.iter().map(|p| {
         let name = ident(&p.name);
-        let ty = stored_type(api, p);
+        let ty = surface::stored(api, p).tokens();
         quote! { #name: #ty, }
     });
     let setters = op.params.iter().filter(|p| !p.required).map(|p| {
@@ -1122,7 +1031,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
             None,
         )
     } else {
-        let response_ty = model_type(api, &op.response);
+        let response_ty = surface::decoded(api, &op.response).tokens();
         let success = match &op.response {
             TypeRef::Void => quote! { Ok(()) },
             TypeRef::Binary => quote! { Ok(response.into_bytes()) },

@@ -158,6 +158,9 @@ pub struct Polymorphic {
     pub leaves: Vec<String>,
     /// The variant carrying unrecognised messages (`UnknownMessage`).
     pub unknown_type_name: String,
+    /// The catch-all variant's name: `Unknown`, unless a known type is
+    /// called that (see [`crate::surface::UNKNOWN_VARIANT`]).
+    pub unknown_variant: String,
     /// Properties that some leaf inherits from this base or from a base
     /// between it and the leaf: reachable on every variant.
     pub common: Vec<Property>,

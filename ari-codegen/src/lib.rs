@@ -14,6 +14,7 @@ pub mod load;
 pub mod naming;
 pub mod normalize;
 pub mod spec;
+pub mod surface;
 pub mod write;
 
 pub use emit::GeneratedFile;

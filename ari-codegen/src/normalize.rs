@@ -329,6 +329,7 @@ fn build_models(
                 discriminator: discriminator.unwrap_or("type").to_owned(),
                 leaves,
                 unknown_type_name: format!("Unknown{name}"),
+                unknown_variant: crate::surface::UNKNOWN_VARIANT.to_owned(),
                 common: Vec::new(),
                 shared: Vec::new(),
             })
@@ -368,6 +369,12 @@ fn build_models(
         }
         poly.common.sort_by(|a, b| a.api_name.cmp(&b.api_name));
         poly.shared = shared_properties(&poly.leaves, &poly.common, &snapshot);
+        // The variants are the leaves' names; the catch-all yields to them.
+        let mut variants = Scope::default();
+        for leaf in &poly.leaves {
+            variants.claim(snapshot[leaf].name.clone());
+        }
+        poly.unknown_variant = variants.claim(crate::surface::UNKNOWN_VARIANT.to_owned());
         let unknown = poly.unknown_type_name.clone();
         if type_names.contains_key(&unknown) {
             return Err(Error::spec(
@@ -427,9 +434,6 @@ fn box_cycles(models: &mut BTreeMap<String, ir::Model>) {
     }
 }
 
-/// Names the message enums define themselves, which no accessor may take.
-const MESSAGE_METHODS: &[&str] = &["kind", "from_json", "clone", "eq", "fmt"];
-
 /// Properties declared by at least two leaves, with one type among all that
 /// declare them, that are not common already.
 fn shared_properties(
@@ -460,7 +464,7 @@ fn shared_properties(
                 .iter()
                 .any(|c| c.api_name == prop.api_name || c.name == prop.name)
         })
-        .filter(|prop| !MESSAGE_METHODS.contains(&prop.name.as_str()))
+        .filter(|prop| !crate::surface::MESSAGE_METHODS.contains(&prop.name.as_str()))
         .map(|prop| ir::Property {
             required: false,
             ..prop.clone()

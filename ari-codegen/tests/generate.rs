@@ -108,6 +108,11 @@ fn hostile_names_become_usable_rust() {
     assert!(things.contains("Conflict(::ari_runtime::ErrorResponse)"));
     assert!(things.contains("`404`: Thing not found; Really not found"));
     assert!(things.contains("Bad {{braces}} in reason"));
+    // A known type named like the catch-all takes the name; the catch-all
+    // yields, and a property named like an enum method gets no accessor.
+    assert!(models.contains("Unknown(Box<Unknown>)"));
+    assert!(models.contains("Unknown2(UnknownEvent)"));
+    assert!(models.contains("Unknown2(UnknownMessage)"));
     // A parameter named like a builder method is renamed, not lost.
     assert!(things.contains("send_2"));
     // The WebSocket operation connects instead of sending.

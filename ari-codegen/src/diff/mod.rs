@@ -65,6 +65,7 @@ pub mod render;
 use crate::error::Result;
 use crate::ir::{self, Api, ModelKind, ParamLocation, TypeRef};
 use crate::load::{ApiDocs, Remote};
+use crate::surface;
 use serde::Serialize;
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -564,7 +565,7 @@ impl Compare<'_> {
                 ChangeKind::OperationRemoved,
                 true,
                 "calls to the method no longer compile",
-                (RustKind::Method, entry_call(old, op)),
+                (RustKind::Method, surface::entry_call(old, op)),
             )
             .in_operation(resource, &op.api_name)
             .values(Some(route(op)), None);
@@ -575,7 +576,7 @@ impl Compare<'_> {
                 ChangeKind::OperationAdded,
                 false,
                 "a new method",
-                (RustKind::Method, entry_call(new, op)),
+                (RustKind::Method, surface::entry_call(new, op)),
             )
             .in_operation(resource, &op.api_name)
             .values(None, Some(route(op)));
@@ -593,7 +594,7 @@ impl Compare<'_> {
         old: &ir::Operation,
         new: &ir::Operation,
     ) {
-        let call = entry_call(new_resource, new);
+        let call = surface::entry_call(new_resource, new);
         let nickname = new.api_name.as_str();
         if route(old) != route(new) {
             let change = Change::new(
@@ -619,14 +620,14 @@ impl Compare<'_> {
                 Some(wire_type(self.new, &new.response)),
             )
             .rust_values(
-                Some(rust_type(self.old, &old.response)),
-                Some(rust_type(self.new, &new.response)),
+                Some(surface::decoded(self.old, &old.response).spelled()),
+                Some(surface::decoded(self.new, &new.response).spelled()),
             );
             self.push(change);
         }
         self.parameters(resource, new_resource, old, new);
         let sides = split(&old.errors, &new.errors);
-        let error_type = format!("{}::{}Error", new_resource.name, new.type_name);
+        let error_type = format!("{}::{}", new_resource.name, surface::error_name(new));
         for (status, _) in sides.removed {
             let mut change = Change::new(
                 ChangeKind::ErrorRemoved,
@@ -667,8 +668,8 @@ impl Compare<'_> {
     ) {
         let (old_params, new_params) = (params_by_wire_name(old), params_by_wire_name(new));
         let sides = split(&old_params, &new_params);
-        let old_call = entry_call(new_resource, old);
-        let new_call = entry_call(new_resource, new);
+        let old_call = surface::entry_call(new_resource, old);
+        let new_call = surface::entry_call(new_resource, new);
         for (key, param) in sides.removed {
             let reason = if param.required {
                 "an argument of the method disappears"
@@ -684,7 +685,7 @@ impl Compare<'_> {
             .in_operation(resource, &new.api_name)
             .argument_of(param)
             .values(Some(param_wire_type(self.old, param)), None)
-            .rust_values(Some(param_rust_type(self.old, param)), None);
+            .rust_values(Some(surface::argument(self.old, param).spelled()), None);
             change.parameter = Some(key.clone());
             self.push(change);
         }
@@ -706,7 +707,7 @@ impl Compare<'_> {
             .in_operation(resource, &new.api_name)
             .argument_of(param)
             .values(None, Some(param_wire_type(self.new, param)))
-            .rust_values(None, Some(param_rust_type(self.new, param)));
+            .rust_values(None, Some(surface::argument(self.new, param).spelled()));
             change.parameter = Some(key.clone());
             self.push(change);
         }
@@ -756,8 +757,8 @@ impl Compare<'_> {
                 )
                 .values(Some(old_wire), Some(new_wire))
                 .rust_values(
-                    Some(param_rust_type(self.old, old_param)),
-                    Some(param_rust_type(self.new, new_param)),
+                    Some(surface::argument(self.old, old_param).spelled()),
+                    Some(surface::argument(self.new, new_param).spelled()),
                 );
                 self.push(located(change));
             }
@@ -846,7 +847,7 @@ impl Compare<'_> {
                 field_item(old, prop),
             )
             .values(Some(property_wire_type(self.old, prop)), None)
-            .rust_values(Some(property_rust_type(self.old, prop)), None);
+            .rust_values(Some(surface::property(self.old, prop).spelled()), None);
             self.push(located(change, key));
         }
         for (key, prop) in sides.added {
@@ -868,7 +869,7 @@ impl Compare<'_> {
                 field_item(new, prop),
             )
             .values(None, Some(property_wire_type(self.new, prop)))
-            .rust_values(None, Some(property_rust_type(self.new, prop)));
+            .rust_values(None, Some(surface::property(self.new, prop).spelled()));
             self.push(located(change, key));
         }
         for (key, old_prop, new_prop) in sides.kept {
@@ -889,8 +890,8 @@ impl Compare<'_> {
                     Some(required_word(new_prop.required)),
                 )
                 .rust_values(
-                    Some(property_rust_type(self.old, old_prop)),
-                    Some(property_rust_type(self.new, new_prop)),
+                    Some(surface::property(self.old, old_prop).spelled()),
+                    Some(surface::property(self.new, new_prop).spelled()),
                 );
                 self.push(located(change, key));
             }
@@ -911,8 +912,8 @@ impl Compare<'_> {
                 )
                 .values(Some(old_wire), Some(new_wire))
                 .rust_values(
-                    Some(property_rust_type(self.old, old_prop)),
-                    Some(property_rust_type(self.new, new_prop)),
+                    Some(surface::property(self.old, old_prop).spelled()),
+                    Some(surface::property(self.new, new_prop).spelled()),
                 );
                 self.push(located(change, key));
             }
@@ -1012,7 +1013,10 @@ impl Compare<'_> {
                     "the variant is gone: code matching it no longer compiles (the type would arrive as `Unknown`)",
                     (
                         RustKind::Variant,
-                        format!("models::{base_name}::{}", leaf_name(self.old, leaf)),
+                        format!(
+                            "models::{base_name}::{}",
+                            surface::model_name(self.old, leaf)
+                        ),
                     ),
                 );
                 change.model = Some(base.clone());
@@ -1026,7 +1030,10 @@ impl Compare<'_> {
                     "a new variant of a `#[non_exhaustive]` enum; the type used to arrive as `Unknown`",
                     (
                         RustKind::Variant,
-                        format!("models::{base_name}::{}", leaf_name(self.new, leaf)),
+                        format!(
+                            "models::{base_name}::{}",
+                            surface::model_name(self.new, leaf)
+                        ),
                     ),
                 );
                 change.model = Some(base.clone());
@@ -1035,13 +1042,6 @@ impl Compare<'_> {
             }
         }
     }
-}
-
-fn leaf_name(api: &Api, id: &str) -> String {
-    api.models
-        .get(id)
-        .map(|m| m.name.clone())
-        .unwrap_or_else(|| id.to_owned())
 }
 
 /// Parameters by wire name. The same name may appear once per location
@@ -1074,20 +1074,6 @@ fn location_word(location: ParamLocation) -> &'static str {
         ParamLocation::BodyField => "body field",
         ParamLocation::Body => "body",
     }
-}
-
-/// `client.channels().originate(endpoint)`: the entry method with its arguments,
-/// in the order the generator puts them (path parameters first).
-fn entry_call(resource: &ir::Resource, op: &ir::Operation) -> String {
-    let mut args: Vec<&ir::Param> = op.params.iter().filter(|p| p.required).collect();
-    args.sort_by_key(|p| p.location != ParamLocation::Path);
-    let args: Vec<&str> = args.iter().map(|p| p.name.as_str()).collect();
-    format!(
-        "client.{}().{}({})",
-        resource.name,
-        op.name,
-        args.join(", ")
-    )
 }
 
 /// A required parameter is an argument of the call; an optional one a
@@ -1168,61 +1154,5 @@ fn property_wire_type(api: &Api, prop: &ir::Property) -> String {
         format!("{ty}, required")
     } else {
         ty
-    }
-}
-
-/// The Rust type of a decoded value (a property, a response) as the generated
-/// crate spells it (relative to the crate root): every integer is `i64`.
-fn rust_type(api: &Api, ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::Int => "i64".to_owned(),
-        TypeRef::List(inner) => format!("Vec<{}>", rust_type(api, inner)),
-        other => sent_rust_type(api, other),
-    }
-}
-
-/// The Rust type of a value the client sends (a parameter's element): an
-/// `int` stays `i32`, as Asterisk reads it into a C `int`.
-fn sent_rust_type(api: &Api, ty: &TypeRef) -> String {
-    match ty {
-        TypeRef::String => "runtime::CompactString".to_owned(),
-        TypeRef::Int => "i32".to_owned(),
-        TypeRef::Long => "i64".to_owned(),
-        TypeRef::Double => "f64".to_owned(),
-        TypeRef::Boolean => "bool".to_owned(),
-        TypeRef::Date => "runtime::Timestamp".to_owned(),
-        TypeRef::Object => "serde_json::Value".to_owned(),
-        TypeRef::Binary => "bytes::Bytes".to_owned(),
-        TypeRef::Void => "()".to_owned(),
-        TypeRef::Model(id) => format!("models::{}", leaf_name(api, id)),
-        TypeRef::Enum(name) => format!("models::{name}"),
-        TypeRef::List(inner) => format!("Vec<{}>", sent_rust_type(api, inner)),
-    }
-}
-
-/// What the argument or builder method takes.
-fn param_rust_type(api: &Api, param: &ir::Param) -> String {
-    let element = match &param.ty {
-        TypeRef::String => "impl AsRef<str>".to_owned(),
-        TypeRef::Object => "impl Into<serde_json::Value>".to_owned(),
-        TypeRef::Enum(_) if !param.multiple => {
-            format!("impl Into<{}>", sent_rust_type(api, &param.ty))
-        }
-        other => sent_rust_type(api, other),
-    };
-    if param.multiple {
-        format!("&[{element}]")
-    } else {
-        element
-    }
-}
-
-fn property_rust_type(api: &Api, prop: &ir::Property) -> String {
-    let ty = rust_type(api, &prop.ty);
-    let ty = if prop.boxed { format!("Box<{ty}>") } else { ty };
-    if prop.required {
-        ty
-    } else {
-        format!("Option<{ty}>")
     }
 }

@@ -1,0 +1,180 @@
+//! The connection: the WebSocket URL of a request, opening it, and what is kept to open it again.
+
+use super::reader::Reader;
+use super::stream::{EventStream, ReaderGuard, batches_for};
+use super::{ConnectError, EventOptions, EventStreamBuilder, FromFrame};
+use crate::bindings::{Bindings, OwnRequests};
+use crate::client::{Client, Credentials, Request};
+use crate::tls::Socket;
+use std::sync::Arc;
+use tokio::sync::{mpsc, oneshot};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+
+const QUERY_VALUE: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
+/// Everything needed to open the same connection again. Holds the
+/// credentials, so it is never printed.
+pub(super) struct Target {
+    pub(super) client: Client,
+    url: String,
+    /// `path?app=...` without credentials, for logs.
+    pub(super) display: String,
+}
+
+impl Client {
+    /// The WebSocket URL for a request, `http` becoming `ws`, and the same
+    /// without credentials for logs.
+    pub(crate) fn websocket_url(
+        &self,
+        request: &Request,
+    ) -> Result<(String, String), ConnectError> {
+        let base = self.base_url();
+        let base = if let Some(rest) = base.strip_prefix("https://") {
+            format!("wss://{rest}")
+        } else if let Some(rest) = base.strip_prefix("http://") {
+            format!("ws://{rest}")
+        } else {
+            return Err(ConnectError::InvalidUrl(base.to_owned()));
+        };
+        let encode = |pairs: &[(&str, &str)]| {
+            pairs
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{k}={}",
+                        percent_encoding::utf8_percent_encode(v, QUERY_VALUE)
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("&")
+        };
+        let mut pairs: Vec<(&str, &str)> = request
+            .query_pairs()
+            .iter()
+            .map(|(k, v)| (*k, v.as_str()))
+            .collect();
+        let display_query = encode(&pairs);
+        if let Credentials::ApiKey(key) = self.credentials() {
+            pairs.push(("api_key", key));
+        }
+        let query = encode(&pairs);
+        let join = |query: &str| {
+            format!(
+                "{}{}{query}",
+                request.path(),
+                if query.is_empty() { "" } else { "?" }
+            )
+        };
+        Ok((format!("{base}{}", join(&query)), join(&display_query)))
+    }
+
+    /// Opens the event WebSocket of `request` (built by the generated
+    /// `events().event_websocket(…)`) with the client's [`EventOptions`],
+    /// decoding into `B`'s messages: the same as
+    /// [`EventStreamBuilder::from_request`] then `connect`.
+    pub async fn connect_events<B: Bindings>(
+        &self,
+        request: Request,
+    ) -> Result<EventStream<B::Message>, ConnectError> {
+        EventStreamBuilder::<B>::from_request(self.clone(), request)
+            .connect()
+            .await
+    }
+
+    /// Opens the event WebSocket. The first connection is made here, so bad
+    /// credentials or an unreachable server are reported at once; later
+    /// losses are items of the stream.
+    pub(crate) async fn open_events<T: FromFrame>(
+        &self,
+        request: Request,
+        options: EventOptions,
+        requests: OwnRequests,
+    ) -> Result<EventStream<T>, ConnectError> {
+        let (url, display) = self.websocket_url(&request)?;
+        let apps = registered_apps(&request);
+        let target = Target {
+            client: self.clone(),
+            url,
+            display,
+        };
+        let socket = target.open().await?;
+        tracing::info!(target: "ari_runtime::events", events = %target.display, "event WebSocket connected");
+        options.spawn_version_check(self, requests);
+        let capacity = batches_for(options.buffer);
+        let (sender, receiver) = mpsc::channel(capacity);
+        let (register, registrations) = mpsc::unbounded_channel();
+        let (stop, stopped) = oneshot::channel();
+        let reader = Reader {
+            target,
+            options,
+            consumers: vec![sender],
+            registrations,
+            stopped,
+            requests,
+            apps: apps.clone(),
+        };
+        let task = tokio::spawn(reader.run(socket));
+        Ok(EventStream {
+            receiver,
+            pending: Vec::new().into_iter(),
+            pending_text: String::new(),
+            guard: Arc::new(ReaderGuard {
+                task,
+                register,
+                capacity,
+                _stop: stop,
+                client: self.clone(),
+                requests,
+                apps,
+            }),
+        })
+    }
+}
+
+/// The applications an event request registers: its `app` list, which
+/// Asterisk splits at commas too.
+pub(super) fn registered_apps(request: &Request) -> Vec<String> {
+    request
+        .query_pairs()
+        .iter()
+        .filter(|(name, _)| *name == "app")
+        .flat_map(|(_, value)| value.split(','))
+        .filter(|app| !app.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+impl Target {
+    pub(super) async fn open(&self) -> Result<Socket, ConnectError> {
+        let mut request = self
+            .url
+            .as_str()
+            .into_client_request()
+            .map_err(|_| ConnectError::InvalidUrl(self.client.base_url().to_owned()))?;
+        if let Some(authorization) = self.client.authorization() {
+            request
+                .headers_mut()
+                .insert("Authorization", authorization.clone());
+        } else if matches!(self.client.credentials(), Credentials::Basic { .. }) {
+            return Err(ConnectError::InvalidUrl(
+                "credentials are not a valid header".into(),
+            ));
+        }
+        if let Ok(agent) = self.client.user_agent().parse() {
+            request.headers_mut().insert("User-Agent", agent);
+        }
+        let handshake = crate::tls::connect(request, self.client.websocket_tls());
+        let (socket, _) = match self.client.connect_timeout() {
+            Some(limit) => tokio::time::timeout(limit, handshake)
+                .await
+                .map_err(|_| ConnectError::Timeout(limit))?,
+            None => handshake.await,
+        }
+        .map_err(ConnectError::WebSocket)?;
+        Ok(socket)
+    }
+}

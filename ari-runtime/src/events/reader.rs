@@ -1,0 +1,277 @@
+//! The reader task: one per connection, it reads frames, hands them to every consumer, pings, and reconnects.
+
+use super::backoff::jitter_unit;
+use super::connect::Target;
+use super::stream::{BATCH, Batch, Delivery, decode_text, frame};
+use super::{Backoff, EventOptions, FromFrame};
+use crate::bindings::OwnRequests;
+use crate::release;
+use crate::tls::Socket;
+use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
+use std::time::Duration;
+use tokio::sync::{mpsc, oneshot};
+use tokio::time::Instant;
+use tokio_tungstenite::tungstenite;
+// For the intra-doc links of the private items.
+#[cfg(doc)]
+use super::{EventStream, stream::ReaderGuard};
+
+/// Why reading one connection stopped.
+enum Ended {
+    /// Every consumer is gone.
+    NoConsumers,
+    Lost(String),
+}
+
+pub(super) struct Reader<T> {
+    pub(super) target: Target,
+    pub(super) options: EventOptions,
+    pub(super) consumers: Vec<mpsc::Sender<Batch<T>>>,
+    pub(super) registrations: mpsc::UnboundedReceiver<mpsc::Sender<Batch<T>>>,
+    /// Ready once every handle is gone (see [`ReaderGuard`]).
+    pub(super) stopped: oneshot::Receiver<()>,
+    /// The applications the connection registers, released before it closes.
+    pub(super) requests: OwnRequests,
+    pub(super) apps: Vec<String>,
+}
+
+/// How long the reader may spend releasing device states before it closes
+/// anyway.
+const RELEASE_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// What one frame means to the reader.
+enum Frame {
+    Text(tungstenite::Utf8Bytes),
+    /// Pings are answered by tungstenite; pongs only prove liveness.
+    Skip,
+    End(Ended),
+}
+
+fn classify(frame: Option<Result<tungstenite::Message, tungstenite::Error>>) -> Frame {
+    match frame {
+        Some(Ok(tungstenite::Message::Text(text))) => Frame::Text(text),
+        Some(Ok(tungstenite::Message::Close(frame))) => Frame::End(Ended::Lost(match frame {
+            Some(frame) if !frame.reason.is_empty() => {
+                format!("closed by the server ({}: {})", frame.code, frame.reason)
+            }
+            Some(frame) => format!("closed by the server ({})", frame.code),
+            None => "closed by the server".into(),
+        })),
+        None => Frame::End(Ended::Lost("connection closed".into())),
+        Some(Err(error)) => Frame::End(Ended::Lost(error.to_string())),
+        Some(Ok(_)) => Frame::Skip,
+    }
+}
+
+impl<T: FromFrame> Reader<T> {
+    pub(super) async fn run(mut self, mut socket: Socket) {
+        loop {
+            let reason = match self.read(&mut socket).await {
+                Ended::NoConsumers => return self.finish(socket).await,
+                Ended::Lost(reason) => reason,
+            };
+            let Some(backoff) = self.options.reconnect.clone() else {
+                tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %reason, "event WebSocket lost; not reconnecting");
+                self.deliver(Delivery::Disconnected {
+                    reason,
+                    will_reconnect: false,
+                })
+                .await;
+                return;
+            };
+            tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %reason, "event WebSocket lost; reconnecting");
+            if !self
+                .deliver(Delivery::Disconnected {
+                    reason,
+                    will_reconnect: true,
+                })
+                .await
+            {
+                return;
+            }
+            match self.reconnect(&backoff).await {
+                Ok((new_socket, attempts)) => {
+                    socket = new_socket;
+                    tracing::info!(target: "ari_runtime::events", events = %self.target.display, attempts, "event WebSocket reconnected");
+                    self.options
+                        .spawn_version_check(&self.target.client, self.requests);
+                    if !self.deliver(Delivery::Reconnected { attempts }).await {
+                        return self.finish(socket).await;
+                    }
+                }
+                Err(reason) => {
+                    tracing::error!(target: "ari_runtime::events", events = %self.target.display, %reason, "event WebSocket: giving up");
+                    self.deliver(Delivery::Disconnected {
+                        reason,
+                        will_reconnect: false,
+                    })
+                    .await;
+                    return;
+                }
+            }
+        }
+    }
+
+    /// Every consumer is gone: releases the apps' device states (see
+    /// [`EventStream::close`]), then closes.
+    async fn finish(&mut self, mut socket: Socket) {
+        let release =
+            release::release_device_states(&self.target.client, &self.requests, &self.apps);
+        let failure = match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
+            Ok(released) => released.err().map(|error| error.to_string()),
+            Err(_) => Some(format!("no answer within {RELEASE_TIMEOUT:?}")),
+        };
+        if let Some(error) = failure {
+            tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %error, "closing without releasing device states");
+        }
+        let _ = socket.close(None).await;
+    }
+
+    async fn reconnect(&mut self, backoff: &Backoff) -> Result<(Socket, u32), String> {
+        let mut attempt = 0u32;
+        loop {
+            attempt += 1;
+            tokio::select! {
+                () = tokio::time::sleep(backoff.delay(attempt, jitter_unit())) => {}
+                _ = &mut self.stopped => return Err("every consumer is gone".into()),
+            }
+            self.accept_consumers();
+            if self.consumers.is_empty() {
+                return Err("every consumer is gone".into());
+            }
+            match self.target.open().await {
+                Ok(socket) => return Ok((socket, attempt)),
+                Err(error) => {
+                    tracing::debug!(target: "ari_runtime::events", attempt, %error, "reconnect attempt failed");
+                    if backoff.max_attempts.is_some_and(|max| attempt >= max) {
+                        return Err(format!(
+                            "no connection after {attempt} attempts, last: {error}"
+                        ));
+                    }
+                }
+            }
+        }
+    }
+
+    async fn read(&mut self, socket: &mut Socket) -> Ended {
+        let mut next_ping = self
+            .options
+            .ping_interval
+            .map(|every| Instant::now() + every);
+        let mut pong_deadline: Option<Instant> = None;
+        loop {
+            // Biased towards the socket: after waiting for a slow consumer,
+            // frames already received prove the connection alive before the
+            // pong deadline is looked at.
+            let frame = tokio::select! {
+                biased;
+                _ = &mut self.stopped => return Ended::NoConsumers,
+                frame = socket.next() => frame,
+                () = sleep_until(pong_deadline) => {
+                    return Ended::Lost(format!(
+                        "no pong within {:?} of a ping",
+                        self.options.pong_timeout
+                    ));
+                }
+                () = sleep_until(next_ping) => {
+                    // One ping at a time: a second one must not push the
+                    // deadline of the first further out.
+                    if pong_deadline.is_none() {
+                        if let Err(error) = socket.send(tungstenite::Message::Ping(Default::default())).await {
+                            return Ended::Lost(format!("cannot send a ping: {error}"));
+                        }
+                        pong_deadline = Some(Instant::now() + self.options.pong_timeout);
+                    }
+                    next_ping = self.options.ping_interval.map(|every| Instant::now() + every);
+                    continue;
+                }
+            };
+            pong_deadline = None;
+            let mut batch = Batch::new();
+            let mut ended = None;
+            match classify(frame) {
+                Frame::Text(text) => batch.push_text(&text),
+                Frame::Skip => {}
+                Frame::End(end) => ended = Some(end),
+            }
+            // Frames that have already arrived join the batch without waiting.
+            while ended.is_none() && batch.items.len() < BATCH {
+                let Some(frame) = socket.next().now_or_never() else {
+                    break;
+                };
+                match classify(frame) {
+                    Frame::Text(text) => batch.push_text(&text),
+                    Frame::Skip => {}
+                    Frame::End(end) => ended = Some(end),
+                }
+            }
+            if !batch.items.is_empty() && !self.deliver_frames(batch).await {
+                return Ended::NoConsumers;
+            }
+            if let Some(end) = ended {
+                return end;
+            }
+        }
+    }
+
+    fn accept_consumers(&mut self) {
+        while let Ok(consumer) = self.registrations.try_recv() {
+            self.consumers.push(consumer);
+        }
+        self.consumers.retain(|consumer| !consumer.is_closed());
+    }
+
+    /// Hands `item` to every consumer, waiting for room in each. False when
+    /// none is left.
+    async fn deliver(&mut self, item: Delivery<T>) -> bool {
+        self.accept_consumers();
+        self.deliver_batch(Batch::of(item)).await
+    }
+
+    /// Hands a batch of frames over. With a single consumer that is behind
+    /// (its channel full), the reader decodes frames of the batch itself
+    /// instead of waiting idle, until room appears: decoding is most of the
+    /// work per event, and this spreads it over the reader's thread and the
+    /// consumer's on a multi-thread runtime, in whatever share keeps both
+    /// busy. Order is unchanged: the batch is still delivered whole.
+    async fn deliver_frames(&mut self, mut batch: Batch<T>) -> bool {
+        self.accept_consumers();
+        if let [consumer] = self.consumers.as_slice()
+            && consumer.capacity() == 0
+        {
+            let text = &batch.text;
+            for delivery in &mut batch.items {
+                if consumer.capacity() > 0 {
+                    break;
+                }
+                if let Delivery::Text(range) = delivery {
+                    *delivery = Delivery::Decoded(decode_text(frame(text, range)));
+                }
+            }
+        }
+        self.deliver_batch(batch).await
+    }
+
+    /// Hands `batch` to every consumer, waiting for room in each; consumers
+    /// that register meanwhile start with the next batch. False when none is
+    /// left.
+    async fn deliver_batch(&mut self, batch: Batch<T>) -> bool {
+        let Some((last, others)) = self.consumers.split_last() else {
+            return false;
+        };
+        for consumer in others {
+            // A consumer that is gone is removed at the next delivery.
+            let _ = consumer.send(batch.share()).await;
+        }
+        let _ = last.send(batch).await;
+        self.consumers.retain(|consumer| !consumer.is_closed());
+        !self.consumers.is_empty()
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
