@@ -625,9 +625,12 @@ fn common_accessor(prop: &ir::Property, leaf: Option<&ir::Model>) -> Option<Toke
             (ident(&own.name), own.required)
         }
     };
+    let copy = surface::is_copy(&prop.ty);
     Some(match (&prop.ty, required) {
         (TypeRef::String, true) => quote! { Some(value.#field.as_str()) },
         (TypeRef::String, false) => quote! { value.#field.as_deref() },
+        (_, true) if copy => quote! { Some(value.#field) },
+        (_, false) if copy => quote! { value.#field },
         (_, true) => quote! { Some(&value.#field) },
         (_, false) => quote! { value.#field.as_ref() },
     })
@@ -688,6 +691,7 @@ fn emit_polymorphic(api: &Api, model: &ir::Model, poly: &ir::Polymorphic) -> Tok
         let field = ident(&prop.name);
         let ty = match prop.ty {
             TypeRef::String => quote! { &str },
+            _ if surface::is_copy(&prop.ty) => surface::decoded(api, &prop.ty).tokens(),
             _ => {
                 let ty = surface::decoded(api, &prop.ty).tokens();
                 quote! { &#ty }
@@ -913,6 +917,30 @@ fn operation_doc(op: &ir::Operation) -> String {
     ])
 }
 
+/// `# Arguments`: each required parameter with the api-docs' text (the
+/// optional ones are documented on their builder methods).
+fn arguments_doc(args: &[&ir::Param]) -> Option<String> {
+    if args.is_empty() {
+        return None;
+    }
+    let items: Vec<String> = args
+        .iter()
+        .map(|p| {
+            let text = p.description.as_deref().unwrap_or("").trim();
+            let text = text.replace('\n', " ");
+            let wire = if p.name == p.api_name {
+                String::new()
+            } else {
+                format!(" (`{}`)", p.api_name)
+            };
+            format!("* `{}`{wire}: {text}", p.name)
+                .trim_end()
+                .to_owned()
+        })
+        .collect();
+    Some(format!("# Arguments\n\n{}", items.join("\n")))
+}
+
 fn param_doc(p: &ir::Param) -> String {
     let mut notes = Vec::new();
     if let Some(default) = &p.default {
@@ -956,8 +984,11 @@ fn error_name(op: &ir::Operation) -> Ident {
 fn emit_entry_method(api: &Api, op: &ir::Operation) -> TokenStream {
     let method = ident(&op.name);
     let builder = builder_name(op);
-    let docs = doc(&operation_doc(op));
     let args = surface::arguments(op);
+    let docs = doc(&paragraphs([
+        Some(operation_doc(op).as_str()),
+        arguments_doc(&args).as_deref(),
+    ]));
     let params = args.iter().map(|p| {
         let name = ident(&p.name);
         let (ty, _) = param_input(api, p);

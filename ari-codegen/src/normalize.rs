@@ -60,8 +60,18 @@ fn build_ir(docs: &ApiDocs) -> Result<ir::Api> {
     let models = build_models(&raw_models, &hierarchy, &mut enums)?;
     let mut resources = BTreeMap::new();
     let mut resource_names: BTreeMap<String, String> = BTreeMap::new();
+    // What resources.json says of each file (`Channel resources`).
+    let listed: BTreeMap<String, &str> = listing
+        .apis
+        .iter()
+        .filter_map(|entry| {
+            let file = crate::load::resource_file_name(&entry.path)?;
+            Some((file, entry.description.as_deref()?))
+        })
+        .collect();
     for (file, declaration) in &declarations {
-        let resource = build_resource(file, declaration, &raw_models, &mut enums)?;
+        let mut resource = build_resource(file, declaration, &raw_models, &mut enums)?;
+        resource.description = listed.get(file).map(|text| (*text).to_owned());
         if let Some(other) = resource_names.insert(resource.name.clone(), file.clone()) {
             return Err(Error::spec(
                 file.as_str(),
@@ -458,7 +468,19 @@ fn shared_properties(
                     .iter()
                     .all(|p| p.ty == props[0].ty && p.name == props[0].name)
         })
-        .map(|props| props[0])
+        .map(|props| {
+            // The first leaf's text describes that leaf ("the endpoint that
+            // is signaled with the user event"); kept only when all agree.
+            let agreed = props.iter().all(|p| p.description == props[0].description);
+            let mut shared = props[0].clone();
+            if !agreed {
+                shared.description = Some(format!(
+                    "The `{}` of the variants that carry one.",
+                    shared.api_name
+                ));
+            }
+            shared
+        })
         .filter(|prop| {
             !common
                 .iter()
@@ -467,7 +489,7 @@ fn shared_properties(
         .filter(|prop| !crate::surface::MESSAGE_METHODS.contains(&prop.name.as_str()))
         .map(|prop| ir::Property {
             required: false,
-            ..prop.clone()
+            ..prop
         })
         .collect()
 }
@@ -661,13 +683,12 @@ fn build_resource(
             operations.push(operation);
         }
     }
-    let description = None;
     Ok(ir::Resource {
         type_name: naming::type_name(&api_name),
         name,
         api_name,
         file: file.to_owned(),
-        description,
+        description: None,
         requires_modules: declaration.requires_modules.clone(),
         operations,
     })
@@ -953,9 +974,7 @@ impl EnumRegistry {
                 return Err(Error::spec(
                     "(all files)",
                     "$.models",
-                    format!(
-                        "the enum `{name}` for {description} collides with a model of that name"
-                    ),
+                    format!("the enum `{name}` ({description}) collides with a model of that name"),
                 ));
             }
             if let Some(existing) = out.get(&name) {
@@ -978,19 +997,37 @@ impl EnumRegistry {
         }
         let mut resolved: BTreeMap<String, String> = BTreeMap::new();
         for (param, uses) in &self.param_uses {
-            let first = &uses[0].1;
             let short = naming::type_name(param);
-            let shared = uses.iter().all(|(_, values)| values == first)
+            // Uses with the same values share one enum, named after the
+            // alphabetically first operation of the group, so the name does
+            // not depend on the order of the files.
+            let mut groups: Vec<(&Vec<String>, Vec<&str>)> = Vec::new();
+            for (nickname, values) in uses {
+                match groups.iter_mut().find(|(group, _)| *group == values) {
+                    Some((_, nicknames)) => nicknames.push(nickname),
+                    None => groups.push((values, vec![nickname])),
+                }
+            }
+            let unqualified = groups.len() == 1
                 && !taken_by_models.contains(short.as_str())
                 && !self.model_enums.contains_key(&short);
-            for (nickname, values) in uses {
-                let name = if shared {
+            for (values, mut nicknames) in groups {
+                nicknames.sort_unstable();
+                nicknames.dedup();
+                let name = if unqualified {
                     short.clone()
                 } else {
-                    naming::type_name(&format!("{} {}", naming::type_name(nickname), short))
+                    naming::type_name(&format!("{} {}", naming::type_name(nicknames[0]), short))
                 };
-                insert(name.clone(), values, format!("the `{param}` parameter"))?;
-                resolved.insert(format!("{PROVISIONAL}{nickname}\u{0}{param}"), name);
+                let used_by: Vec<String> = nicknames.iter().map(|n| format!("`{n}`")).collect();
+                let description = format!(
+                    "Values of the `{param}` parameter of {}.",
+                    used_by.join(", ")
+                );
+                insert(name.clone(), values, description)?;
+                for nickname in nicknames {
+                    resolved.insert(format!("{PROVISIONAL}{nickname}\u{0}{param}"), name.clone());
+                }
             }
         }
         Ok((out, resolved))

@@ -136,6 +136,15 @@ pub fn sent(api: &Api, ty: &TypeRef) -> RustType {
     }
 }
 
+/// Whether the decoded type is `Copy`, so that an accessor returns it by
+/// value (`Option<i64>`, not `Option<&i64>`).
+pub fn is_copy(ty: &TypeRef) -> bool {
+    matches!(
+        ty,
+        TypeRef::Int | TypeRef::Long | TypeRef::Double | TypeRef::Boolean
+    )
+}
+
 /// A model's Rust name by its id (the id itself for a dangling reference,
 /// which normalisation rejects before anything is emitted).
 pub fn model_name(api: &Api, id: &str) -> String {

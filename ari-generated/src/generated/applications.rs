@@ -26,6 +26,10 @@ impl Applications {
     /// `GET /applications/{applicationName}` (`get`)
     ///
     /// Since Asterisk 13.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `application_name` (`applicationName`): Application's name
     pub fn get(&self, application_name: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
@@ -39,6 +43,11 @@ impl Applications {
     /// `POST /applications/{applicationName}/subscription` (`subscribe`)
     ///
     /// Since Asterisk 13.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `application_name` (`applicationName`): Application's name
+    /// * `event_source` (`eventSource`): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}[/{resource}], deviceState:{deviceName}
     pub fn subscribe(
         &self,
         application_name: impl AsRef<str>,
@@ -60,6 +69,11 @@ impl Applications {
     /// `DELETE /applications/{applicationName}/subscription` (`unsubscribe`)
     ///
     /// Since Asterisk 13.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `application_name` (`applicationName`): Application's name
+    /// * `event_source` (`eventSource`): URI for event source (channel:{channelId}, bridge:{bridgeId}, endpoint:{tech}[/{resource}], deviceState:{deviceName}
     pub fn unsubscribe(
         &self,
         application_name: impl AsRef<str>,
@@ -81,6 +95,10 @@ impl Applications {
     /// `PUT /applications/{applicationName}/eventFilter` (`filter`)
     ///
     /// Since Asterisk 13.26.0, 16.3.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `application_name` (`applicationName`): Application's name
     pub fn filter(&self, application_name: impl AsRef<str>) -> FilterRequest {
         FilterRequest {
             client: self.client.clone(),

@@ -16,6 +16,12 @@ impl Asterisk {
     /// `GET /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`getObject`)
     ///
     /// Since Asterisk 13.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `config_class` (`configClass`): The configuration class containing dynamic configuration objects.
+    /// * `object_type` (`objectType`): The type of configuration object to retrieve.
+    /// * `id`: The unique identifier of the object to retrieve.
     pub fn get_object(
         &self,
         config_class: impl AsRef<str>,
@@ -34,6 +40,12 @@ impl Asterisk {
     /// `PUT /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`updateObject`)
     ///
     /// Since Asterisk 13.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `config_class` (`configClass`): The configuration class containing dynamic configuration objects.
+    /// * `object_type` (`objectType`): The type of configuration object to create or update.
+    /// * `id`: The unique identifier of the object to create or update.
     pub fn update_object(
         &self,
         config_class: impl AsRef<str>,
@@ -53,6 +65,12 @@ impl Asterisk {
     /// `DELETE /asterisk/config/dynamic/{configClass}/{objectType}/{id}` (`deleteObject`)
     ///
     /// Since Asterisk 13.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `config_class` (`configClass`): The configuration class containing dynamic configuration objects.
+    /// * `object_type` (`objectType`): The type of configuration object to delete.
+    /// * `id`: The unique identifier of the object to delete.
     pub fn delete_object(
         &self,
         config_class: impl AsRef<str>,
@@ -102,6 +120,10 @@ impl Asterisk {
     /// `GET /asterisk/modules/{moduleName}` (`getModule`)
     ///
     /// Since Asterisk 13.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `module_name` (`moduleName`): Module's name
     pub fn get_module(&self, module_name: impl AsRef<str>) -> GetModuleRequest {
         GetModuleRequest {
             client: self.client.clone(),
@@ -113,6 +135,10 @@ impl Asterisk {
     /// `POST /asterisk/modules/{moduleName}` (`loadModule`)
     ///
     /// Since Asterisk 13.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `module_name` (`moduleName`): Module's name
     pub fn load_module(&self, module_name: impl AsRef<str>) -> LoadModuleRequest {
         LoadModuleRequest {
             client: self.client.clone(),
@@ -124,6 +150,10 @@ impl Asterisk {
     /// `DELETE /asterisk/modules/{moduleName}` (`unloadModule`)
     ///
     /// Since Asterisk 13.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `module_name` (`moduleName`): Module's name
     pub fn unload_module(&self, module_name: impl AsRef<str>) -> UnloadModuleRequest {
         UnloadModuleRequest {
             client: self.client.clone(),
@@ -135,6 +165,10 @@ impl Asterisk {
     /// `PUT /asterisk/modules/{moduleName}` (`reloadModule`)
     ///
     /// Since Asterisk 13.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `module_name` (`moduleName`): Module's name
     pub fn reload_module(&self, module_name: impl AsRef<str>) -> ReloadModuleRequest {
         ReloadModuleRequest {
             client: self.client.clone(),
@@ -156,6 +190,11 @@ impl Asterisk {
     /// `POST /asterisk/logging/{logChannelName}` (`addLog`)
     ///
     /// Since Asterisk 13.6.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `log_channel_name` (`logChannelName`): The log channel to add
+    /// * `configuration`: levels of the log channel
     pub fn add_log(
         &self,
         log_channel_name: impl AsRef<str>,
@@ -172,6 +211,10 @@ impl Asterisk {
     /// `DELETE /asterisk/logging/{logChannelName}` (`deleteLog`)
     ///
     /// Since Asterisk 13.6.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `log_channel_name` (`logChannelName`): Log channels name
     pub fn delete_log(&self, log_channel_name: impl AsRef<str>) -> DeleteLogRequest {
         DeleteLogRequest {
             client: self.client.clone(),
@@ -183,6 +226,10 @@ impl Asterisk {
     /// `PUT /asterisk/logging/{logChannelName}/rotate` (`rotateLog`)
     ///
     /// Since Asterisk 13.6.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `log_channel_name` (`logChannelName`): Log channel's name
     pub fn rotate_log(&self, log_channel_name: impl AsRef<str>) -> RotateLogRequest {
         RotateLogRequest {
             client: self.client.clone(),
@@ -194,6 +241,10 @@ impl Asterisk {
     /// `GET /asterisk/variable` (`getGlobalVar`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `variable`: The variable to get
     pub fn get_global_var(&self, variable: impl AsRef<str>) -> GetGlobalVarRequest {
         GetGlobalVarRequest {
             client: self.client.clone(),
@@ -205,6 +256,10 @@ impl Asterisk {
     /// `POST /asterisk/variable` (`setGlobalVar`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `variable`: The variable to set
     pub fn set_global_var(&self, variable: impl AsRef<str>) -> SetGlobalVarRequest {
         SetGlobalVarRequest {
             client: self.client.clone(),

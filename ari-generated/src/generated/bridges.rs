@@ -46,6 +46,10 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}` (`createWithId`)
     ///
     /// Since Asterisk 12.2.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Unique ID to give to the bridge being created.
     pub fn create_with_id(&self, bridge_id: impl AsRef<str>) -> CreateWithIdRequest {
         CreateWithIdRequest {
             client: self.client.clone(),
@@ -60,6 +64,10 @@ impl Bridges {
     /// `GET /bridges/{bridgeId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
     pub fn get(&self, bridge_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
@@ -73,6 +81,10 @@ impl Bridges {
     /// `DELETE /bridges/{bridgeId}` (`destroy`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
     pub fn destroy(&self, bridge_id: impl AsRef<str>) -> DestroyRequest {
         DestroyRequest {
             client: self.client.clone(),
@@ -84,6 +96,11 @@ impl Bridges {
     /// `GET /bridges/{bridgeId}/variable` (`getBridgeVar`)
     ///
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `variable`: The bridge variable or function to get
     pub fn get_bridge_var(
         &self,
         bridge_id: impl AsRef<str>,
@@ -100,6 +117,11 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/variable` (`setBridgeVar`)
     ///
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `variable`: The bridge variable or function to set
     pub fn set_bridge_var(
         &self,
         bridge_id: impl AsRef<str>,
@@ -118,6 +140,11 @@ impl Bridges {
     /// `GET /bridges/{bridgeId}/variables` (`getBridgeVars`)
     ///
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `variables`: The bridge variables or functions to get
     pub fn get_bridge_vars(
         &self,
         bridge_id: impl AsRef<str>,
@@ -137,6 +164,11 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/variables` (`setBridgeVars`)
     ///
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `variables`: The "variables" key in the body object holds variable key/value pairs to set on the bridge. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in bridge events (defaults to false). Ex. { "variables": { "Bridge_State": "WaitingForAgent", "Support_Level": { "value": "Premium", "report_events": true } } }
     pub fn set_bridge_vars(
         &self,
         bridge_id: impl AsRef<str>,
@@ -153,6 +185,11 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/addChannel` (`addChannel`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `channel`: Ids of channels to add to bridge
     pub fn add_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -176,6 +213,11 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/removeChannel` (`removeChannel`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `channel`: Ids of channels to remove from bridge
     pub fn remove_channel(
         &self,
         bridge_id: impl AsRef<str>,
@@ -195,6 +237,11 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/videoSource/{channelId}` (`setVideoSource`)
     ///
     /// Since Asterisk 13.13.0, 14.2.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn set_video_source(
         &self,
         bridge_id: impl AsRef<str>,
@@ -211,6 +258,10 @@ impl Bridges {
     /// `DELETE /bridges/{bridgeId}/videoSource` (`clearVideoSource`)
     ///
     /// Since Asterisk 13.13.0, 14.2.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
     pub fn clear_video_source(
         &self,
         bridge_id: impl AsRef<str>,
@@ -225,6 +276,10 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/moh` (`startMoh`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
     pub fn start_moh(&self, bridge_id: impl AsRef<str>) -> StartMohRequest {
         StartMohRequest {
             client: self.client.clone(),
@@ -239,6 +294,10 @@ impl Bridges {
     /// `DELETE /bridges/{bridgeId}/moh` (`stopMoh`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
     pub fn stop_moh(&self, bridge_id: impl AsRef<str>) -> StopMohRequest {
         StopMohRequest {
             client: self.client.clone(),
@@ -252,6 +311,11 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/play` (`play`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `media`: Media URIs to play.
     pub fn play(
         &self,
         bridge_id: impl AsRef<str>,
@@ -275,6 +339,12 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/play/{playbackId}` (`playWithId`)
     ///
     /// Since Asterisk 12.3.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `playback_id` (`playbackId`): Playback ID.
+    /// * `media`: Media URIs to play.
     pub fn play_with_id(
         &self,
         bridge_id: impl AsRef<str>,
@@ -299,6 +369,12 @@ impl Bridges {
     /// `POST /bridges/{bridgeId}/record` (`record`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `bridge_id` (`bridgeId`): Bridge's id
+    /// * `name`: Recording's filename
+    /// * `format`: Format to encode audio in
     pub fn record(
         &self,
         bridge_id: impl AsRef<str>,

@@ -30,6 +30,10 @@ impl Channels {
     /// `POST /channels` (`originate`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint`: Endpoint to call.
     pub fn originate(&self, endpoint: impl AsRef<str>) -> OriginateRequest {
         OriginateRequest {
             client: self.client.clone(),
@@ -54,6 +58,11 @@ impl Channels {
     /// `POST /channels/create` (`create`)
     ///
     /// Since Asterisk 14.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `endpoint`: Endpoint for channel communication
+    /// * `app`: Stasis Application to place channel into
     pub fn create(
         &self,
         endpoint: impl AsRef<str>,
@@ -76,6 +85,10 @@ impl Channels {
     /// `GET /channels/{channelId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn get(&self, channel_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
@@ -89,6 +102,11 @@ impl Channels {
     /// `POST /channels/{channelId}` (`originateWithId`)
     ///
     /// Since Asterisk 12.2.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): The unique id to assign the channel on creation.
+    /// * `endpoint`: Endpoint to call.
     pub fn originate_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -117,6 +135,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}` (`hangup`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn hangup(&self, channel_id: impl AsRef<str>) -> HangupRequest {
         HangupRequest {
             client: self.client.clone(),
@@ -130,6 +152,10 @@ impl Channels {
     /// `POST /channels/{channelId}/continue` (`continueInDialplan`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn continue_in_dialplan(
         &self,
         channel_id: impl AsRef<str>,
@@ -148,6 +174,11 @@ impl Channels {
     /// `POST /channels/{channelId}/move` (`move`)
     ///
     /// Since Asterisk 13.26.0, 16.3.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `app`: The channel will be passed to this Stasis application.
     pub fn move_(
         &self,
         channel_id: impl AsRef<str>,
@@ -165,6 +196,11 @@ impl Channels {
     /// `POST /channels/{channelId}/redirect` (`redirect`)
     ///
     /// Since Asterisk 13.3.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `endpoint`: The endpoint to redirect the channel to
     pub fn redirect(
         &self,
         channel_id: impl AsRef<str>,
@@ -181,6 +217,10 @@ impl Channels {
     /// `POST /channels/{channelId}/answer` (`answer`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn answer(&self, channel_id: impl AsRef<str>) -> AnswerRequest {
         AnswerRequest {
             client: self.client.clone(),
@@ -192,6 +232,10 @@ impl Channels {
     /// `POST /channels/{channelId}/ring` (`ring`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn ring(&self, channel_id: impl AsRef<str>) -> RingRequest {
         RingRequest {
             client: self.client.clone(),
@@ -203,6 +247,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/ring` (`ringStop`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn ring_stop(&self, channel_id: impl AsRef<str>) -> RingStopRequest {
         RingStopRequest {
             client: self.client.clone(),
@@ -214,6 +262,10 @@ impl Channels {
     /// `POST /channels/{channelId}/progress` (`progress`)
     ///
     /// Since Asterisk 22.6.0, 21.11.0, 20.16.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn progress(&self, channel_id: impl AsRef<str>) -> ProgressRequest {
         ProgressRequest {
             client: self.client.clone(),
@@ -225,6 +277,10 @@ impl Channels {
     /// `POST /channels/{channelId}/dtmf` (`sendDTMF`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn send_dtmf(&self, channel_id: impl AsRef<str>) -> SendDtmfRequest {
         SendDtmfRequest {
             client: self.client.clone(),
@@ -241,6 +297,10 @@ impl Channels {
     /// `POST /channels/{channelId}/mute` (`mute`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn mute(&self, channel_id: impl AsRef<str>) -> MuteRequest {
         MuteRequest {
             client: self.client.clone(),
@@ -253,6 +313,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/mute` (`unmute`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn unmute(&self, channel_id: impl AsRef<str>) -> UnmuteRequest {
         UnmuteRequest {
             client: self.client.clone(),
@@ -265,6 +329,10 @@ impl Channels {
     /// `POST /channels/{channelId}/hold` (`hold`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn hold(&self, channel_id: impl AsRef<str>) -> HoldRequest {
         HoldRequest {
             client: self.client.clone(),
@@ -276,6 +344,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/hold` (`unhold`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn unhold(&self, channel_id: impl AsRef<str>) -> UnholdRequest {
         UnholdRequest {
             client: self.client.clone(),
@@ -289,6 +361,10 @@ impl Channels {
     /// `POST /channels/{channelId}/moh` (`startMoh`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn start_moh(&self, channel_id: impl AsRef<str>) -> StartMohRequest {
         StartMohRequest {
             client: self.client.clone(),
@@ -301,6 +377,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/moh` (`stopMoh`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn stop_moh(&self, channel_id: impl AsRef<str>) -> StopMohRequest {
         StopMohRequest {
             client: self.client.clone(),
@@ -314,6 +394,10 @@ impl Channels {
     /// `POST /channels/{channelId}/silence` (`startSilence`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn start_silence(&self, channel_id: impl AsRef<str>) -> StartSilenceRequest {
         StartSilenceRequest {
             client: self.client.clone(),
@@ -325,6 +409,10 @@ impl Channels {
     /// `DELETE /channels/{channelId}/silence` (`stopSilence`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn stop_silence(&self, channel_id: impl AsRef<str>) -> StopSilenceRequest {
         StopSilenceRequest {
             client: self.client.clone(),
@@ -338,6 +426,11 @@ impl Channels {
     /// `POST /channels/{channelId}/play` (`play`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `media`: Media URIs to play.
     pub fn play(
         &self,
         channel_id: impl AsRef<str>,
@@ -360,6 +453,12 @@ impl Channels {
     /// `POST /channels/{channelId}/play/{playbackId}` (`playWithId`)
     ///
     /// Since Asterisk 12.2.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `playback_id` (`playbackId`): Playback ID.
+    /// * `media`: Media URIs to play.
     pub fn play_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -383,6 +482,12 @@ impl Channels {
     /// `POST /channels/{channelId}/record` (`record`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `name`: Recording's filename
+    /// * `format`: Format to encode audio in
     pub fn record(
         &self,
         channel_id: impl AsRef<str>,
@@ -406,6 +511,11 @@ impl Channels {
     /// `GET /channels/{channelId}/variable` (`getChannelVar`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `variable`: The channel variable or function to get
     pub fn get_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -422,6 +532,11 @@ impl Channels {
     /// `POST /channels/{channelId}/variable` (`setChannelVar`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `variable`: The channel variable or function to set
     pub fn set_channel_var(
         &self,
         channel_id: impl AsRef<str>,
@@ -440,6 +555,11 @@ impl Channels {
     /// `GET /channels/{channelId}/variables` (`getChannelVars`)
     ///
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `variables`: The channel variables or functions to get
     pub fn get_channel_vars(
         &self,
         channel_id: impl AsRef<str>,
@@ -459,6 +579,11 @@ impl Channels {
     /// `POST /channels/{channelId}/variables` (`setChannelVars`)
     ///
     /// Since Asterisk 20.20.0, 22.10.0, 23.4.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `variables`: The "variables" key in the body object holds variable key/value pairs to set on the channel. Each variable value may be either a string or an object containing "value" (string) and optional "report_events" (boolean) to include updates for that variable in channel events (defaults to false). Ex. { "variables": { "CALLERID(name)": "Alice", "Call_State": { "value": "WaitingForAgent", "report_events": true } } }
     pub fn set_channel_vars(
         &self,
         channel_id: impl AsRef<str>,
@@ -477,6 +602,11 @@ impl Channels {
     /// `POST /channels/{channelId}/snoop` (`snoopChannel`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `app`: Application the snooping channel is placed into
     pub fn snoop_channel(
         &self,
         channel_id: impl AsRef<str>,
@@ -499,6 +629,12 @@ impl Channels {
     /// `POST /channels/{channelId}/snoop/{snoopId}` (`snoopChannelWithId`)
     ///
     /// Since Asterisk 12.2.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `snoop_id` (`snoopId`): Unique ID to assign to snooping channel
+    /// * `app`: Application the snooping channel is placed into
     pub fn snoop_channel_with_id(
         &self,
         channel_id: impl AsRef<str>,
@@ -520,6 +656,10 @@ impl Channels {
     /// `POST /channels/{channelId}/dial` (`dial`)
     ///
     /// Since Asterisk 14.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn dial(&self, channel_id: impl AsRef<str>) -> DialRequest {
         DialRequest {
             client: self.client.clone(),
@@ -533,6 +673,10 @@ impl Channels {
     /// `GET /channels/{channelId}/rtp_statistics` (`rtpstatistics`)
     ///
     /// Since Asterisk 13.27.0, 16.4.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
     pub fn rtpstatistics(&self, channel_id: impl AsRef<str>) -> RtpstatisticsRequest {
         RtpstatisticsRequest {
             client: self.client.clone(),
@@ -546,6 +690,11 @@ impl Channels {
     /// `POST /channels/externalMedia` (`externalMedia`)
     ///
     /// Since Asterisk 16.6.0, 17.1.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `app`: Stasis Application to place channel into
+    /// * `format`: Format to encode audio in
     pub fn external_media(
         &self,
         app: impl AsRef<str>,
@@ -571,6 +720,11 @@ impl Channels {
     /// `POST /channels/{channelId}/transfer_progress` (`transfer_progress`)
     ///
     /// Since Asterisk 22.3.0, 21.8.0, 20.13.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): Channel's id
+    /// * `states`: The state of the progress
     pub fn transfer_progress(
         &self,
         channel_id: impl AsRef<str>,
@@ -2028,7 +2182,7 @@ impl MuteError {
 pub struct UnmuteRequest {
     client: ::ari_runtime::Client,
     channel_id: String,
-    direction: Option<super::models::UnmuteDirection>,
+    direction: Option<super::models::MuteDirection>,
 }
 impl UnmuteRequest {
     /// Direction in which to unmute audio
@@ -2036,7 +2190,7 @@ impl UnmuteRequest {
     /// Default: `"both"`. Wire name: `direction`.
     pub fn direction(
         mut self,
-        direction: impl Into<super::models::UnmuteDirection>,
+        direction: impl Into<super::models::MuteDirection>,
     ) -> Self {
         self.direction = Some(direction.into());
         self

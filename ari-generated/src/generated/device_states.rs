@@ -28,6 +28,10 @@ impl DeviceStates {
     /// `GET /deviceStates/{deviceName}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `device_name` (`deviceName`): Name of the device
     pub fn get(&self, device_name: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
@@ -39,6 +43,11 @@ impl DeviceStates {
     /// `PUT /deviceStates/{deviceName}` (`update`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `device_name` (`deviceName`): Name of the device
+    /// * `device_state` (`deviceState`): Device state value
     pub fn update(
         &self,
         device_name: impl AsRef<str>,
@@ -55,6 +64,10 @@ impl DeviceStates {
     /// `DELETE /deviceStates/{deviceName}` (`delete`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `device_name` (`deviceName`): Name of the device
     pub fn delete(&self, device_name: impl AsRef<str>) -> DeleteRequest {
         DeleteRequest {
             client: self.client.clone(),

@@ -26,6 +26,11 @@ impl Endpoints {
     /// `PUT /endpoints/sendMessage` (`sendMessage`)
     ///
     /// Since Asterisk 13.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `to`: The endpoint resource or technology specific URI to send the message to. Valid resources are pjsip, and xmpp.
+    /// * `from`: The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip, and xmpp.
     pub fn send_message(
         &self,
         to: impl AsRef<str>,
@@ -44,6 +49,12 @@ impl Endpoints {
     /// `POST /endpoints/refer` (`refer`)
     ///
     /// Since Asterisk 18.20.0, 20.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `to`: The endpoint resource or technology specific URI that should be referred to somewhere. Valid resource is pjsip.
+    /// * `from`: The endpoint resource or technology specific identity to refer from.
+    /// * `refer_to`: The endpoint resource or technology specific URI to refer to.
     pub fn refer(
         &self,
         to: impl AsRef<str>,
@@ -64,6 +75,10 @@ impl Endpoints {
     /// `GET /endpoints/{tech}` (`listByTech`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `tech`: Technology of the endpoints (pjsip,iax2,...)
     pub fn list_by_tech(&self, tech: impl AsRef<str>) -> ListByTechRequest {
         ListByTechRequest {
             client: self.client.clone(),
@@ -75,6 +90,11 @@ impl Endpoints {
     /// `GET /endpoints/{tech}/{resource}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `tech`: Technology of the endpoint
+    /// * `resource`: ID of the endpoint
     pub fn get(&self, tech: impl AsRef<str>, resource: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
@@ -87,6 +107,12 @@ impl Endpoints {
     /// `PUT /endpoints/{tech}/{resource}/sendMessage` (`sendMessageToEndpoint`)
     ///
     /// Since Asterisk 13.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `tech`: Technology of the endpoint
+    /// * `resource`: ID of the endpoint
+    /// * `from`: The endpoint resource or technology specific identity to send this message from. Valid resources are pjsip and xmpp.
     pub fn send_message_to_endpoint(
         &self,
         tech: impl AsRef<str>,
@@ -107,6 +133,13 @@ impl Endpoints {
     /// `POST /endpoints/{tech}/{resource}/refer` (`referToEndpoint`)
     ///
     /// Since Asterisk 18.20.0, 20.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `tech`: Technology of the endpoint
+    /// * `resource`: ID of the endpoint
+    /// * `from`: The endpoint resource or technology specific identity to refer from.
+    /// * `refer_to`: The endpoint resource or technology specific URI to refer to.
     pub fn refer_to_endpoint(
         &self,
         tech: impl AsRef<str>,

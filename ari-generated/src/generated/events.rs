@@ -18,6 +18,10 @@ impl Events {
     /// `GET /events` (`eventWebsocket`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `app`: Applications to subscribe to.
     pub fn event_websocket(&self, app: &[impl AsRef<str>]) -> EventWebsocketRequest {
         EventWebsocketRequest {
             client: self.client.clone(),
@@ -30,6 +34,11 @@ impl Events {
     /// `POST /events/user/{eventName}` (`userEvent`)
     ///
     /// Since Asterisk 12.3.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `event_name` (`eventName`): Event name
+    /// * `application`: The name of the application that will receive this event
     pub fn user_event(
         &self,
         event_name: impl AsRef<str>,
@@ -50,6 +59,11 @@ impl Events {
     /// `POST /events/claim` (`claimChannel`)
     ///
     /// Since Asterisk 20.17.0, 22.7.0, 23.1.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `channel_id` (`channelId`): The ID of the channel to claim
+    /// * `application`: The name of the application claiming the channel
     pub fn claim_channel(
         &self,
         channel_id: impl AsRef<str>,

@@ -28,6 +28,10 @@ impl Mailboxes {
     /// `GET /mailboxes/{mailboxName}` (`get`)
     ///
     /// Since Asterisk 12.1.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `mailbox_name` (`mailboxName`): Name of the mailbox
     pub fn get(&self, mailbox_name: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
@@ -39,6 +43,12 @@ impl Mailboxes {
     /// `PUT /mailboxes/{mailboxName}` (`update`)
     ///
     /// Since Asterisk 12.1.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `mailbox_name` (`mailboxName`): Name of the mailbox
+    /// * `old_messages` (`oldMessages`): Count of old messages in the mailbox
+    /// * `new_messages` (`newMessages`): Count of new messages in the mailbox
     pub fn update(
         &self,
         mailbox_name: impl AsRef<str>,
@@ -57,6 +67,10 @@ impl Mailboxes {
     /// `DELETE /mailboxes/{mailboxName}` (`delete`)
     ///
     /// Since Asterisk 12.1.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `mailbox_name` (`mailboxName`): Name of the mailbox
     pub fn delete(&self, mailbox_name: impl AsRef<str>) -> DeleteRequest {
         DeleteRequest {
             client: self.client.clone(),

@@ -63,46 +63,68 @@ impl Client {
         self.runtime.check_version::<Api>().await
     }
     /// Operations on `/applications` (applications.json).
+    ///
+    /// Stasis application resources
     pub fn applications(&self) -> applications::Applications {
         applications::Applications::new(self.runtime.clone())
     }
     /// Operations on `/asterisk` (asterisk.json).
+    ///
+    /// Asterisk resources
     pub fn asterisk(&self) -> asterisk::Asterisk {
         asterisk::Asterisk::new(self.runtime.clone())
     }
     /// Operations on `/bridges` (bridges.json).
+    ///
+    /// Bridge resources
     pub fn bridges(&self) -> bridges::Bridges {
         bridges::Bridges::new(self.runtime.clone())
     }
     /// Operations on `/channels` (channels.json).
+    ///
+    /// Channel resources
     pub fn channels(&self) -> channels::Channels {
         channels::Channels::new(self.runtime.clone())
     }
     /// Operations on `/deviceStates` (deviceStates.json).
+    ///
+    /// Device state resources
     pub fn device_states(&self) -> device_states::DeviceStates {
         device_states::DeviceStates::new(self.runtime.clone())
     }
     /// Operations on `/endpoints` (endpoints.json).
+    ///
+    /// Endpoint resources
     pub fn endpoints(&self) -> endpoints::Endpoints {
         endpoints::Endpoints::new(self.runtime.clone())
     }
     /// Operations on `/events` (events.json).
+    ///
+    /// WebSocket resource
     pub fn events(&self) -> events::Events {
         events::Events::new(self.runtime.clone())
     }
     /// Operations on `/mailboxes` (mailboxes.json).
+    ///
+    /// Mailboxes resources
     pub fn mailboxes(&self) -> mailboxes::Mailboxes {
         mailboxes::Mailboxes::new(self.runtime.clone())
     }
     /// Operations on `/playbacks` (playbacks.json).
+    ///
+    /// Playback control resources
     pub fn playbacks(&self) -> playbacks::Playbacks {
         playbacks::Playbacks::new(self.runtime.clone())
     }
     /// Operations on `/recordings` (recordings.json).
+    ///
+    /// Recording resources
     pub fn recordings(&self) -> recordings::Recordings {
         recordings::Recordings::new(self.runtime.clone())
     }
     /// Operations on `/sounds` (sounds.json).
+    ///
+    /// Sound resources
     pub fn sounds(&self) -> sounds::Sounds {
         sounds::Sounds::new(self.runtime.clone())
     }

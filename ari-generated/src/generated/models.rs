@@ -1566,7 +1566,7 @@ impl ChannelState {
     }
 }
 ::ari_runtime::open_enum_impls!(ChannelState);
-/// the `connection_type` parameter
+/// Values of the `connection_type` parameter of `externalMedia`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1702,7 +1702,7 @@ impl DeviceStateState {
     }
 }
 ::ari_runtime::open_enum_impls!(DeviceStateState);
-/// the `encapsulation` parameter
+/// Values of the `encapsulation` parameter of `externalMedia`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1774,7 +1774,7 @@ impl EndpointState {
     }
 }
 ::ari_runtime::open_enum_impls!(EndpointState);
-/// the `direction` parameter
+/// Values of the `direction` parameter of `externalMedia`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1802,7 +1802,7 @@ impl ExternalMediaDirection {
     }
 }
 ::ari_runtime::open_enum_impls!(ExternalMediaDirection);
-/// the `ifExists` parameter
+/// Values of the `ifExists` parameter of `record`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1886,7 +1886,7 @@ impl LiveRecordingState {
     }
 }
 ::ari_runtime::open_enum_impls!(LiveRecordingState);
-/// the `direction` parameter
+/// Values of the `direction` parameter of `mute`, `unmute`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1922,7 +1922,7 @@ impl MuteDirection {
     }
 }
 ::ari_runtime::open_enum_impls!(MuteDirection);
-/// the `only` parameter
+/// Values of the `only` parameter of `getInfo`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -1962,7 +1962,7 @@ impl Only {
     }
 }
 ::ari_runtime::open_enum_impls!(Only);
-/// the `operation` parameter
+/// Values of the `operation` parameter of `control`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2050,7 +2050,7 @@ impl PlaybackState {
     }
 }
 ::ari_runtime::open_enum_impls!(PlaybackState);
-/// the `reason` parameter
+/// Values of the `reason` parameter of `hangup`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2126,7 +2126,7 @@ impl Reason {
     }
 }
 ::ari_runtime::open_enum_impls!(Reason);
-/// the `spy` parameter
+/// Values of the `spy` parameter of `snoopChannel`, `snoopChannelWithId`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2166,7 +2166,7 @@ impl Spy {
     }
 }
 ::ari_runtime::open_enum_impls!(Spy);
-/// the `terminateOn` parameter
+/// Values of the `terminateOn` parameter of `record`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2206,7 +2206,7 @@ impl TerminateOn {
     }
 }
 ::ari_runtime::open_enum_impls!(TerminateOn);
-/// the `transport` parameter
+/// Values of the `transport` parameter of `externalMedia`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2242,43 +2242,7 @@ impl Transport {
     }
 }
 ::ari_runtime::open_enum_impls!(Transport);
-/// the `direction` parameter
-///
-/// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum UnmuteDirection {
-    /// `both`
-    Both,
-    /// `in`
-    In,
-    /// `out`
-    Out,
-    /// A value not listed in the api-docs these bindings come from.
-    Other(String),
-}
-impl UnmuteDirection {
-    /// The value as Asterisk spells it.
-    pub fn as_str(&self) -> &str {
-        match self {
-            UnmuteDirection::Both => "both",
-            UnmuteDirection::In => "in",
-            UnmuteDirection::Out => "out",
-            UnmuteDirection::Other(value) => value,
-        }
-    }
-    /// Parses a wire value; never fails, as unknown values are kept.
-    pub fn from_wire(value: &str) -> Self {
-        match value {
-            "both" => UnmuteDirection::Both,
-            "in" => UnmuteDirection::In,
-            "out" => UnmuteDirection::Out,
-            other => UnmuteDirection::Other(other.to_owned()),
-        }
-    }
-}
-::ari_runtime::open_enum_impls!(UnmuteDirection);
-/// the `deviceState` parameter
+/// Values of the `deviceState` parameter of `update`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2334,7 +2298,7 @@ impl UpdateDeviceState {
     }
 }
 ::ari_runtime::open_enum_impls!(UpdateDeviceState);
-/// the `whisper` parameter
+/// Values of the `whisper` parameter of `snoopChannel`, `snoopChannelWithId`.
 ///
 /// Open: a value this version does not list arrives as `Other` and is sent back unchanged.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -2922,7 +2886,7 @@ impl Event {
             _ => None,
         }
     }
-    /// The bridge being transferred
+    /// The `bridge` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `bridge`.
     pub fn bridge(&self) -> Option<&super::models::Bridge> {
@@ -2938,16 +2902,18 @@ impl Event {
             _ => None,
         }
     }
-    /// Integer representation of the cause of the hangup
+    /// The `cause` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `cause`.
-    pub fn cause(&self) -> Option<&i64> {
+    pub fn cause(&self) -> Option<i64> {
         match self {
-            Event::ChannelDestroyed(value) => Some(&value.cause),
-            Event::ChannelHangupRequest(value) => value.cause.as_ref(),
+            Event::ChannelDestroyed(value) => Some(value.cause),
+            Event::ChannelHangupRequest(value) => value.cause,
             _ => None,
         }
     }
+    /// The `channel` of the variants that carry one.
+    ///
     /// `None` on variants that do not carry `channel`.
     pub fn channel(&self) -> Option<&super::models::Channel> {
         match self {
@@ -2977,7 +2943,7 @@ impl Event {
             _ => None,
         }
     }
-    /// A endpoint that is signaled with the user event.
+    /// The `endpoint` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `endpoint`.
     pub fn endpoint(&self) -> Option<&super::models::Endpoint> {
@@ -2993,10 +2959,10 @@ impl Event {
     /// Whether the transfer was externally initiated or not
     ///
     /// `None` on variants that do not carry `is_external`.
-    pub fn is_external(&self) -> Option<&bool> {
+    pub fn is_external(&self) -> Option<bool> {
         match self {
-            Event::BridgeAttendedTransfer(value) => Some(&value.is_external),
-            Event::BridgeBlindTransfer(value) => Some(&value.is_external),
+            Event::BridgeAttendedTransfer(value) => Some(value.is_external),
+            Event::BridgeBlindTransfer(value) => Some(value.is_external),
             _ => None,
         }
     }
@@ -3022,7 +2988,7 @@ impl Event {
             _ => None,
         }
     }
-    /// The channel that is replacing transferer_first_leg in the swap
+    /// The `replace_channel` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `replace_channel`.
     pub fn replace_channel(&self) -> Option<&super::models::Channel> {
@@ -3046,10 +3012,10 @@ impl Event {
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     ///
     /// `None` on variants that do not carry `tech_cause`.
-    pub fn tech_cause(&self) -> Option<&i64> {
+    pub fn tech_cause(&self) -> Option<i64> {
         match self {
-            Event::ChannelDestroyed(value) => value.tech_cause.as_ref(),
-            Event::ChannelHangupRequest(value) => value.tech_cause.as_ref(),
+            Event::ChannelDestroyed(value) => value.tech_cause,
+            Event::ChannelHangupRequest(value) => value.tech_cause,
             _ => None,
         }
     }
@@ -3736,7 +3702,7 @@ impl Message {
             _ => None,
         }
     }
-    /// The bridge being transferred
+    /// The `bridge` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `bridge`.
     pub fn bridge(&self) -> Option<&super::models::Bridge> {
@@ -3752,16 +3718,18 @@ impl Message {
             _ => None,
         }
     }
-    /// Integer representation of the cause of the hangup
+    /// The `cause` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `cause`.
-    pub fn cause(&self) -> Option<&i64> {
+    pub fn cause(&self) -> Option<i64> {
         match self {
-            Message::ChannelDestroyed(value) => Some(&value.cause),
-            Message::ChannelHangupRequest(value) => value.cause.as_ref(),
+            Message::ChannelDestroyed(value) => Some(value.cause),
+            Message::ChannelHangupRequest(value) => value.cause,
             _ => None,
         }
     }
+    /// The `channel` of the variants that carry one.
+    ///
     /// `None` on variants that do not carry `channel`.
     pub fn channel(&self) -> Option<&super::models::Channel> {
         match self {
@@ -3791,7 +3759,7 @@ impl Message {
             _ => None,
         }
     }
-    /// A endpoint that is signaled with the user event.
+    /// The `endpoint` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `endpoint`.
     pub fn endpoint(&self) -> Option<&super::models::Endpoint> {
@@ -3807,10 +3775,10 @@ impl Message {
     /// Whether the transfer was externally initiated or not
     ///
     /// `None` on variants that do not carry `is_external`.
-    pub fn is_external(&self) -> Option<&bool> {
+    pub fn is_external(&self) -> Option<bool> {
         match self {
-            Message::BridgeAttendedTransfer(value) => Some(&value.is_external),
-            Message::BridgeBlindTransfer(value) => Some(&value.is_external),
+            Message::BridgeAttendedTransfer(value) => Some(value.is_external),
+            Message::BridgeBlindTransfer(value) => Some(value.is_external),
             _ => None,
         }
     }
@@ -3836,7 +3804,7 @@ impl Message {
             _ => None,
         }
     }
-    /// The channel that is replacing transferer_first_leg in the swap
+    /// The `replace_channel` of the variants that carry one.
     ///
     /// `None` on variants that do not carry `replace_channel`.
     pub fn replace_channel(&self) -> Option<&super::models::Channel> {
@@ -3860,10 +3828,10 @@ impl Message {
     /// Integer representation of the technology-specific off-nominal cause of the hangup.
     ///
     /// `None` on variants that do not carry `tech_cause`.
-    pub fn tech_cause(&self) -> Option<&i64> {
+    pub fn tech_cause(&self) -> Option<i64> {
         match self {
-            Message::ChannelDestroyed(value) => value.tech_cause.as_ref(),
-            Message::ChannelHangupRequest(value) => value.tech_cause.as_ref(),
+            Message::ChannelDestroyed(value) => value.tech_cause,
+            Message::ChannelHangupRequest(value) => value.tech_cause,
             _ => None,
         }
     }

@@ -18,6 +18,10 @@ impl Playbacks {
     /// `GET /playbacks/{playbackId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `playback_id` (`playbackId`): Playback's id
     pub fn get(&self, playback_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
@@ -29,6 +33,10 @@ impl Playbacks {
     /// `DELETE /playbacks/{playbackId}` (`stop`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `playback_id` (`playbackId`): Playback's id
     pub fn stop(&self, playback_id: impl AsRef<str>) -> StopRequest {
         StopRequest {
             client: self.client.clone(),
@@ -40,6 +48,11 @@ impl Playbacks {
     /// `POST /playbacks/{playbackId}/control` (`control`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `playback_id` (`playbackId`): Playback's id
+    /// * `operation`: Operation to perform on the playback.
     pub fn control(
         &self,
         playback_id: impl AsRef<str>,

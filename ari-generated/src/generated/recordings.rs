@@ -28,6 +28,10 @@ impl Recordings {
     /// `GET /recordings/stored/{recordingName}` (`getStored`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn get_stored(&self, recording_name: impl AsRef<str>) -> GetStoredRequest {
         GetStoredRequest {
             client: self.client.clone(),
@@ -39,6 +43,10 @@ impl Recordings {
     /// `DELETE /recordings/stored/{recordingName}` (`deleteStored`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn delete_stored(&self, recording_name: impl AsRef<str>) -> DeleteStoredRequest {
         DeleteStoredRequest {
             client: self.client.clone(),
@@ -50,6 +58,10 @@ impl Recordings {
     /// `GET /recordings/stored/{recordingName}/file` (`getStoredFile`)
     ///
     /// Since Asterisk 14.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn get_stored_file(
         &self,
         recording_name: impl AsRef<str>,
@@ -64,6 +76,11 @@ impl Recordings {
     /// `POST /recordings/stored/{recordingName}/copy` (`copyStored`)
     ///
     /// Since Asterisk 12.5.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording to copy
+    /// * `destination_recording_name` (`destinationRecordingName`): The destination name of the recording
     pub fn copy_stored(
         &self,
         recording_name: impl AsRef<str>,
@@ -80,6 +97,10 @@ impl Recordings {
     /// `GET /recordings/live/{recordingName}` (`getLive`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn get_live(&self, recording_name: impl AsRef<str>) -> GetLiveRequest {
         GetLiveRequest {
             client: self.client.clone(),
@@ -91,6 +112,10 @@ impl Recordings {
     /// `DELETE /recordings/live/{recordingName}` (`cancel`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn cancel(&self, recording_name: impl AsRef<str>) -> CancelRequest {
         CancelRequest {
             client: self.client.clone(),
@@ -102,6 +127,10 @@ impl Recordings {
     /// `POST /recordings/live/{recordingName}/stop` (`stop`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn stop(&self, recording_name: impl AsRef<str>) -> StopRequest {
         StopRequest {
             client: self.client.clone(),
@@ -115,6 +144,10 @@ impl Recordings {
     /// `POST /recordings/live/{recordingName}/pause` (`pause`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn pause(&self, recording_name: impl AsRef<str>) -> PauseRequest {
         PauseRequest {
             client: self.client.clone(),
@@ -126,6 +159,10 @@ impl Recordings {
     /// `DELETE /recordings/live/{recordingName}/pause` (`unpause`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn unpause(&self, recording_name: impl AsRef<str>) -> UnpauseRequest {
         UnpauseRequest {
             client: self.client.clone(),
@@ -139,6 +176,10 @@ impl Recordings {
     /// `POST /recordings/live/{recordingName}/mute` (`mute`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn mute(&self, recording_name: impl AsRef<str>) -> MuteRequest {
         MuteRequest {
             client: self.client.clone(),
@@ -150,6 +191,10 @@ impl Recordings {
     /// `DELETE /recordings/live/{recordingName}/mute` (`unmute`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `recording_name` (`recordingName`): The name of the recording
     pub fn unmute(&self, recording_name: impl AsRef<str>) -> UnmuteRequest {
         UnmuteRequest {
             client: self.client.clone(),

@@ -28,6 +28,10 @@ impl Sounds {
     /// `GET /sounds/{soundId}` (`get`)
     ///
     /// Since Asterisk 12.0.0.
+    ///
+    /// # Arguments
+    ///
+    /// * `sound_id` (`soundId`): Sound's id
     pub fn get(&self, sound_id: impl AsRef<str>) -> GetRequest {
         GetRequest {
             client: self.client.clone(),
