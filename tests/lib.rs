@@ -5,6 +5,8 @@
 //! [`unique`] (tests of one binary run in parallel threads) and waits
 //! through [`Events`], whose every wait has a deadline.
 
+pub mod proxy;
+
 use ari_generated::Client;
 use ari_generated::models::Message;
 use ari_generated::runtime::{EventStream, StreamItem};

@@ -355,11 +355,21 @@ fn captured_logs() -> Captured {
         .clone()
 }
 
+/// The message of a caught panic, as a failing test would print it.
+fn panic_text(payload: Box<dyn std::any::Any + Send>) -> String {
+    payload
+        .downcast_ref::<String>()
+        .cloned()
+        .or_else(|| payload.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+        .unwrap_or_default()
+}
+
 /// Wrong passwords and keys are refused with a status, and neither they
-/// nor good ones show up in errors, `Debug` or (trace-level) logs of any
-/// test of this binary; request spans name the path template and the status.
+/// nor good ones show up in errors, `Debug`, the panic message of a test
+/// that unwraps the error, or (trace-level) logs of any test of this
+/// binary; request spans name the path template and the status.
 #[tokio::test]
-async fn credentials_never_leak_and_requests_are_traced() {
+async fn secret_scan_credentials_never_leak_and_requests_are_traced() {
     let captured = captured_logs();
     let Some(good) = client_or_skip().await else {
         return;
@@ -379,6 +389,13 @@ async fn credentials_never_leak_and_requests_are_traced() {
         let refused = client.asterisk().get_info().send().await.unwrap_err();
         assert_eq!(refused.status(), Some(401), "{refused:?}");
         shown.push(format!("{refused} {refused:?}"));
+        let failing = client.asterisk().get_info().send().await;
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            failing.expect("the test unwraps the refusal");
+        }));
+        shown.push(panic_text(
+            panicked.expect_err("a refusal unwrapped panics"),
+        ));
         let stream = client
             .event_stream(["leak-test"])
             .connect()
@@ -386,6 +403,12 @@ async fn credentials_never_leak_and_requests_are_traced() {
             .unwrap_err();
         assert_eq!(stream.status(), Some(401), "{stream:?}");
         shown.push(format!("{stream} {stream:?}"));
+        let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            Err::<(), _>(stream).unwrap();
+        }));
+        shown.push(panic_text(
+            panicked.expect_err("an unwrapped refusal panics"),
+        ));
     }
     // The right key works, for REST and for the WebSocket.
     let by_good_key = Client::builder(url.as_str())
@@ -406,6 +429,7 @@ async fn credentials_never_leak_and_requests_are_traced() {
     ));
 
     let logs = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    assert!(shown.iter().any(|text| text.contains("401")), "{shown:?}");
     for text in shown.iter().chain([&logs]) {
         assert!(!text.contains(wrong_password), "{text}");
         assert!(!text.contains(wrong_key), "{text}");
