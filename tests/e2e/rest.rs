@@ -403,8 +403,9 @@ async fn secret_scan_credentials_never_leak_and_requests_are_traced() {
             .unwrap_err();
         assert_eq!(stream.status(), Some(401), "{stream:?}");
         shown.push(format!("{stream} {stream:?}"));
+        let failing = client.event_stream(["leak-test"]).connect().await;
         let panicked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-            Err::<(), _>(stream).unwrap();
+            failing.expect("the test unwraps the refusal");
         }));
         shown.push(panic_text(
             panicked.expect_err("an unwrapped refusal panics"),
