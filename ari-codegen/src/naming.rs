@@ -191,7 +191,10 @@ impl Scope {
         if self.taken.insert(candidate.clone()) {
             return candidate;
         }
-        let separator = if candidate.contains('_') || candidate.starts_with(char::is_lowercase) {
+        // `self_` (an escaped keyword) becomes `self_2`, not `self__2`.
+        let separator = if candidate.ends_with('_') {
+            ""
+        } else if candidate.contains('_') || candidate.starts_with(char::is_lowercase) {
             "_"
         } else {
             ""
@@ -255,6 +258,8 @@ mod tests {
     fn scope_suffixes_collisions() {
         let mut scope = Scope::with_reserved(&["send"]);
         assert_eq!(scope.claim("send".into()), "send_2");
+        assert_eq!(scope.claim("self_".into()), "self_");
+        assert_eq!(scope.claim("self_".into()), "self_2");
         assert_eq!(scope.claim("foo_bar".into()), "foo_bar");
         assert_eq!(scope.claim("foo_bar".into()), "foo_bar_2");
         assert_eq!(scope.claim("PreRing".into()), "PreRing");

@@ -211,12 +211,19 @@ pub fn arguments(op: &ir::Operation) -> Vec<&ir::Param> {
 
 /// The request builder an entry method returns (`OriginateRequest`).
 pub fn builder_name(op: &ir::Operation) -> String {
-    format!("{}Request", op.type_name)
+    format!("{}Request", stem(&op.type_name))
 }
 
 /// The error enum of an operation (`OriginateError`).
 pub fn error_name(op: &ir::Operation) -> String {
-    format!("{}Error", op.type_name)
+    format!("{}Error", stem(&op.type_name))
+}
+
+/// A type name without the underscore that escapes a keyword or prelude
+/// name (`Self_`): with a suffix it is neither, and `Self_Request` is not
+/// camel case.
+fn stem(type_name: &str) -> &str {
+    type_name.strip_suffix('_').unwrap_or(type_name)
 }
 
 /// `client.channels().originate(endpoint)`: the entry method with its
