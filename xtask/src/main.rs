@@ -6,6 +6,7 @@ mod ci;
 mod diff;
 mod fuzz;
 mod regenerate;
+mod soak;
 #[cfg(test)]
 mod tidy;
 
@@ -32,6 +33,8 @@ enum Command {
     Matrix(diff::MatrixArgs),
     /// Regenerate the committed bindings in `ari-generated` from api-docs.
     Regenerate(regenerate::RegenerateArgs),
+    /// Continuous calls against the test Asterisk with restarts; RSS and fds sampled.
+    Soak(soak::SoakArgs),
     /// Run every check CI runs: fmt, clippy, freshness, and all tests against a real Asterisk.
     Test(ci::TestArgs),
 }
@@ -45,6 +48,7 @@ fn main() -> std::process::ExitCode {
         Command::Fuzz(args) => fuzz::run(args),
         Command::Matrix(args) => diff::run_matrix(args),
         Command::Regenerate(args) => regenerate::run(args),
+        Command::Soak(args) => soak::run(args),
         Command::Test(args) => ci::run(args),
     };
     match result {
