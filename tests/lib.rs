@@ -415,3 +415,27 @@ impl Drop for Cleanup {
 pub async fn hang_up_quietly(client: &Client, channel: &str) {
     let _ = client.channels().hangup(channel).send().await;
 }
+
+/// The already-built xtask: `ARI_XTASK` (set by `cargo xtask test`), else
+/// `target/debug/xtask`. Never `cargo xtask`: this runs inside `cargo test`,
+/// which holds the build lock.
+pub fn xtask() -> Option<std::path::PathBuf> {
+    if let Ok(path) = std::env::var("ARI_XTASK") {
+        return Some(std::path::PathBuf::from(path));
+    }
+    let built = std::path::PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/xtask");
+    built.exists().then_some(built)
+}
+
+/// `xtask`, or `None` after a notice; under `CI=true` a missing xtask fails.
+pub fn xtask_or_skip() -> Option<std::path::PathBuf> {
+    let found = xtask();
+    if found.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "CI=true but no xtask binary: set ARI_XTASK or build it (`cargo xtask asterisk up`)"
+        );
+        eprintln!("SKIPPED: no target/debug/xtask to control Asterisk with");
+    }
+    found
+}

@@ -6,31 +6,14 @@ use ari_generated::Client;
 use ari_generated::models::Message;
 use ari_generated::runtime::{Backoff, EventOptions, StreamItem};
 use ari_tests::*;
-use std::path::PathBuf;
 use std::time::{Duration, Instant};
-
-/// The already-built xtask: `ARI_XTASK` (set by `cargo xtask test`), else
-/// `target/debug/xtask`. Never `cargo xtask`: this runs inside `cargo test`,
-/// which holds the build lock.
-fn xtask() -> Option<PathBuf> {
-    if let Ok(path) = std::env::var("ARI_XTASK") {
-        return Some(PathBuf::from(path));
-    }
-    let built = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/debug/xtask");
-    built.exists().then_some(built)
-}
 
 #[tokio::test]
 async fn the_stream_reports_an_asterisk_restart_and_comes_back() {
     let Some((url, user, password)) = client_or_skip().await.map(|_| settings()) else {
         return;
     };
-    let Some(xtask) = xtask() else {
-        assert!(
-            std::env::var("CI").as_deref() != Ok("true"),
-            "CI=true but no xtask binary: set ARI_XTASK or build it (`cargo xtask asterisk up`)"
-        );
-        eprintln!("SKIPPED: no target/debug/xtask to restart Asterisk with");
+    let Some(xtask) = xtask_or_skip() else {
         return;
     };
     // The generated path (`events().event_websocket()`), with the client's

@@ -53,6 +53,11 @@ enum AsteriskCommand {
     },
     /// Print the `export ARI_URL=... ARI_USER=... ARI_PASSWORD=...` lines tests read.
     Env,
+    /// Send a signal to the running Asterisk, for fault tests: KILL, STOP or CONT.
+    Signal {
+        #[arg(value_parser = ["KILL", "STOP", "CONT"])]
+        signal: String,
+    },
 }
 
 #[derive(Args)]
@@ -101,6 +106,14 @@ pub fn run(args: AsteriskArgs) -> anyhow::Result<()> {
         AsteriskCommand::Status => status(&root),
         AsteriskCommand::Logs(logs_args) => logs(&root, &logs_args),
         AsteriskCommand::Cli { command } => cli(&root, &command.join(" ")),
+        AsteriskCommand::Signal { signal } => match asterisk_pid(&root)? {
+            Some(pid) => {
+                system::signal(pid, &signal);
+                println!("sent SIG{signal} to Asterisk (pid {pid})");
+                Ok(())
+            }
+            None => bail!("Asterisk is not running"),
+        },
         AsteriskCommand::Env => {
             print_env(state_port(&root));
             Ok(())
