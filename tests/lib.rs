@@ -47,10 +47,49 @@ pub fn tls_settings() -> (String, std::path::PathBuf) {
     (url, ca)
 }
 
-/// A client for [`settings`], not yet checked.
+/// A client for [`settings`], not yet checked. With `ARI_RECORD_ANSWERS`
+/// set to a folder, it keeps there the first success body of every route
+/// (`cargo xtask record-answers`).
 pub fn client_from_settings() -> Result<Client, ari_generated::runtime::BuildError> {
     let (url, user, password) = settings();
-    Client::new(url.as_str(), user, password)
+    let builder = Client::builder(url.as_str()).basic_auth(user, password);
+    match std::env::var_os("ARI_RECORD_ANSWERS") {
+        Some(folder) => builder
+            .inspect_answers(move |answer| record_answer(std::path::Path::new(&folder), answer))
+            .build(),
+        None => builder.build(),
+    }
+}
+
+/// Writes a 2xx JSON answer as `{method, template, status, body}` (the body
+/// as its exact text), once per route.
+fn record_answer(folder: &std::path::Path, answer: &ari_generated::runtime::Answer<'_>) {
+    let Ok(body) = std::str::from_utf8(answer.body) else {
+        return;
+    };
+    // `/api-docs/…` is where the version check reads, not an operation.
+    if !(200..300).contains(&answer.status)
+        || !body.trim_start().starts_with(['{', '['])
+        || answer.template.starts_with("/api-docs/")
+    {
+        return;
+    }
+    let name: String = format!("{} {}", answer.method, answer.template)
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '_' })
+        .collect();
+    let path = folder.join(format!("{name}.json"));
+    if path.exists() {
+        return;
+    }
+    let record = serde_json::json!({
+        "method": answer.method.as_str(),
+        "template": answer.template,
+        "status": answer.status,
+        "body": body,
+    });
+    let _ = std::fs::create_dir_all(folder);
+    let _ = std::fs::write(path, format!("{record:#}\n"));
 }
 
 /// A client for the test Asterisk, or `None` (after a notice) when none

@@ -58,7 +58,26 @@ struct Inner {
     /// For `wss://` when the builder was given root certificates; the
     /// platform's verifier alone otherwise.
     websocket_tls: Option<super::tls::TlsConfig>,
+    /// Sees every answer, see [`ClientBuilder::inspect_answers`].
+    inspector: Option<AnswerInspector>,
 }
+
+/// One answer of Asterisk as it arrived, before any decoding.
+#[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
+pub struct Answer<'a> {
+    /// The request's method.
+    pub method: &'a Method,
+    /// The request's path template from the api-docs (`/channels/{channelId}`).
+    pub template: &'static str,
+    /// The HTTP status.
+    pub status: u16,
+    /// The body, exactly as received.
+    pub body: &'a [u8],
+}
+
+/// Called with every answer; see [`ClientBuilder::inspect_answers`].
+pub type AnswerInspector = Arc<dyn Fn(&Answer<'_>) + Send + Sync>;
 
 impl std::fmt::Debug for Client {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -98,7 +117,18 @@ pub struct ClientBuilder<C = Client> {
     event_options: EventOptions,
     /// PEM blocks given to [`ClientBuilder::add_root_certificates_pem`].
     root_certificates_pem: Vec<u8>,
+    inspector: Option<AnswerInspectorSlot>,
     output: std::marker::PhantomData<fn() -> C>,
+}
+
+/// The inspector in the builder, which must stay `Debug`.
+#[derive(Clone)]
+struct AnswerInspectorSlot(AnswerInspector);
+
+impl std::fmt::Debug for AnswerInspectorSlot {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("AnswerInspector")
+    }
 }
 
 impl ClientBuilder {
@@ -113,6 +143,7 @@ impl ClientBuilder {
             user_agent: concat!("ari-runtime/", env!("CARGO_PKG_VERSION")).to_owned(),
             event_options: EventOptions::default(),
             root_certificates_pem: Vec::new(),
+            inspector: None,
             output: std::marker::PhantomData,
         }
     }
@@ -130,8 +161,21 @@ impl<C: From<Client>> ClientBuilder<C> {
             user_agent: self.user_agent,
             event_options: self.event_options,
             root_certificates_pem: self.root_certificates_pem,
+            inspector: self.inspector,
             output: std::marker::PhantomData,
         }
+    }
+
+    /// Calls `inspect` with every REST answer (method, path template,
+    /// status, raw body) before it is decoded: for logging raw answers, or
+    /// recording them (the end-to-end tests record Asterisk's answers this
+    /// way). It runs on the request's task, so it must be quick.
+    pub fn inspect_answers(
+        mut self,
+        inspect: impl Fn(&Answer<'_>) + Send + Sync + 'static,
+    ) -> Self {
+        self.inspector = Some(AnswerInspectorSlot(Arc::new(inspect)));
+        self
     }
 
     /// Trusts the certificate authorities of a PEM bundle, besides the
@@ -251,6 +295,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                 user_agent: self.user_agent,
                 event_options: self.event_options,
                 websocket_tls,
+                inspector: self.inspector.map(|slot| slot.0),
             }),
         })
     }
@@ -372,6 +417,7 @@ impl Client {
         span: &tracing::Span,
     ) -> Result<Response, TransportError> {
         let started = Instant::now();
+        let (method, template) = (request.method.clone(), request.template);
         let url = format!("{}{}", self.inner.base_url, request.path);
         let mut builder = self.inner.http.request(request.method.clone(), url);
         // Encoding an empty query still costs a pass through serde_urlencoded.
@@ -402,6 +448,14 @@ impl Client {
             Ok((status, body)) => {
                 span.record("status", status);
                 tracing::debug!(status, elapsed_ms, "ARI answered");
+                if let Some(inspect) = &self.inner.inspector {
+                    inspect(&Answer {
+                        method: &method,
+                        template,
+                        status,
+                        body: &body,
+                    });
+                }
                 Ok(Response { status, body })
             }
             Err(error) => {

@@ -24,8 +24,8 @@ pub mod wire;
 pub use crate::__open_enum_impls as open_enum_impls;
 pub use bindings::Bindings;
 pub use client::{
-    BuildError, Client, ClientBuilder, Credentials, Method, ParamValue, Request, Response,
-    encode_path,
+    Answer, AnswerInspector, BuildError, Client, ClientBuilder, Credentials, Method, ParamValue,
+    Request, Response, encode_path,
 };
 /// The string type of every model property: inline up to 24 bytes, so
 /// decoding an event allocates only for strings longer than that.

@@ -1,5 +1,6 @@
 //! Project automation: `cargo xtask <command>`.
 
+mod answers;
 mod asterisk;
 mod bench;
 mod ci;
@@ -31,6 +32,8 @@ enum Command {
     Fuzz(fuzz::FuzzArgs),
     /// Which operations, models and events exist in which of several api-docs sets.
     Matrix(diff::MatrixArgs),
+    /// Record Asterisk's success answers from the end-to-end suite into ari-generated/tests/answers.
+    RecordAnswers,
     /// Regenerate the committed bindings in `ari-generated` from api-docs.
     Regenerate(regenerate::RegenerateArgs),
     /// Continuous calls against the test Asterisk with restarts; RSS and fds sampled.
@@ -47,6 +50,7 @@ fn main() -> std::process::ExitCode {
         Command::Diff(args) => diff::run_diff(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Matrix(args) => diff::run_matrix(args),
+        Command::RecordAnswers => answers::run(),
         Command::Regenerate(args) => regenerate::run(args),
         Command::Soak(args) => soak::run(args),
         Command::Test(args) => ci::run(args),

@@ -18,6 +18,7 @@ pub(super) fn emit_models(api: &Api) -> TokenStream {
         ModelKind::Polymorphic(poly) => Some(emit_polymorphic(api, m, poly)),
         ModelKind::Struct => None,
     });
+    let answers = emit_answer_decoder(api);
     quote! {
         //! Models: the objects ARI sends and receives, their closed value sets,
         //! and the messages and events dispatched on their discriminator.
@@ -25,6 +26,54 @@ pub(super) fn emit_models(api: &Api) -> TokenStream {
         #( #structs )*
         #( #enums )*
         #( #messages )*
+        #answers
+    }
+}
+
+/// `decode_answer(method, template, body)`: a success body of any operation
+/// decoded into its documented type, by the operation's route, so that
+/// recorded answers of a real Asterisk can be checked without a server.
+fn emit_answer_decoder(api: &Api) -> TokenStream {
+    let mut routes: Vec<(&str, &str, TokenStream)> = api
+        .resources
+        .values()
+        .flat_map(|r| r.operations.iter())
+        .filter(|op| !op.websocket)
+        .filter(|op| {
+            !matches!(
+                op.response,
+                crate::ir::TypeRef::Void | crate::ir::TypeRef::Binary
+            )
+        })
+        .map(|op| {
+            (
+                op.method.as_str(),
+                op.path.as_str(),
+                surface::decoded(api, &op.response).tokens(),
+            )
+        })
+        .collect();
+    routes.sort_by(|a, b| (a.0, a.1).cmp(&(b.0, b.1)));
+    routes.dedup_by(|a, b| (a.0, a.1) == (b.0, b.1));
+    let arms = routes.iter().map(|(method, path, ty)| {
+        quote! { (#method, #path) => Some(serde_json::from_slice::<#ty>(body).map(drop)), }
+    });
+    quote! {
+        /// Decodes a success answer's body of the operation at `method` and
+        /// path `template` (`GET`, `/channels/{channelId}`) into its documented
+        /// type: for checking recorded answers. `None` for a route these
+        /// bindings do not have, or whose answer is empty or binary.
+        #[doc(hidden)]
+        pub fn decode_answer(
+            method: &str,
+            template: &str,
+            body: &[u8],
+        ) -> Option<Result<(), serde_json::Error>> {
+            match (method, template) {
+                #( #arms )*
+                _ => None,
+            }
+        }
     }
 }
 
