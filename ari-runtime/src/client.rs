@@ -255,21 +255,12 @@ impl<C: From<Client>> ClientBuilder<C> {
         if let Some(timeout) = self.connect_timeout {
             http = http.connect_timeout(timeout);
         }
-        let mut websocket_tls = None;
-        if !self.root_certificates_pem.is_empty() {
-            let roots = reqwest::Certificate::from_pem_bundle(&self.root_certificates_pem)
-                .map_err(|error| BuildError::RootCertificates(error.to_string()))?;
-            if roots.is_empty() {
-                return Err(BuildError::RootCertificates(
-                    "no certificate in the PEM given".into(),
-                ));
-            }
-            http = http.tls_certs_merge(roots);
-            websocket_tls = Some(
-                super::tls::TlsConfig::with_roots(&self.root_certificates_pem)
-                    .map_err(BuildError::RootCertificates)?,
-            );
-        }
+        let tls = super::tls::rustls_config(&self.root_certificates_pem)
+            .map_err(BuildError::RootCertificates)?;
+        // Events use the platform's verifier alone unless roots were added.
+        let websocket_tls = (!self.root_certificates_pem.is_empty())
+            .then(|| super::tls::TlsConfig::from_config(tls.clone()));
+        http = http.tls_backend_preconfigured(tls);
         let authorization = match &credentials {
             Credentials::Basic { user, password } => {
                 use base64::Engine as _;
@@ -632,6 +623,26 @@ mod tests {
     fn path_segments_are_fully_encoded() {
         assert_eq!(encode_path("a/b?c#d e%f"), "a%2Fb%3Fc%23d%20e%25f");
         assert_eq!(encode_path("1795371843.2"), "1795371843.2");
+    }
+
+    #[test]
+    fn root_certificates_must_be_certificates() {
+        let key =
+            "-----BEGIN PRIVATE KEY-----\nMC4CAQAwBQYDK2VwBCIEIA==\n-----END PRIVATE KEY-----\n";
+        match Client::builder("https://pbx:8089")
+            .add_root_certificates_pem(key)
+            .build()
+        {
+            Err(BuildError::RootCertificates(message)) => {
+                assert!(message.contains("no certificate"), "{message}")
+            }
+            other => panic!("{other:?}"),
+        }
+        let ca = include_str!("../../tests/asterisk/tls/ca.pem");
+        Client::builder("https://pbx:8089")
+            .add_root_certificates_pem(ca)
+            .build()
+            .expect("a CA certificate is accepted");
     }
 
     #[test]

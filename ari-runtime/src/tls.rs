@@ -1,6 +1,6 @@
 //! Opening the WebSocket, over TLS for `wss://`.
 //!
-//! TLS uses the same rustls as reqwest, with its aws-lc-rs provider passed
+//! TLS uses the same rustls as reqwest, with the ring provider passed
 //! explicitly rather than installed process-wide, so that an application
 //! that installs another `CryptoProvider` (or none) sees no conflict, and
 //! the platform's certificate verifier, as reqwest does.
@@ -21,6 +21,32 @@ pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<Transport>>;
 type Handshake = Result<(Socket, tungstenite::handshake::client::Response), tungstenite::Error>;
 
+/// The rustls configuration of a client: the ring provider, the platform's
+/// verifier, and the CAs of `pem` too. Handed to reqwest, which is built
+/// without a provider of its own (`rustls-no-provider`: aws-lc-rs would add
+/// a C library build to every user's compile), and to `wss://` events.
+/// A `pem` that is not empty must hold a certificate (a key given by
+/// mistake is an error, not an empty trust list).
+pub(crate) fn rustls_config(pem: &[u8]) -> Result<rustls::ClientConfig, String> {
+    use rustls::pki_types::{CertificateDer, pem::PemObject as _};
+    let roots = CertificateDer::pem_slice_iter(pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| error.to_string())?;
+    if !pem.is_empty() && roots.is_empty() {
+        return Err("no certificate in the PEM given".into());
+    }
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    let verifier =
+        rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone())
+            .map_err(|error| error.to_string())?;
+    Ok(rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())?
+        .dangerous()
+        .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
+        .with_no_client_auth())
+}
+
 /// The TLS side of `wss://` for a client given root certificates of its own.
 #[derive(Clone)]
 pub(crate) struct TlsConfig {
@@ -29,32 +55,18 @@ pub(crate) struct TlsConfig {
 }
 
 impl TlsConfig {
-    /// The platform's verifier, trusting the CAs of `pem` too.
+    /// The client's configuration, for events too.
     #[cfg(feature = "wss")]
-    pub(crate) fn with_roots(pem: &[u8]) -> Result<Self, String> {
-        use rustls::pki_types::{CertificateDer, pem::PemObject as _};
-        let roots = CertificateDer::pem_slice_iter(pem)
-            .collect::<Result<Vec<_>, _>>()
-            .map_err(|error| error.to_string())?;
-        let provider = std::sync::Arc::new(rustls::crypto::aws_lc_rs::default_provider());
-        let verifier =
-            rustls_platform_verifier::Verifier::new_with_extra_roots(roots, provider.clone())
-                .map_err(|error| error.to_string())?;
-        let config = rustls::ClientConfig::builder_with_provider(provider)
-            .with_safe_default_protocol_versions()
-            .map_err(|error| error.to_string())?
-            .dangerous()
-            .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
-            .with_no_client_auth();
-        Ok(TlsConfig {
+    pub(crate) fn from_config(config: rustls::ClientConfig) -> Self {
+        TlsConfig {
             config: std::sync::Arc::new(config),
-        })
+        }
     }
 
     /// Without `wss` there is no TLS for events to configure.
     #[cfg(not(feature = "wss"))]
-    pub(crate) fn with_roots(_pem: &[u8]) -> Result<Self, String> {
-        Ok(TlsConfig {})
+    pub(crate) fn from_config(_config: rustls::ClientConfig) -> Self {
+        TlsConfig {}
     }
 }
 
@@ -117,7 +129,7 @@ fn client_config() -> Result<std::sync::Arc<rustls::ClientConfig>, tungstenite::
     static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
     CONFIG
         .get_or_init(|| {
-            let provider = Arc::new(rustls::crypto::aws_lc_rs::default_provider());
+            let provider = Arc::new(rustls::crypto::ring::default_provider());
             rustls::ClientConfig::builder_with_provider(provider)
                 .with_safe_default_protocol_versions()
                 .and_then(|builder| builder.with_platform_verifier())
