@@ -64,6 +64,8 @@ fn emit_answer_decoder(api: &Api) -> TokenStream {
         /// type: for checking recorded answers. `None` for a route these
         /// bindings do not have, or whose answer is empty or binary.
         #[doc(hidden)]
+        // Bindings without a JSON answer (no operation) never read `body`.
+        #[allow(unused_variables)]
         pub fn decode_answer(
             method: &str,
             template: &str,

@@ -16,7 +16,43 @@ pub(super) struct EnumRegistry {
     param_uses: BTreeMap<String, Vec<(String, Vec<String>)>>,
 }
 
-const PROVISIONAL: &str = "\u{0}param:";
+/// One parameter of one operation that has a closed value set: the typed
+/// key an enum name is resolved for.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(super) struct ParamEnumUse {
+    pub nickname: String,
+    pub param: String,
+}
+
+/// How operations name their parameters' enums: first every use is
+/// collected (the resources built then are thrown away), then, with all
+/// uses known, the resources are built again with the final names.
+pub(super) enum ParamEnums<'a> {
+    Collect(&'a mut EnumRegistry),
+    Named(&'a BTreeMap<ParamEnumUse, String>),
+}
+
+impl ParamEnums<'_> {
+    /// The enum type of a parameter with these values.
+    pub(super) fn name(&mut self, nickname: &str, param: &str, values: Vec<String>) -> String {
+        let key = ParamEnumUse {
+            nickname: nickname.to_owned(),
+            param: param.to_owned(),
+        };
+        match self {
+            ParamEnums::Collect(registry) => {
+                registry
+                    .param_uses
+                    .entry(param.to_owned())
+                    .or_default()
+                    .push((nickname.to_owned(), values));
+                String::new()
+            }
+            // Collected from the same input, so every use has its name.
+            ParamEnums::Named(names) => names.get(&key).cloned().unwrap_or_default(),
+        }
+    }
+}
 
 impl EnumRegistry {
     pub(super) fn model_enum(
@@ -30,27 +66,15 @@ impl EnumRegistry {
         name
     }
 
-    /// Parameter enums are named once all uses are known, so hand out a
-    /// provisional key now and resolve it in [`EnumRegistry::finish`].
-    pub(super) fn param_enum(
-        &mut self,
-        nickname: &str,
-        param: &str,
-        values: Vec<String>,
-    ) -> String {
-        self.param_uses
-            .entry(param.to_owned())
-            .or_default()
-            .push((nickname.to_owned(), values));
-        format!("{PROVISIONAL}{nickname}\u{0}{param}")
-    }
-
-    /// The enums, and the final name of each provisional key.
+    /// The enums, and the final name of each parameter's enum.
     #[allow(clippy::type_complexity)]
     pub(super) fn finish(
         self,
         models: &BTreeMap<String, ir::Model>,
-    ) -> Result<(BTreeMap<String, ir::EnumType>, BTreeMap<String, String>)> {
+    ) -> Result<(
+        BTreeMap<String, ir::EnumType>,
+        BTreeMap<ParamEnumUse, String>,
+    )> {
         let taken_by_models: BTreeSet<&str> = models
             .values()
             .flat_map(|m| {
@@ -88,7 +112,7 @@ impl EnumRegistry {
         for (name, (values, description)) in &self.model_enums {
             insert(name.clone(), values, description.clone())?;
         }
-        let mut resolved: BTreeMap<String, String> = BTreeMap::new();
+        let mut resolved: BTreeMap<ParamEnumUse, String> = BTreeMap::new();
         for (param, uses) in &self.param_uses {
             let short = naming::type_name(param);
             // Uses with the same values share one enum, named after the
@@ -119,7 +143,11 @@ impl EnumRegistry {
                 );
                 insert(name.clone(), values, description)?;
                 for nickname in nicknames {
-                    resolved.insert(format!("{PROVISIONAL}{nickname}\u{0}{param}"), name.clone());
+                    let key = ParamEnumUse {
+                        nickname: nickname.to_owned(),
+                        param: param.clone(),
+                    };
+                    resolved.insert(key, name.clone());
                 }
             }
         }

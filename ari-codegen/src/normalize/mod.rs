@@ -11,10 +11,10 @@ mod operations;
 mod types;
 
 use crate::error::{Error, Result};
-use crate::ir::{self, TypeRef};
+use crate::ir;
 use crate::load::{ApiDocs, LISTING_FILE};
 use crate::spec;
-use enums::EnumRegistry;
+use enums::{EnumRegistry, ParamEnums};
 use hierarchy::Hierarchy;
 use models::{build_models, collect_models};
 use operations::build_resource;
@@ -79,8 +79,21 @@ fn build_ir(docs: &ApiDocs) -> Result<ir::Api> {
             Some((file, entry.description.as_deref()?))
         })
         .collect();
+    // Parameter enums are named once every use is known: a first pass over
+    // the resources collects them (and finds every error), the second builds
+    // the resources with the final names.
     for (file, declaration) in &declarations {
-        let mut resource = build_resource(file, declaration, &raw_models, &mut enums)?;
+        build_resource(
+            file,
+            declaration,
+            &raw_models,
+            &mut ParamEnums::Collect(&mut enums),
+        )?;
+    }
+    let (enums, param_enum_names) = enums.finish(&models)?;
+    for (file, declaration) in &declarations {
+        let mut named = ParamEnums::Named(&param_enum_names);
+        let mut resource = build_resource(file, declaration, &raw_models, &mut named)?;
         resource.description = listed.get(file).map(|text| (*text).to_owned());
         if let Some(other) = resource_names.insert(resource.name.clone(), file.clone()) {
             return Err(Error::spec(
@@ -93,18 +106,6 @@ fn build_ir(docs: &ApiDocs) -> Result<ir::Api> {
             ));
         }
         resources.insert(resource.api_name.clone(), resource);
-    }
-    let (enums, renames) = enums.finish(&models)?;
-    for param in resources
-        .values_mut()
-        .flat_map(|r| r.operations.iter_mut())
-        .flat_map(|op| op.params.iter_mut())
-    {
-        if let TypeRef::Enum(key) = &mut param.ty
-            && let Some(name) = renames.get(key)
-        {
-            *key = name.clone();
-        }
     }
 
     Ok(ir::Api {

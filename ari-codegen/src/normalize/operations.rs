@@ -1,7 +1,7 @@
 //! Resources and their operations, with parameters, responses and error statuses.
 
 use super::RawModel;
-use super::enums::EnumRegistry;
+use super::enums::ParamEnums;
 use super::types::{closed_values, parse_type};
 use crate::error::{Error, Result};
 use crate::ir::{self, Location, ParamLocation, TypeRef};
@@ -14,7 +14,7 @@ pub(super) fn build_resource(
     file: &str,
     declaration: &spec::ApiDeclaration,
     models: &BTreeMap<String, RawModel<'_>>,
-    enums: &mut EnumRegistry,
+    enums: &mut ParamEnums<'_>,
 ) -> Result<ir::Resource> {
     let api_name = file.trim_end_matches(".json").to_owned();
     let name = naming::snake(&api_name);
@@ -80,7 +80,7 @@ fn build_operation(
     api: &spec::Api,
     op: &spec::Operation,
     models: &BTreeMap<String, RawModel<'_>>,
-    enums: &mut EnumRegistry,
+    enums: &mut ParamEnums<'_>,
 ) -> Result<ir::Operation> {
     let method = match op.http_method.to_ascii_uppercase().as_str() {
         "GET" => ir::HttpMethod::Get,
@@ -196,7 +196,7 @@ fn build_operation(
         };
         let ty = match closed_values(file, &p_path, p.allowable_values.as_ref())? {
             Some(values) if base_type == TypeRef::String && location != ParamLocation::Body => {
-                TypeRef::Enum(enums.param_enum(&op.nickname, &p.name, values))
+                TypeRef::Enum(enums.name(&op.nickname, &p.name, values))
             }
             _ => base_type,
         };

@@ -3,6 +3,7 @@
 use super::operations::path_template_params;
 use super::types::{closed_values, parse_type};
 use super::*;
+use crate::ir::TypeRef;
 
 fn no_models() -> BTreeMap<String, RawModel<'static>> {
     BTreeMap::new()

@@ -3967,6 +3967,7 @@ impl PartialEq for UnknownMessage {
 /// type: for checking recorded answers. `None` for a route these
 /// bindings do not have, or whose answer is empty or binary.
 #[doc(hidden)]
+#[allow(unused_variables)]
 pub fn decode_answer(
     method: &str,
     template: &str,
