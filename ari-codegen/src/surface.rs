@@ -238,6 +238,92 @@ pub fn entry_call(resource: &ir::Resource, op: &ir::Operation) -> String {
     )
 }
 
+/// A resource addressed by a path id (`/channels/{channelId}`): a handle
+/// type holding the client and the id, with every operation on that path
+/// (and below it) as a method that needs no id.
+#[derive(Debug, Clone)]
+pub struct Handle<'a> {
+    /// `ChannelHandle`, `LiveRecordingHandle`.
+    pub type_name: String,
+    /// The client's method that makes one: `channel`, `live_recording`.
+    pub accessor: String,
+    /// `/channels/{channelId}`.
+    pub prefix: String,
+    /// The id parameter's wire name: `channelId`.
+    pub id_param: String,
+    /// Every operation whose path starts with `prefix`, in api-docs order.
+    pub operations: Vec<&'a ir::Operation>,
+}
+
+/// The handles of a resource. A prefix is the path up to its first
+/// parameter; it makes a handle when that parameter is a single string whose
+/// name ends in `Id` or `Name` (an identifier, not a technology or a class)
+/// and the api-docs can `GET` the prefix itself (a thing that exists, not
+/// an action such as `POST /events/user/{eventName}`). The name is the
+/// prefix's literal segments after the resource (a plural of the parameter
+/// dropped), then the parameter without `Id`/`Name`:
+/// `/recordings/live/{recordingName}` → `LiveRecordingHandle`,
+/// `/asterisk/modules/{moduleName}` → `ModuleHandle`.
+pub fn handles(resource: &ir::Resource) -> Vec<Handle<'_>> {
+    let mut by_prefix: std::collections::BTreeMap<String, Handle<'_>> = Default::default();
+    for op in &resource.operations {
+        let Some((prefix, literals, param)) = id_prefix(&op.path) else {
+            continue;
+        };
+        let is_id = op.params.iter().any(|p| {
+            p.api_name == param
+                && p.location == ParamLocation::Path
+                && p.ty == TypeRef::String
+                && !p.multiple
+        });
+        let stem = param
+            .strip_suffix("Id")
+            .or_else(|| param.strip_suffix("Name"))
+            .filter(|stem| !stem.is_empty());
+        let (true, Some(stem)) = (is_id, stem) else {
+            continue;
+        };
+        let plural = format!("{stem}s");
+        let literals: Vec<&str> = literals
+            .into_iter()
+            .filter(|l| !l.eq_ignore_ascii_case(&plural))
+            .collect();
+        let words = [literals.as_slice(), &[stem]].concat().join(" ");
+        let entry = by_prefix.entry(prefix.clone()).or_insert_with(|| Handle {
+            type_name: format!(
+                "{}Handle",
+                crate::naming::type_name(&words).trim_end_matches('_')
+            ),
+            accessor: crate::naming::snake(&words),
+            prefix,
+            id_param: param.to_owned(),
+            operations: Vec::new(),
+        });
+        entry.operations.push(op);
+    }
+    by_prefix
+        .into_values()
+        .filter(|handle| {
+            handle
+                .operations
+                .iter()
+                .any(|op| op.path == handle.prefix && op.method == ir::HttpMethod::Get)
+        })
+        .collect()
+}
+
+/// `/recordings/live/{recordingName}/stop` → (`/recordings/live/{recordingName}`,
+/// [`live`], `recordingName`): the path up to its first parameter, the literal
+/// segments between the resource and it, and its name.
+fn id_prefix(path: &str) -> Option<(String, Vec<&str>, &str)> {
+    let segments: Vec<&str> = path.trim_start_matches('/').split('/').collect();
+    let at = segments.iter().position(|s| s.starts_with('{'))?;
+    let param = segments[at].strip_prefix('{')?.strip_suffix('}')?;
+    let prefix = format!("/{}", segments[..=at].join("/"));
+    let literals = segments.get(1..at).unwrap_or_default().to_vec();
+    Some((prefix, literals, param))
+}
+
 /// Methods and associated items the message enums define themselves, which
 /// no accessor of a common or shared property may take.
 pub const MESSAGE_METHODS: &[&str] = &[

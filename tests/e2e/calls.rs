@@ -686,3 +686,69 @@ async fn device_states_change_and_notify() {
     events.assert_quiet(Duration::from_millis(300)).await;
     close_releasing_device_states(&client, events, &app).await;
 }
+
+/// Handles address a channel and a bridge by id: every operation under
+/// `/channels/{channelId}` and `/bridges/{bridgeId}` without repeating it.
+#[tokio::test]
+async fn handles_address_a_channel_and_a_bridge_by_id() {
+    let client = client_or_return!();
+    let app = unique("handles");
+    let mut events = Events::connect(&client, &[&app]).await;
+    let mut cleanup = Cleanup::default();
+    let channel = client.channel(unique("handle-ch"));
+    let bridge = client.bridge(unique("handle-br"));
+    cleanup.channel(channel.id());
+    cleanup.bridge(bridge.id());
+
+    channel
+        .originate_with_id("Local/answer-wait@default")
+        .app(&app)
+        .send()
+        .await
+        .unwrap();
+    events
+        .until(|m| {
+            matches!(m, Message::StasisStart(s) if s.channel.id == channel.id()).then_some(())
+        })
+        .await;
+    channel.answer().send().await.unwrap();
+    let got = channel.get().send().await.unwrap();
+    assert_eq!(got.id, channel.id());
+    channel
+        .set_channel_var("HANDLE")
+        .value("1")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        channel
+            .get_channel_var("HANDLE")
+            .send()
+            .await
+            .unwrap()
+            .value,
+        "1"
+    );
+
+    let created = bridge.create_with_id().send().await.unwrap();
+    assert_eq!(created.id, bridge.id());
+    bridge.add_channel(&[channel.id()]).send().await.unwrap();
+    events
+        .until(|m| {
+            matches!(m, Message::ChannelEnteredBridge(e) if e.bridge.id == bridge.id()
+                && e.channel.as_ref().is_some_and(|c| c.id == channel.id()))
+            .then_some(())
+        })
+        .await;
+    assert_eq!(bridge.get().send().await.unwrap().channels, [channel.id()]);
+    bridge.remove_channel(&[channel.id()]).send().await.unwrap();
+    bridge.destroy().send().await.unwrap();
+    channel.hangup().send().await.unwrap();
+    events
+        .until(|m| matches!(m, Message::StasisEnd(e) if e.channel.id == channel.id()).then_some(()))
+        .await;
+    assert!(matches!(
+        channel.get().send().await,
+        Err(ari_generated::channels::GetError::NotFound(_))
+    ));
+}

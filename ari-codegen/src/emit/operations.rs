@@ -28,6 +28,9 @@ pub(super) fn emit_resource(api: &Api, resource: &ir::Resource) -> TokenStream {
         .operations
         .iter()
         .map(|op| emit_builder(api, resource, op));
+    let handles = surface::handles(resource)
+        .into_iter()
+        .map(|handle| emit_handle(api, resource, &handle));
     let module_doc = format!(" `{}`: {}", resource.api_name, resource.file);
     quote! {
         #![doc = #module_doc]
@@ -45,7 +48,73 @@ pub(super) fn emit_resource(api: &Api, resource: &ir::Resource) -> TokenStream {
             #( #methods )*
         }
 
+        #( #handles )*
+
         #( #builders )*
+    }
+}
+
+/// A handle: the client and an id, with each operation under the handle's
+/// path as a method that takes every argument but the id.
+fn emit_handle(api: &Api, resource: &ir::Resource, handle: &surface::Handle<'_>) -> TokenStream {
+    let ty = ident(&handle.type_name);
+    let resource_ty = ident(&resource.type_name);
+    let docs = doc(&format!(
+        "`{}` by its `{}`: the operations on that path without repeating the id. \
+         Cheap to clone; made by the client's `{}(id)`.",
+        handle.prefix, handle.id_param, handle.accessor
+    ));
+    let mut names = naming::Scope::with_reserved(&["new", "id", "clone"]);
+    let methods = handle.operations.iter().map(|op| {
+        let method = ident(&names.claim(op.name.clone()));
+        let entry = ident(&op.name);
+        let builder = ident(&surface::builder_name(op));
+        let is_id =
+            |p: &ir::Param| p.location == ParamLocation::Path && p.api_name == handle.id_param;
+        let args = surface::arguments(op);
+        let params = args.iter().filter(|p| !is_id(p)).map(|p| {
+            let name = ident(&p.name);
+            let ty = surface::argument(api, p).tokens();
+            quote! { #name: #ty }
+        });
+        let passed = args.iter().map(|p| {
+            if is_id(p) {
+                quote! { &self.id }
+            } else {
+                let name = ident(&p.name);
+                quote! { #name }
+            }
+        });
+        let text = format!("[`{}::{}`] on this one.", resource.type_name, op.name);
+        let docs = doc(&paragraphs([op.summary.as_deref(), Some(text.as_str())]));
+        quote! {
+            #docs
+            pub fn #method(&self, #( #params ),*) -> #builder {
+                #resource_ty::new(self.client.clone()).#entry(#( #passed ),*)
+            }
+        }
+    });
+    quote! {
+        #docs
+        #[derive(Debug, Clone)]
+        pub struct #ty {
+            client: ::ari_runtime::Client,
+            id: String,
+        }
+
+        impl #ty {
+            /// The handle of `id` for the runtime's client.
+            pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+                Self { client, id: id.into() }
+            }
+
+            /// The id this handle addresses.
+            pub fn id(&self) -> &str {
+                &self.id
+            }
+
+            #( #methods )*
+        }
     }
 }
 

@@ -2,6 +2,7 @@
 
 use super::{doc, ident, paragraphs};
 use crate::ir::{Api, TypeRef};
+use crate::surface;
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -50,6 +51,32 @@ fn emit_client(api: &Api) -> TokenStream {
             }
         }
     });
+    // `client.channel(id)`: a handle, named so that it takes no name the
+    // client already has.
+    let mut taken: Vec<&str> = vec!["new", "builder", "runtime", "event_stream", "check_version"];
+    taken.extend(api.resources.values().map(|r| r.name.as_str()));
+    let mut names = crate::naming::Scope::with_reserved(&taken);
+    let handles: Vec<TokenStream> = api
+        .resources
+        .values()
+        .flat_map(|r| surface::handles(r).into_iter().map(move |h| (r, h)))
+        .map(|(r, handle)| {
+            let module = ident(&r.name);
+            let ty = ident(&handle.type_name);
+            let accessor = ident(&names.claim(handle.accessor.clone()));
+            let text = format!(
+                "`{}` by its `{}`, for every operation on it.",
+                handle.prefix, handle.id_param
+            );
+            let docs = doc(&text);
+            quote! {
+                #docs
+                pub fn #accessor(&self, id: impl Into<String>) -> #module::#ty {
+                    #module::#ty::new(self.runtime.clone(), id)
+                }
+            }
+        })
+        .collect();
     quote! {
         /// An ARI client for these bindings: cheap to clone, usable from many
         /// tasks at once. Dereferences to the runtime's client (`execute`,
@@ -96,6 +123,8 @@ fn emit_client(api: &Api) -> TokenStream {
             }
 
             #( #accessors )*
+
+            #( #handles )*
         }
 
         impl From<::ari_runtime::Client> for Client {

@@ -107,6 +107,46 @@ impl Applications {
         }
     }
 }
+/// `/applications/{applicationName}` by its `applicationName`: the operations on that path without repeating the id. Cheap to clone; made by the client's `application(id)`.
+#[derive(Debug, Clone)]
+pub struct ApplicationHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl ApplicationHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Get details of an application.
+    ///
+    /// [`Applications::get`] on this one.
+    pub fn get(&self) -> GetRequest {
+        Applications::new(self.client.clone()).get(&self.id)
+    }
+    /// Subscribe an application to a event source.
+    ///
+    /// [`Applications::subscribe`] on this one.
+    pub fn subscribe(&self, event_source: &[impl AsRef<str>]) -> SubscribeRequest {
+        Applications::new(self.client.clone()).subscribe(&self.id, event_source)
+    }
+    /// Unsubscribe an application from an event source.
+    ///
+    /// [`Applications::unsubscribe`] on this one.
+    pub fn unsubscribe(&self, event_source: &[impl AsRef<str>]) -> UnsubscribeRequest {
+        Applications::new(self.client.clone()).unsubscribe(&self.id, event_source)
+    }
+    /// Filter application events types.
+    ///
+    /// [`Applications::filter`] on this one.
+    pub fn filter(&self) -> FilterRequest {
+        Applications::new(self.client.clone()).filter(&self.id)
+    }
+}
 /// Request built by [`Applications::list`].
 ///
 /// List all applications.

@@ -268,6 +268,46 @@ impl Asterisk {
         }
     }
 }
+/// `/asterisk/modules/{moduleName}` by its `moduleName`: the operations on that path without repeating the id. Cheap to clone; made by the client's `module(id)`.
+#[derive(Debug, Clone)]
+pub struct ModuleHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl ModuleHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Get Asterisk module information.
+    ///
+    /// [`Asterisk::get_module`] on this one.
+    pub fn get_module(&self) -> GetModuleRequest {
+        Asterisk::new(self.client.clone()).get_module(&self.id)
+    }
+    /// Load an Asterisk module.
+    ///
+    /// [`Asterisk::load_module`] on this one.
+    pub fn load_module(&self) -> LoadModuleRequest {
+        Asterisk::new(self.client.clone()).load_module(&self.id)
+    }
+    /// Unload an Asterisk module.
+    ///
+    /// [`Asterisk::unload_module`] on this one.
+    pub fn unload_module(&self) -> UnloadModuleRequest {
+        Asterisk::new(self.client.clone()).unload_module(&self.id)
+    }
+    /// Reload an Asterisk module.
+    ///
+    /// [`Asterisk::reload_module`] on this one.
+    pub fn reload_module(&self) -> ReloadModuleRequest {
+        Asterisk::new(self.client.clone()).reload_module(&self.id)
+    }
+}
 /// Request built by [`Asterisk::get_object`].
 ///
 /// Retrieve a dynamic configuration object.

@@ -395,6 +395,135 @@ impl Bridges {
         }
     }
 }
+/// `/bridges/{bridgeId}` by its `bridgeId`: the operations on that path without repeating the id. Cheap to clone; made by the client's `bridge(id)`.
+#[derive(Debug, Clone)]
+pub struct BridgeHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl BridgeHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Create a new bridge.
+    ///
+    /// [`Bridges::create_with_id`] on this one.
+    pub fn create_with_id(&self) -> CreateWithIdRequest {
+        Bridges::new(self.client.clone()).create_with_id(&self.id)
+    }
+    /// Get bridge details.
+    ///
+    /// [`Bridges::get`] on this one.
+    pub fn get(&self) -> GetRequest {
+        Bridges::new(self.client.clone()).get(&self.id)
+    }
+    /// Shut down a bridge.
+    ///
+    /// [`Bridges::destroy`] on this one.
+    pub fn destroy(&self) -> DestroyRequest {
+        Bridges::new(self.client.clone()).destroy(&self.id)
+    }
+    /// Get the value of a bridge variable or function.
+    ///
+    /// [`Bridges::get_bridge_var`] on this one.
+    pub fn get_bridge_var(&self, variable: impl AsRef<str>) -> GetBridgeVarRequest {
+        Bridges::new(self.client.clone()).get_bridge_var(&self.id, variable)
+    }
+    /// Set the value of a bridge variable or function.
+    ///
+    /// [`Bridges::set_bridge_var`] on this one.
+    pub fn set_bridge_var(&self, variable: impl AsRef<str>) -> SetBridgeVarRequest {
+        Bridges::new(self.client.clone()).set_bridge_var(&self.id, variable)
+    }
+    /// Get the value of multiple bridge variables or functions.
+    ///
+    /// [`Bridges::get_bridge_vars`] on this one.
+    pub fn get_bridge_vars(
+        &self,
+        variables: &[impl AsRef<str>],
+    ) -> GetBridgeVarsRequest {
+        Bridges::new(self.client.clone()).get_bridge_vars(&self.id, variables)
+    }
+    /// Set the values of multiple bridge variables or functions.
+    ///
+    /// [`Bridges::set_bridge_vars`] on this one.
+    pub fn set_bridge_vars(
+        &self,
+        variables: impl Into<serde_json::Value>,
+    ) -> SetBridgeVarsRequest {
+        Bridges::new(self.client.clone()).set_bridge_vars(&self.id, variables)
+    }
+    /// Add a channel to a bridge.
+    ///
+    /// [`Bridges::add_channel`] on this one.
+    pub fn add_channel(&self, channel: &[impl AsRef<str>]) -> AddChannelRequest {
+        Bridges::new(self.client.clone()).add_channel(&self.id, channel)
+    }
+    /// Remove a channel from a bridge.
+    ///
+    /// [`Bridges::remove_channel`] on this one.
+    pub fn remove_channel(&self, channel: &[impl AsRef<str>]) -> RemoveChannelRequest {
+        Bridges::new(self.client.clone()).remove_channel(&self.id, channel)
+    }
+    /// Set a channel as the video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants.
+    ///
+    /// [`Bridges::set_video_source`] on this one.
+    pub fn set_video_source(
+        &self,
+        channel_id: impl AsRef<str>,
+    ) -> SetVideoSourceRequest {
+        Bridges::new(self.client.clone()).set_video_source(&self.id, channel_id)
+    }
+    /// Removes any explicit video source in a multi-party mixing bridge. This operation has no effect on bridges with two or fewer participants. When no explicit video source is set, talk detection will be used to determine the active video stream.
+    ///
+    /// [`Bridges::clear_video_source`] on this one.
+    pub fn clear_video_source(&self) -> ClearVideoSourceRequest {
+        Bridges::new(self.client.clone()).clear_video_source(&self.id)
+    }
+    /// Play music on hold to a bridge or change the MOH class that is playing.
+    ///
+    /// [`Bridges::start_moh`] on this one.
+    pub fn start_moh(&self) -> StartMohRequest {
+        Bridges::new(self.client.clone()).start_moh(&self.id)
+    }
+    /// Stop playing music on hold to a bridge.
+    ///
+    /// [`Bridges::stop_moh`] on this one.
+    pub fn stop_moh(&self) -> StopMohRequest {
+        Bridges::new(self.client.clone()).stop_moh(&self.id)
+    }
+    /// Start playback of media on a bridge.
+    ///
+    /// [`Bridges::play`] on this one.
+    pub fn play(&self, media: &[impl AsRef<str>]) -> PlayRequest {
+        Bridges::new(self.client.clone()).play(&self.id, media)
+    }
+    /// Start playback of media on a bridge.
+    ///
+    /// [`Bridges::play_with_id`] on this one.
+    pub fn play_with_id(
+        &self,
+        playback_id: impl AsRef<str>,
+        media: &[impl AsRef<str>],
+    ) -> PlayWithIdRequest {
+        Bridges::new(self.client.clone()).play_with_id(&self.id, playback_id, media)
+    }
+    /// Start a recording.
+    ///
+    /// [`Bridges::record`] on this one.
+    pub fn record(
+        &self,
+        name: impl AsRef<str>,
+        format: impl AsRef<str>,
+    ) -> RecordRequest {
+        Bridges::new(self.client.clone()).record(&self.id, name, format)
+    }
+}
 /// Request built by [`Bridges::list`].
 ///
 /// List all active bridges in Asterisk.

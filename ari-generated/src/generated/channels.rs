@@ -737,6 +737,229 @@ impl Channels {
         }
     }
 }
+/// `/channels/{channelId}` by its `channelId`: the operations on that path without repeating the id. Cheap to clone; made by the client's `channel(id)`.
+#[derive(Debug, Clone)]
+pub struct ChannelHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl ChannelHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Channel details.
+    ///
+    /// [`Channels::get`] on this one.
+    pub fn get(&self) -> GetRequest {
+        Channels::new(self.client.clone()).get(&self.id)
+    }
+    /// Create a new channel (originate with id).
+    ///
+    /// [`Channels::originate_with_id`] on this one.
+    pub fn originate_with_id(
+        &self,
+        endpoint: impl AsRef<str>,
+    ) -> OriginateWithIdRequest {
+        Channels::new(self.client.clone()).originate_with_id(&self.id, endpoint)
+    }
+    /// Delete (i.e. hangup) a channel.
+    ///
+    /// [`Channels::hangup`] on this one.
+    pub fn hangup(&self) -> HangupRequest {
+        Channels::new(self.client.clone()).hangup(&self.id)
+    }
+    /// Exit application; continue execution in the dialplan.
+    ///
+    /// [`Channels::continue_in_dialplan`] on this one.
+    pub fn continue_in_dialplan(&self) -> ContinueInDialplanRequest {
+        Channels::new(self.client.clone()).continue_in_dialplan(&self.id)
+    }
+    /// Move the channel from one Stasis application to another.
+    ///
+    /// [`Channels::move_`] on this one.
+    pub fn move_(&self, app: impl AsRef<str>) -> MoveRequest {
+        Channels::new(self.client.clone()).move_(&self.id, app)
+    }
+    /// Redirect the channel to a different location.
+    ///
+    /// [`Channels::redirect`] on this one.
+    pub fn redirect(&self, endpoint: impl AsRef<str>) -> RedirectRequest {
+        Channels::new(self.client.clone()).redirect(&self.id, endpoint)
+    }
+    /// Answer a channel.
+    ///
+    /// [`Channels::answer`] on this one.
+    pub fn answer(&self) -> AnswerRequest {
+        Channels::new(self.client.clone()).answer(&self.id)
+    }
+    /// Indicate ringing to a channel.
+    ///
+    /// [`Channels::ring`] on this one.
+    pub fn ring(&self) -> RingRequest {
+        Channels::new(self.client.clone()).ring(&self.id)
+    }
+    /// Stop ringing indication on a channel if locally generated.
+    ///
+    /// [`Channels::ring_stop`] on this one.
+    pub fn ring_stop(&self) -> RingStopRequest {
+        Channels::new(self.client.clone()).ring_stop(&self.id)
+    }
+    /// Indicate progress on a channel.
+    ///
+    /// [`Channels::progress`] on this one.
+    pub fn progress(&self) -> ProgressRequest {
+        Channels::new(self.client.clone()).progress(&self.id)
+    }
+    /// Send provided DTMF to a given channel.
+    ///
+    /// [`Channels::send_dtmf`] on this one.
+    pub fn send_dtmf(&self) -> SendDtmfRequest {
+        Channels::new(self.client.clone()).send_dtmf(&self.id)
+    }
+    /// Mute a channel.
+    ///
+    /// [`Channels::mute`] on this one.
+    pub fn mute(&self) -> MuteRequest {
+        Channels::new(self.client.clone()).mute(&self.id)
+    }
+    /// Unmute a channel.
+    ///
+    /// [`Channels::unmute`] on this one.
+    pub fn unmute(&self) -> UnmuteRequest {
+        Channels::new(self.client.clone()).unmute(&self.id)
+    }
+    /// Hold a channel.
+    ///
+    /// [`Channels::hold`] on this one.
+    pub fn hold(&self) -> HoldRequest {
+        Channels::new(self.client.clone()).hold(&self.id)
+    }
+    /// Remove a channel from hold.
+    ///
+    /// [`Channels::unhold`] on this one.
+    pub fn unhold(&self) -> UnholdRequest {
+        Channels::new(self.client.clone()).unhold(&self.id)
+    }
+    /// Play music on hold to a channel.
+    ///
+    /// [`Channels::start_moh`] on this one.
+    pub fn start_moh(&self) -> StartMohRequest {
+        Channels::new(self.client.clone()).start_moh(&self.id)
+    }
+    /// Stop playing music on hold to a channel.
+    ///
+    /// [`Channels::stop_moh`] on this one.
+    pub fn stop_moh(&self) -> StopMohRequest {
+        Channels::new(self.client.clone()).stop_moh(&self.id)
+    }
+    /// Play silence to a channel.
+    ///
+    /// [`Channels::start_silence`] on this one.
+    pub fn start_silence(&self) -> StartSilenceRequest {
+        Channels::new(self.client.clone()).start_silence(&self.id)
+    }
+    /// Stop playing silence to a channel.
+    ///
+    /// [`Channels::stop_silence`] on this one.
+    pub fn stop_silence(&self) -> StopSilenceRequest {
+        Channels::new(self.client.clone()).stop_silence(&self.id)
+    }
+    /// Start playback of media.
+    ///
+    /// [`Channels::play`] on this one.
+    pub fn play(&self, media: &[impl AsRef<str>]) -> PlayRequest {
+        Channels::new(self.client.clone()).play(&self.id, media)
+    }
+    /// Start playback of media and specify the playbackId.
+    ///
+    /// [`Channels::play_with_id`] on this one.
+    pub fn play_with_id(
+        &self,
+        playback_id: impl AsRef<str>,
+        media: &[impl AsRef<str>],
+    ) -> PlayWithIdRequest {
+        Channels::new(self.client.clone()).play_with_id(&self.id, playback_id, media)
+    }
+    /// Start a recording.
+    ///
+    /// [`Channels::record`] on this one.
+    pub fn record(
+        &self,
+        name: impl AsRef<str>,
+        format: impl AsRef<str>,
+    ) -> RecordRequest {
+        Channels::new(self.client.clone()).record(&self.id, name, format)
+    }
+    /// Get the value of a channel variable or function.
+    ///
+    /// [`Channels::get_channel_var`] on this one.
+    pub fn get_channel_var(&self, variable: impl AsRef<str>) -> GetChannelVarRequest {
+        Channels::new(self.client.clone()).get_channel_var(&self.id, variable)
+    }
+    /// Set the value of a channel variable or function.
+    ///
+    /// [`Channels::set_channel_var`] on this one.
+    pub fn set_channel_var(&self, variable: impl AsRef<str>) -> SetChannelVarRequest {
+        Channels::new(self.client.clone()).set_channel_var(&self.id, variable)
+    }
+    /// Get the value of multiple channel variables or functions.
+    ///
+    /// [`Channels::get_channel_vars`] on this one.
+    pub fn get_channel_vars(
+        &self,
+        variables: &[impl AsRef<str>],
+    ) -> GetChannelVarsRequest {
+        Channels::new(self.client.clone()).get_channel_vars(&self.id, variables)
+    }
+    /// Set the values of multiple channel variables or functions.
+    ///
+    /// [`Channels::set_channel_vars`] on this one.
+    pub fn set_channel_vars(
+        &self,
+        variables: impl Into<serde_json::Value>,
+    ) -> SetChannelVarsRequest {
+        Channels::new(self.client.clone()).set_channel_vars(&self.id, variables)
+    }
+    /// Start snooping.
+    ///
+    /// [`Channels::snoop_channel`] on this one.
+    pub fn snoop_channel(&self, app: impl AsRef<str>) -> SnoopChannelRequest {
+        Channels::new(self.client.clone()).snoop_channel(&self.id, app)
+    }
+    /// Start snooping.
+    ///
+    /// [`Channels::snoop_channel_with_id`] on this one.
+    pub fn snoop_channel_with_id(
+        &self,
+        snoop_id: impl AsRef<str>,
+        app: impl AsRef<str>,
+    ) -> SnoopChannelWithIdRequest {
+        Channels::new(self.client.clone()).snoop_channel_with_id(&self.id, snoop_id, app)
+    }
+    /// Dial a created channel.
+    ///
+    /// [`Channels::dial`] on this one.
+    pub fn dial(&self) -> DialRequest {
+        Channels::new(self.client.clone()).dial(&self.id)
+    }
+    /// RTP stats on a channel.
+    ///
+    /// [`Channels::rtpstatistics`] on this one.
+    pub fn rtpstatistics(&self) -> RtpstatisticsRequest {
+        Channels::new(self.client.clone()).rtpstatistics(&self.id)
+    }
+    /// Inform the channel about the progress of the attended/blind transfer.
+    ///
+    /// [`Channels::transfer_progress`] on this one.
+    pub fn transfer_progress(&self, states: impl AsRef<str>) -> TransferProgressRequest {
+        Channels::new(self.client.clone()).transfer_progress(&self.id, states)
+    }
+}
 /// Request built by [`Channels::list`].
 ///
 /// List all active channels in Asterisk.

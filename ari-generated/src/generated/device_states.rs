@@ -75,6 +75,43 @@ impl DeviceStates {
         }
     }
 }
+/// `/deviceStates/{deviceName}` by its `deviceName`: the operations on that path without repeating the id. Cheap to clone; made by the client's `device(id)`.
+#[derive(Debug, Clone)]
+pub struct DeviceHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl DeviceHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Retrieve the current state of a device.
+    ///
+    /// [`DeviceStates::get`] on this one.
+    pub fn get(&self) -> GetRequest {
+        DeviceStates::new(self.client.clone()).get(&self.id)
+    }
+    /// Change the state of a device controlled by ARI. (Note - implicitly creates the device state).
+    ///
+    /// [`DeviceStates::update`] on this one.
+    pub fn update(
+        &self,
+        device_state: impl Into<super::models::UpdateDeviceState>,
+    ) -> UpdateRequest {
+        DeviceStates::new(self.client.clone()).update(&self.id, device_state)
+    }
+    /// Destroy a device-state controlled by ARI.
+    ///
+    /// [`DeviceStates::delete`] on this one.
+    pub fn delete(&self) -> DeleteRequest {
+        DeviceStates::new(self.client.clone()).delete(&self.id)
+    }
+}
 /// Request built by [`DeviceStates::list`].
 ///
 /// List all ARI controlled device states.

@@ -78,6 +78,40 @@ impl Mailboxes {
         }
     }
 }
+/// `/mailboxes/{mailboxName}` by its `mailboxName`: the operations on that path without repeating the id. Cheap to clone; made by the client's `mailbox(id)`.
+#[derive(Debug, Clone)]
+pub struct MailboxHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl MailboxHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Retrieve the current state of a mailbox.
+    ///
+    /// [`Mailboxes::get`] on this one.
+    pub fn get(&self) -> GetRequest {
+        Mailboxes::new(self.client.clone()).get(&self.id)
+    }
+    /// Change the state of a mailbox. (Note - implicitly creates the mailbox).
+    ///
+    /// [`Mailboxes::update`] on this one.
+    pub fn update(&self, old_messages: i32, new_messages: i32) -> UpdateRequest {
+        Mailboxes::new(self.client.clone()).update(&self.id, old_messages, new_messages)
+    }
+    /// Destroy a mailbox.
+    ///
+    /// [`Mailboxes::delete`] on this one.
+    pub fn delete(&self) -> DeleteRequest {
+        Mailboxes::new(self.client.clone()).delete(&self.id)
+    }
+}
 /// Request built by [`Mailboxes::list`].
 ///
 /// List all mailboxes.

@@ -128,6 +128,52 @@ impl Client {
     pub fn sounds(&self) -> sounds::Sounds {
         sounds::Sounds::new(self.runtime.clone())
     }
+    /// `/applications/{applicationName}` by its `applicationName`, for every operation on it.
+    pub fn application(&self, id: impl Into<String>) -> applications::ApplicationHandle {
+        applications::ApplicationHandle::new(self.runtime.clone(), id)
+    }
+    /// `/asterisk/modules/{moduleName}` by its `moduleName`, for every operation on it.
+    pub fn module(&self, id: impl Into<String>) -> asterisk::ModuleHandle {
+        asterisk::ModuleHandle::new(self.runtime.clone(), id)
+    }
+    /// `/bridges/{bridgeId}` by its `bridgeId`, for every operation on it.
+    pub fn bridge(&self, id: impl Into<String>) -> bridges::BridgeHandle {
+        bridges::BridgeHandle::new(self.runtime.clone(), id)
+    }
+    /// `/channels/{channelId}` by its `channelId`, for every operation on it.
+    pub fn channel(&self, id: impl Into<String>) -> channels::ChannelHandle {
+        channels::ChannelHandle::new(self.runtime.clone(), id)
+    }
+    /// `/deviceStates/{deviceName}` by its `deviceName`, for every operation on it.
+    pub fn device(&self, id: impl Into<String>) -> device_states::DeviceHandle {
+        device_states::DeviceHandle::new(self.runtime.clone(), id)
+    }
+    /// `/mailboxes/{mailboxName}` by its `mailboxName`, for every operation on it.
+    pub fn mailbox(&self, id: impl Into<String>) -> mailboxes::MailboxHandle {
+        mailboxes::MailboxHandle::new(self.runtime.clone(), id)
+    }
+    /// `/playbacks/{playbackId}` by its `playbackId`, for every operation on it.
+    pub fn playback(&self, id: impl Into<String>) -> playbacks::PlaybackHandle {
+        playbacks::PlaybackHandle::new(self.runtime.clone(), id)
+    }
+    /// `/recordings/live/{recordingName}` by its `recordingName`, for every operation on it.
+    pub fn live_recording(
+        &self,
+        id: impl Into<String>,
+    ) -> recordings::LiveRecordingHandle {
+        recordings::LiveRecordingHandle::new(self.runtime.clone(), id)
+    }
+    /// `/recordings/stored/{recordingName}` by its `recordingName`, for every operation on it.
+    pub fn stored_recording(
+        &self,
+        id: impl Into<String>,
+    ) -> recordings::StoredRecordingHandle {
+        recordings::StoredRecordingHandle::new(self.runtime.clone(), id)
+    }
+    /// `/sounds/{soundId}` by its `soundId`, for every operation on it.
+    pub fn sound(&self, id: impl Into<String>) -> sounds::SoundHandle {
+        sounds::SoundHandle::new(self.runtime.clone(), id)
+    }
 }
 impl From<::ari_runtime::Client> for Client {
     fn from(runtime: ::ari_runtime::Client) -> Self {

@@ -65,6 +65,43 @@ impl Playbacks {
         }
     }
 }
+/// `/playbacks/{playbackId}` by its `playbackId`: the operations on that path without repeating the id. Cheap to clone; made by the client's `playback(id)`.
+#[derive(Debug, Clone)]
+pub struct PlaybackHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl PlaybackHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Get a playback's details.
+    ///
+    /// [`Playbacks::get`] on this one.
+    pub fn get(&self) -> GetRequest {
+        Playbacks::new(self.client.clone()).get(&self.id)
+    }
+    /// Stop a playback.
+    ///
+    /// [`Playbacks::stop`] on this one.
+    pub fn stop(&self) -> StopRequest {
+        Playbacks::new(self.client.clone()).stop(&self.id)
+    }
+    /// Control a playback.
+    ///
+    /// [`Playbacks::control`] on this one.
+    pub fn control(
+        &self,
+        operation: impl Into<super::models::Operation>,
+    ) -> ControlRequest {
+        Playbacks::new(self.client.clone()).control(&self.id, operation)
+    }
+}
 /// Request built by [`Playbacks::get`].
 ///
 /// Get a playback's details.

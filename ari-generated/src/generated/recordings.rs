@@ -202,6 +202,108 @@ impl Recordings {
         }
     }
 }
+/// `/recordings/live/{recordingName}` by its `recordingName`: the operations on that path without repeating the id. Cheap to clone; made by the client's `live_recording(id)`.
+#[derive(Debug, Clone)]
+pub struct LiveRecordingHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl LiveRecordingHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// List live recordings.
+    ///
+    /// [`Recordings::get_live`] on this one.
+    pub fn get_live(&self) -> GetLiveRequest {
+        Recordings::new(self.client.clone()).get_live(&self.id)
+    }
+    /// Stop a live recording and discard it.
+    ///
+    /// [`Recordings::cancel`] on this one.
+    pub fn cancel(&self) -> CancelRequest {
+        Recordings::new(self.client.clone()).cancel(&self.id)
+    }
+    /// Stop a live recording and store it.
+    ///
+    /// [`Recordings::stop`] on this one.
+    pub fn stop(&self) -> StopRequest {
+        Recordings::new(self.client.clone()).stop(&self.id)
+    }
+    /// Pause a live recording.
+    ///
+    /// [`Recordings::pause`] on this one.
+    pub fn pause(&self) -> PauseRequest {
+        Recordings::new(self.client.clone()).pause(&self.id)
+    }
+    /// Unpause a live recording.
+    ///
+    /// [`Recordings::unpause`] on this one.
+    pub fn unpause(&self) -> UnpauseRequest {
+        Recordings::new(self.client.clone()).unpause(&self.id)
+    }
+    /// Mute a live recording.
+    ///
+    /// [`Recordings::mute`] on this one.
+    pub fn mute(&self) -> MuteRequest {
+        Recordings::new(self.client.clone()).mute(&self.id)
+    }
+    /// Unmute a live recording.
+    ///
+    /// [`Recordings::unmute`] on this one.
+    pub fn unmute(&self) -> UnmuteRequest {
+        Recordings::new(self.client.clone()).unmute(&self.id)
+    }
+}
+/// `/recordings/stored/{recordingName}` by its `recordingName`: the operations on that path without repeating the id. Cheap to clone; made by the client's `stored_recording(id)`.
+#[derive(Debug, Clone)]
+pub struct StoredRecordingHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl StoredRecordingHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Get a stored recording's details.
+    ///
+    /// [`Recordings::get_stored`] on this one.
+    pub fn get_stored(&self) -> GetStoredRequest {
+        Recordings::new(self.client.clone()).get_stored(&self.id)
+    }
+    /// Delete a stored recording.
+    ///
+    /// [`Recordings::delete_stored`] on this one.
+    pub fn delete_stored(&self) -> DeleteStoredRequest {
+        Recordings::new(self.client.clone()).delete_stored(&self.id)
+    }
+    /// Get the file associated with the stored recording.
+    ///
+    /// [`Recordings::get_stored_file`] on this one.
+    pub fn get_stored_file(&self) -> GetStoredFileRequest {
+        Recordings::new(self.client.clone()).get_stored_file(&self.id)
+    }
+    /// Copy a stored recording.
+    ///
+    /// [`Recordings::copy_stored`] on this one.
+    pub fn copy_stored(
+        &self,
+        destination_recording_name: impl AsRef<str>,
+    ) -> CopyStoredRequest {
+        Recordings::new(self.client.clone())
+            .copy_stored(&self.id, destination_recording_name)
+    }
+}
 /// Request built by [`Recordings::list_stored`].
 ///
 /// List recordings that are complete.

@@ -39,6 +39,28 @@ impl Sounds {
         }
     }
 }
+/// `/sounds/{soundId}` by its `soundId`: the operations on that path without repeating the id. Cheap to clone; made by the client's `sound(id)`.
+#[derive(Debug, Clone)]
+pub struct SoundHandle {
+    client: ::ari_runtime::Client,
+    id: String,
+}
+impl SoundHandle {
+    /// The handle of `id` for the runtime's client.
+    pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
+        Self { client, id: id.into() }
+    }
+    /// The id this handle addresses.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+    /// Get a sound's details.
+    ///
+    /// [`Sounds::get`] on this one.
+    pub fn get(&self) -> GetRequest {
+        Sounds::new(self.client.clone()).get(&self.id)
+    }
+}
 /// Request built by [`Sounds::list`].
 ///
 /// List all sounds.
