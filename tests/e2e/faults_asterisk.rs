@@ -135,7 +135,8 @@ async fn fault_sigkill_under_fifty_requests_gives_typed_errors_and_the_stream_co
     assert!(killed.elapsed() < timeout * 3);
     until_disconnected(&mut events, Duration::from_secs(10)).await;
 
-    xtask_run(&xtask, &["asterisk", "up"]);
+    // `restart` starts it on the port of its last start (a CI run may use another).
+    xtask_run(&xtask, &["asterisk", "restart"]);
     until_reconnected(&mut events, Duration::from_secs(30)).await;
     wait_for_application(&client, &app).await;
     user_event_arrives(&client, &mut events, &app).await;
