@@ -9,7 +9,7 @@ pub mod proxy;
 
 use ari_generated::Client;
 use ari_generated::models::Message;
-use ari_generated::runtime::{EventStream, StreamItem};
+use ari_generated::runtime::{Backoff, ClientBuilder, EventOptions, EventStream, StreamItem};
 use futures_util::StreamExt as _;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -123,6 +123,23 @@ macro_rules! client_or_return {
             None => return,
         }
     };
+}
+
+/// Event options that retry quickly (`initial` doubling to `max`) and ping
+/// every `keepalive`, waiting as long for the pong: a loss shows within
+/// seconds, so a test or a soak does not idle.
+pub fn quick_events(initial: Duration, max: Duration, keepalive: Duration) -> EventOptions {
+    EventOptions::default()
+        .reconnect(Some(Backoff::new(initial, max)))
+        .keepalive(Some(keepalive), keepalive)
+}
+
+/// A client for `url` with the harness's credentials and these event options.
+pub fn client_with_events(url: &str, options: EventOptions) -> ClientBuilder<Client> {
+    let (_, user, password) = settings();
+    Client::builder(url)
+        .basic_auth(user, password)
+        .event_options(options)
 }
 
 /// A name no other test (in this or another process) uses.

@@ -10,7 +10,7 @@
 
 use ari_generated::Client;
 use ari_generated::models::Message;
-use ari_generated::runtime::{Backoff, EventOptions, StreamItem};
+use ari_generated::runtime::StreamItem;
 use futures_util::StreamExt as _;
 use std::collections::{BTreeMap, HashMap};
 use std::sync::{Arc, Mutex};
@@ -154,18 +154,13 @@ fn error_kind(status: Option<u16>) -> String {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = args()?;
-    let (url, user, password) = ari_tests::settings();
-    let client = Client::builder(url.as_str())
-        .basic_auth(user, password)
-        .event_options(
-            EventOptions::default()
-                .reconnect(Some(Backoff::new(
-                    Duration::from_millis(200),
-                    Duration::from_secs(2),
-                )))
-                .keepalive(Some(Duration::from_secs(5)), Duration::from_secs(5)),
-        )
-        .build()?;
+    let (url, _, _) = ari_tests::settings();
+    let options = ari_tests::quick_events(
+        Duration::from_millis(200),
+        Duration::from_secs(2),
+        Duration::from_secs(5),
+    );
+    let client = ari_tests::client_with_events(&url, options).build()?;
     let app = ari_tests::unique("soak");
     let mut stream = client.event_stream([app.as_str()]).connect().await?;
     ari_tests::wait_for_application(&client, &app).await;

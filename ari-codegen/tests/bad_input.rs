@@ -1,26 +1,10 @@
 //! Bad api-docs fail with the file and JSON path named, and nothing written.
 
+mod common;
+
 use ari_codegen::ApiDocs;
-use serde_json::{Value, json};
-use std::path::{Path, PathBuf};
-
-fn fixture_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile")
-}
-
-/// The hostile fixture with one file edited.
-fn edited(file: &str, edit: impl FnOnce(&mut Value)) -> ApiDocs {
-    let mut docs = ApiDocs::from_dir(&fixture_dir()).unwrap();
-    let target = if file == "resources.json" {
-        &mut docs.listing
-    } else {
-        docs.resources.iter_mut().find(|f| f.name == file).unwrap()
-    };
-    let mut value: Value = serde_json::from_str(&target.text).unwrap();
-    edit(&mut value);
-    target.text = value.to_string();
-    docs
-}
+use common::{edited, fixture_dir};
+use serde_json::json;
 
 fn error_of(docs: &ApiDocs) -> String {
     match ari_codegen::generate(docs) {

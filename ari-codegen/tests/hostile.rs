@@ -3,30 +3,14 @@
 //! (all accepted cases are built together, `-D warnings`, as modules of one
 //! crate). No case may make the generator panic or hang.
 
+mod common;
+
 use ari_codegen::ApiDocs;
+use common::{edited, fixture};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::Duration;
-
-fn fixture() -> ApiDocs {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
-    ApiDocs::from_dir(&dir).unwrap()
-}
-
-/// The fixture with one file's JSON edited.
-fn edited(file: &str, edit: impl FnOnce(&mut Value)) -> ApiDocs {
-    let mut docs = fixture();
-    let target = if file == "resources.json" {
-        &mut docs.listing
-    } else {
-        docs.resources.iter_mut().find(|f| f.name == file).unwrap()
-    };
-    let mut value: Value = serde_json::from_str(&target.text).unwrap();
-    edit(&mut value);
-    target.text = value.to_string();
-    docs
-}
 
 /// The fixture with one file's text replaced.
 fn with_text(file: &str, text: String) -> ApiDocs {

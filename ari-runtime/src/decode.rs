@@ -388,17 +388,17 @@ impl<'a> Cursor<'a> {
             }
             _ => return Err(Mismatch),
         }
+        // One or more digits from `from`: the index after them.
+        let digits = |from: usize| {
+            let end = (from..)
+                .find(|&at| !matches!(bytes.get(at), Some(b'0'..=b'9')))
+                .unwrap_or(from);
+            if end > from { Ok(end) } else { Err(Mismatch) }
+        };
         let mut integer = true;
         if bytes.get(i) == Some(&b'.') {
             integer = false;
-            i += 1;
-            let digits = i;
-            while let Some(b'0'..=b'9') = bytes.get(i) {
-                i += 1;
-            }
-            if i == digits {
-                return Err(Mismatch);
-            }
+            i = digits(i + 1)?;
         }
         if let Some(b'e' | b'E') = bytes.get(i) {
             integer = false;
@@ -406,13 +406,7 @@ impl<'a> Cursor<'a> {
             if let Some(b'+' | b'-') = bytes.get(i) {
                 i += 1;
             }
-            let digits = i;
-            while let Some(b'0'..=b'9') = bytes.get(i) {
-                i += 1;
-            }
-            if i == digits {
-                return Err(Mismatch);
-            }
+            i = digits(i)?;
         }
         self.pos = i;
         Ok((&self.text[start..i], integer))

@@ -6,7 +6,7 @@
 
 use ari_generated::Client;
 use ari_generated::models::Message;
-use ari_generated::runtime::{Backoff, EventOptions, StreamItem};
+use ari_generated::runtime::StreamItem;
 use ari_tests::*;
 use std::path::Path;
 use std::time::{Duration, Instant};
@@ -28,20 +28,15 @@ fn xtask_run(xtask: &Path, args: &[&str]) {
 
 /// A client whose waits are short, so that each fault shows within seconds.
 fn quick_client(request_timeout: Duration) -> Client {
-    let (url, user, password) = settings();
-    Client::builder(url.as_str())
-        .basic_auth(user, password)
+    let (url, _, _) = settings();
+    let options = quick_events(
+        Duration::from_millis(200),
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+    );
+    client_with_events(&url, options.check_version(false))
         .request_timeout(Some(request_timeout))
         .connect_timeout(Some(Duration::from_secs(2)))
-        .event_options(
-            EventOptions::default()
-                .reconnect(Some(Backoff::new(
-                    Duration::from_millis(200),
-                    Duration::from_secs(1),
-                )))
-                .keepalive(Some(Duration::from_secs(1)), Duration::from_secs(1))
-                .check_version(false),
-        )
         .build()
         .unwrap()
 }
@@ -196,27 +191,20 @@ async fn fault_write_timeout_a_stalled_consumer_is_dropped_reported_and_reconnec
     let Some(_) = client_or_skip().await else {
         return;
     };
-    let (url, user, password) = settings();
-    let client = Client::builder(url.as_str())
-        .basic_auth(user, password)
-        .event_options(
-            EventOptions::default()
-                .reconnect(Some(Backoff::new(
-                    Duration::from_millis(200),
-                    Duration::from_secs(1),
-                )))
-                // The smallest hand-over buffer: a stalled consumer stops
-                // the reader at once, and TCP backs up to Asterisk.
-                .buffer(1)
-                // Asterisk 22.10.1 gives up on the socket after a failed
-                // write ("Problem occurred during websocket write …,
-                // websocket closed") but leaves the TCP connection open, so
-                // only the keepalive can tell: keep its bound short.
-                .keepalive(Some(Duration::from_secs(1)), Duration::from_secs(1))
-                .check_version(false),
-        )
-        .build()
-        .unwrap();
+    let (url, _, _) = settings();
+    // Asterisk 22.10.1 gives up on the socket after a failed write ("Problem
+    // occurred during websocket write …, websocket closed") but leaves the
+    // TCP connection open, so only the keepalive can tell: keep it short.
+    let options = quick_events(
+        Duration::from_millis(200),
+        Duration::from_secs(1),
+        Duration::from_secs(1),
+    )
+    // The smallest hand-over buffer: a stalled consumer stops the reader at
+    // once, and TCP backs up to Asterisk.
+    .buffer(1)
+    .check_version(false);
+    let client = client_with_events(&url, options).build().unwrap();
     let app = unique("stalled");
     let mut events = Events::connect(&client, &[&app]).await;
     user_event_arrives(&client, &mut events, &app).await;

@@ -5,7 +5,7 @@
 
 use ari_generated::Client;
 use ari_generated::models::Message;
-use ari_generated::runtime::{Backoff, EventOptions, StreamItem, TransportError};
+use ari_generated::runtime::{StreamItem, TransportError};
 use ari_tests::proxy::{Fault, Proxy, upstream_of};
 use ari_tests::*;
 use std::time::{Duration, Instant};
@@ -14,23 +14,21 @@ use std::time::{Duration, Instant};
 /// and quick reconnects so that each fault shows within seconds.
 async fn through_proxy() -> Option<(Proxy, Client, Client)> {
     let direct = client_or_skip().await?;
-    let (url, user, password) = settings();
+    let (url, _, _) = settings();
     let proxy = Proxy::start(upstream_of(&url)).await.expect("proxy");
-    let client = Client::builder(format!("{}/ari", proxy.url()))
-        .basic_auth(user, password)
-        .request_timeout(Some(Duration::from_secs(2)))
-        .connect_timeout(Some(Duration::from_secs(2)))
-        .event_options(
-            EventOptions::default()
-                .reconnect(Some(Backoff::new(
-                    Duration::from_millis(100),
-                    Duration::from_millis(400),
-                )))
-                .keepalive(Some(Duration::from_millis(500)), Duration::from_millis(700))
-                .check_version(false),
-        )
-        .build()
-        .unwrap();
+    let options = quick_events(
+        Duration::from_millis(100),
+        Duration::from_millis(400),
+        Duration::from_millis(600),
+    );
+    let client = client_with_events(
+        &format!("{}/ari", proxy.url()),
+        options.check_version(false),
+    )
+    .request_timeout(Some(Duration::from_secs(2)))
+    .connect_timeout(Some(Duration::from_secs(2)))
+    .build()
+    .unwrap();
     Some((proxy, client, direct))
 }
 

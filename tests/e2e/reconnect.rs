@@ -2,15 +2,14 @@
 //! the restart ends every call, so no other test may run beside it (cargo
 //! runs test binaries one after the other).
 
-use ari_generated::Client;
 use ari_generated::models::Message;
-use ari_generated::runtime::{Backoff, EventOptions, StreamItem};
+use ari_generated::runtime::StreamItem;
 use ari_tests::*;
 use std::time::{Duration, Instant};
 
 #[tokio::test]
 async fn the_stream_reports_an_asterisk_restart_and_comes_back() {
-    let Some((url, user, password)) = client_or_skip().await.map(|_| settings()) else {
+    let Some((url, _, _)) = client_or_skip().await.map(|_| settings()) else {
         return;
     };
     let Some(xtask) = xtask_or_skip() else {
@@ -18,18 +17,12 @@ async fn the_stream_reports_an_asterisk_restart_and_comes_back() {
     };
     // The generated path (`events().event_websocket()`), with the client's
     // event options: quick retries so the test does not idle.
-    let client = Client::builder(url.as_str())
-        .basic_auth(user, password)
-        .event_options(
-            EventOptions::default()
-                .reconnect(Some(Backoff::new(
-                    Duration::from_millis(100),
-                    Duration::from_millis(500),
-                )))
-                .keepalive(Some(Duration::from_secs(2)), Duration::from_secs(2)),
-        )
-        .build()
-        .unwrap();
+    let options = quick_events(
+        Duration::from_millis(100),
+        Duration::from_millis(500),
+        Duration::from_secs(2),
+    );
+    let client = client_with_events(&url, options).build().unwrap();
     let app = unique("reconnect");
     let stream = client
         .events()
