@@ -10,16 +10,17 @@ use ari_tests::proxy::{Fault, Proxy, upstream_of};
 use ari_tests::*;
 use std::time::{Duration, Instant};
 
-/// A client through a new proxy to the test Asterisk, with short timeouts
-/// and quick reconnects so that each fault shows within seconds.
-async fn through_proxy() -> Option<(Proxy, Client, Client)> {
+/// A client through a new proxy to the test Asterisk, with short timeouts,
+/// quick reconnects and this keepalive, so that each fault shows within
+/// seconds.
+async fn through_proxy(keepalive: Duration) -> Option<(Proxy, Client, Client)> {
     let direct = client_or_skip().await?;
     let (url, _, _) = settings();
     let proxy = Proxy::start(upstream_of(&url)).await.expect("proxy");
     let options = quick_events(
         Duration::from_millis(100),
         Duration::from_millis(400),
-        Duration::from_millis(600),
+        keepalive,
     );
     let client = client_with_events(
         &format!("{}/ari", proxy.url()),
@@ -76,7 +77,9 @@ async fn reconnected(events: &mut Events) {
 
 #[tokio::test]
 async fn fault_proxy_byte_at_a_time_link_still_carries_rest_and_events() {
-    let Some((proxy, client, direct)) = through_proxy().await else {
+    // While a frame trickles in, no pong can pass it: the keepalive must
+    // outlast the slowest frame, or it declares the link lost.
+    let Some((proxy, client, direct)) = through_proxy(Duration::from_secs(10)).await else {
         return;
     };
     let app = unique("trickle");
@@ -86,7 +89,7 @@ async fn fault_proxy_byte_at_a_time_link_still_carries_rest_and_events() {
     let info = client.asterisk().get_info().send().await.unwrap();
     assert!(info.system.is_some());
     // Frames of an open stream arrive whole, however they are cut up.
-    user_event_arrives(&direct, &mut events, &app, &"é😀\"".repeat(50)).await;
+    user_event_arrives(&direct, &mut events, &app, &"é😀\"".repeat(10)).await;
     // A WebSocket handshake answered one byte per packet is refused by
     // tungstenite's guard against slow-loris answers: a typed error, at once.
     let refused = tokio::time::timeout(WAIT, client.event_stream([unique("trickle")]).connect())
@@ -105,7 +108,7 @@ async fn fault_proxy_byte_at_a_time_link_still_carries_rest_and_events() {
 
 #[tokio::test]
 async fn fault_proxy_stalled_answers_end_in_a_timeout_error() {
-    let Some((proxy, client, _direct)) = through_proxy().await else {
+    let Some((proxy, client, _direct)) = through_proxy(Duration::from_secs(10)).await else {
         return;
     };
     client.asterisk().ping().send().await.unwrap();
@@ -132,7 +135,7 @@ async fn fault_proxy_stalled_answers_end_in_a_timeout_error() {
 
 #[tokio::test]
 async fn fault_proxy_reset_mid_frame_is_an_error_for_rest_and_a_reconnect_for_events() {
-    let Some((proxy, client, direct)) = through_proxy().await else {
+    let Some((proxy, client, direct)) = through_proxy(Duration::from_secs(10)).await else {
         return;
     };
     // REST: the answer breaks off after its first bytes.
@@ -165,14 +168,14 @@ async fn fault_proxy_reset_mid_frame_is_an_error_for_rest_and_a_reconnect_for_ev
 
 #[tokio::test]
 async fn fault_proxy_half_open_link_is_noticed_by_the_keepalive() {
-    let Some((proxy, client, direct)) = through_proxy().await else {
+    let Some((proxy, client, direct)) = through_proxy(Duration::from_millis(600)).await else {
         return;
     };
     let app = unique("halfopen");
     let mut events = Events::connect(&client, &[&app]).await;
     user_event_arrives(&direct, &mut events, &app, "before").await;
     proxy.set(Fault::BlackHole);
-    // Ping every 500 ms, pong within 700 ms: lost within about 1.2 s; the
+    // Ping every 600 ms, pong within 600 ms: lost within about 1.2 s; the
     // bound leaves room for a busy machine.
     let noticed = lost_then_back(&mut events, Duration::from_secs(5)).await;
     assert!(noticed <= Duration::from_secs(5), "{noticed:?}");
