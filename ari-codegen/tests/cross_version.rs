@@ -4,6 +4,8 @@
 //! `ARI_API_DOCS` at the folder. One target dir serves every run, so only
 //! `ari-generated` and the project are rebuilt per version.
 
+mod common;
+
 use ari_codegen::{ApiDocs, Summary};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -292,17 +294,9 @@ fn a_standalone_crate_compiles() {
         ),
     )
     .unwrap();
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["check", "--quiet", "--examples", "--message-format=short"])
-        .current_dir(&crate_dir)
-        .env("CARGO_TARGET_DIR", work.join("target"))
-        .env("RUSTFLAGS", "-D warnings")
-        .env_remove("ARI_API_DOCS")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
+    common::check_crate(
+        &crate_dir,
+        &["--examples"],
+        "the standalone crate does not compile",
     );
 }

@@ -9,7 +9,6 @@ use ari_codegen::ApiDocs;
 use common::{edited, fixture};
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::Duration;
 
 /// The fixture with one file's text replaced.
@@ -511,18 +510,5 @@ fn compile_together(cases: &[(&str, String)]) {
     )
     .unwrap();
     std::fs::copy(root.join("Cargo.lock"), crate_dir.join("Cargo.lock")).unwrap();
-    let output = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
-        .args(["check", "--quiet", "--message-format=short"])
-        .current_dir(&crate_dir)
-        // Shared with the cross-version test: the dependencies build once.
-        .env("CARGO_TARGET_DIR", root.join("target/cross-version/target"))
-        .env("RUSTFLAGS", "-D warnings")
-        .env_remove("ARI_API_DOCS")
-        .output()
-        .unwrap();
-    assert!(
-        output.status.success(),
-        "accepted cases do not compile:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    common::check_crate(&crate_dir, &[], "accepted cases do not compile");
 }

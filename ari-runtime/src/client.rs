@@ -55,9 +55,8 @@ struct Inner {
     connect_timeout: Option<Duration>,
     user_agent: String,
     event_options: EventOptions,
-    /// For `wss://` when the builder was given root certificates; the
-    /// platform's verifier alone otherwise.
-    websocket_tls: Option<super::tls::TlsConfig>,
+    /// For `wss://`: the same rustls configuration as REST.
+    websocket_tls: super::tls::TlsConfig,
     /// Sees every answer, see [`ClientBuilder::inspect_answers`].
     inspector: Option<AnswerInspector>,
 }
@@ -257,9 +256,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         }
         let tls = super::tls::rustls_config(&self.root_certificates_pem)
             .map_err(BuildError::RootCertificates)?;
-        // Events use the platform's verifier alone unless roots were added.
-        let websocket_tls = (!self.root_certificates_pem.is_empty())
-            .then(|| super::tls::TlsConfig::from_config(tls.clone()));
+        let websocket_tls = super::tls::TlsConfig::from_config(tls.clone());
         http = http.tls_backend_preconfigured(tls);
         let authorization = match &credentials {
             Credentials::Basic { user, password } => {
@@ -371,8 +368,8 @@ impl Client {
         self.inner.connect_timeout
     }
 
-    pub(crate) fn websocket_tls(&self) -> Option<&super::tls::TlsConfig> {
-        self.inner.websocket_tls.as_ref()
+    pub(crate) fn websocket_tls(&self) -> &super::tls::TlsConfig {
+        &self.inner.websocket_tls
     }
 
     pub(crate) fn user_agent(&self) -> &str {

@@ -47,7 +47,8 @@ pub(crate) fn rustls_config(pem: &[u8]) -> Result<rustls::ClientConfig, String> 
         .with_no_client_auth())
 }
 
-/// The TLS side of `wss://` for a client given root certificates of its own.
+/// The TLS side of `wss://`: the client's own configuration, shared with
+/// its REST requests.
 #[derive(Clone)]
 pub(crate) struct TlsConfig {
     #[cfg(feature = "wss")]
@@ -70,7 +71,7 @@ impl TlsConfig {
     }
 }
 
-pub(crate) async fn connect(request: Request, tls: Option<&TlsConfig>) -> Handshake {
+pub(crate) async fn connect(request: Request, tls: &TlsConfig) -> Handshake {
     let uri = request.uri();
     let host = uri
         .host()
@@ -94,13 +95,9 @@ async fn handshake(
     request: Request,
     transport: Transport,
     secure: bool,
-    tls: Option<&TlsConfig>,
+    tls: &TlsConfig,
 ) -> Handshake {
-    let connector = match (secure, tls) {
-        (false, _) => None,
-        (true, Some(tls)) => Some(tokio_tungstenite::Connector::Rustls(tls.config.clone())),
-        (true, None) => Some(tokio_tungstenite::Connector::Rustls(client_config()?)),
-    };
+    let connector = secure.then(|| tokio_tungstenite::Connector::Rustls(tls.config.clone()));
     tokio_tungstenite::client_async_tls_with_config(request, transport, None, connector).await
 }
 
@@ -109,7 +106,7 @@ async fn handshake(
     request: Request,
     transport: Transport,
     secure: bool,
-    _tls: Option<&TlsConfig>,
+    _tls: &TlsConfig,
 ) -> Handshake {
     if secure {
         return Err(tungstenite::Error::Url(
@@ -118,26 +115,4 @@ async fn handshake(
     }
     let plain = tokio_tungstenite::MaybeTlsStream::Plain(transport);
     tokio_tungstenite::client_async_with_config(request, plain, None).await
-}
-
-/// Built once: loading the platform's roots is not free, and reconnects
-/// should not repeat it.
-#[cfg(feature = "wss")]
-fn client_config() -> Result<std::sync::Arc<rustls::ClientConfig>, tungstenite::Error> {
-    use rustls_platform_verifier::BuilderVerifierExt as _;
-    use std::sync::{Arc, OnceLock};
-    static CONFIG: OnceLock<Result<Arc<rustls::ClientConfig>, String>> = OnceLock::new();
-    CONFIG
-        .get_or_init(|| {
-            let provider = Arc::new(rustls::crypto::ring::default_provider());
-            rustls::ClientConfig::builder_with_provider(provider)
-                .with_safe_default_protocol_versions()
-                .and_then(|builder| builder.with_platform_verifier())
-                .map(|builder| Arc::new(builder.with_no_client_auth()))
-                .map_err(|error| error.to_string())
-        })
-        .clone()
-        .map_err(|error| {
-            tungstenite::Error::Io(std::io::Error::other(format!("cannot set up TLS: {error}")))
-        })
 }

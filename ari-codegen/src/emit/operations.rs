@@ -268,7 +268,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
                 /// Opens the WebSocket and returns the stream of decoded messages.
                 pub async fn connect(self) -> Result<::ari_runtime::EventStream<super::models::#message>, ::ari_runtime::ConnectError> {
                     #request
-                    self.client.connect_events::<super::Api>(request).await
+                    ::ari_runtime::EventStreamBuilder::<super::Api>::from_request(self.client, request).connect().await
                 }
             },
             None,

@@ -113,7 +113,11 @@ impl EventWebsocketRequest {
         if let Some(value) = &self.subscribe_all {
             request.query("subscribeAll", value);
         }
-        self.client.connect_events::<super::Api>(request).await
+        ::ari_runtime::EventStreamBuilder::<
+            super::Api,
+        >::from_request(self.client, request)
+            .connect()
+            .await
     }
 }
 /// Request built by [`Events::user_event`].

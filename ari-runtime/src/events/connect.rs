@@ -2,8 +2,8 @@
 
 use super::reader::Reader;
 use super::stream::{EventStream, ReaderGuard, batches_for};
-use super::{ConnectError, EventOptions, EventStreamBuilder, FromFrame};
-use crate::bindings::{Bindings, OwnRequests};
+use super::{ConnectError, EventOptions, FromFrame};
+use crate::bindings::OwnRequests;
 use crate::client::{Client, Credentials, Request};
 use crate::tls::Socket;
 use std::sync::Arc;
@@ -70,19 +70,6 @@ impl Client {
             )
         };
         Ok((format!("{base}{}", join(&query)), join(&display_query)))
-    }
-
-    /// Opens the event WebSocket of `request` (built by the generated
-    /// `events().event_websocket(…)`) with the client's [`EventOptions`],
-    /// decoding into `B`'s messages: the same as
-    /// [`EventStreamBuilder::from_request`] then `connect`.
-    pub async fn connect_events<B: Bindings>(
-        &self,
-        request: Request,
-    ) -> Result<EventStream<B::Message>, ConnectError> {
-        EventStreamBuilder::<B>::from_request(self.clone(), request)
-            .connect()
-            .await
     }
 
     /// Opens the event WebSocket. The first connection is made here, so bad
