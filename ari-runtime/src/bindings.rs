@@ -4,6 +4,7 @@
 //! [`Bindings`] and hand the runtime their versions, their message type and
 //! the few requests it makes on its own.
 
+use crate::calls::{Handle, ResourceKind, RouteVisitor};
 use crate::client::Request;
 use crate::events::FromFrame;
 use crate::version::BindingsVersion;
@@ -16,7 +17,7 @@ pub trait Bindings: Send + Sync + 'static {
     /// SHA-256 of the canonical api-docs the bindings were generated from.
     const API_DOCS_DIGEST: &'static str;
     /// What every event frame decodes into (the bindings' `models::Message`).
-    type Message: FromFrame;
+    type Message: FromFrame + Sync;
 
     /// `GET /events`: the event WebSocket for `apps`.
     fn event_websocket(apps: &[String], subscribe_all: Option<bool>) -> Request;
@@ -27,6 +28,35 @@ pub trait Bindings: Send + Sync + 'static {
     fn unsubscribe(app: &str, event_sources: &[String]) -> Request;
     /// `GET /asterisk/info`: the server's Asterisk version, among others.
     fn asterisk_info() -> Request;
+
+    /// The handle a resource entering an application (`StasisStart`) gets.
+    type Entering: Handle;
+
+    /// The route table: tells `visitor` which resources `message` is about,
+    /// which it ends or brings into the application, and whether it
+    /// displaces the application. Generated from the events' properties.
+    fn route<V: RouteVisitor>(message: &Self::Message, visitor: &mut V);
+
+    /// The message's `type` (`StasisStart`).
+    fn message_kind(message: &Self::Message) -> &str;
+
+    /// A request listing every resource of `kind` (`GET /channels`) and the
+    /// property holding each one's id, where the api-docs have one.
+    fn list(kind: ResourceKind) -> Option<(Request, &'static str)>;
+
+    /// The request fetching one resource (`GET /playbacks/{playbackId}`).
+    fn get(kind: ResourceKind, id: &str) -> Option<Request>;
+
+    /// The event source that subscribes an application to resource `id`
+    /// (`bridge:<id>`), for the kinds an application can subscribe to.
+    fn event_source(kind: ResourceKind, id: &str) -> Option<String>;
+
+    /// `POST /applications/{applicationName}/subscription`: watch
+    /// `event_sources` too.
+    fn subscribe(app: &str, event_sources: &[String]) -> Option<Request>;
+
+    /// The request deleting one (`DELETE /channels/{channelId}`: hang up).
+    fn delete(kind: ResourceKind, id: &str) -> Option<Request>;
 }
 
 /// The requests of [`Bindings`] as plain function pointers, so that a stream

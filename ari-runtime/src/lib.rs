@@ -10,6 +10,7 @@
 #![warn(missing_docs)]
 
 mod bindings;
+mod calls;
 mod client;
 pub mod decode;
 mod error;
@@ -23,6 +24,10 @@ pub mod wire;
 #[doc(hidden)]
 pub use crate::__open_enum_impls as open_enum_impls;
 pub use bindings::Bindings;
+pub use calls::{
+    App, AppBuilder, AppError, AppState, Calls, CreateError, EndCause, Ended, Handle, HandleError,
+    IncomingCall, Notice, ResourceKind, RouteVisitor, Tracked, UntypedHandle,
+};
 pub use client::{
     Answer, AnswerInspector, BuildError, Client, ClientBuilder, Credentials, Method, ParamValue,
     Request, Response, encode_path,

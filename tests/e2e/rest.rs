@@ -476,6 +476,28 @@ impl Bindings for Pretend {
     fn asterisk_info() -> Request {
         Api::asterisk_info()
     }
+    type Entering = <Api as Bindings>::Entering;
+    fn route<V: ari_generated::runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
+        Api::route(message, visitor)
+    }
+    fn message_kind(message: &Self::Message) -> &str {
+        Api::message_kind(message)
+    }
+    fn list(kind: ari_generated::runtime::ResourceKind) -> Option<(Request, &'static str)> {
+        Api::list(kind)
+    }
+    fn get(kind: ari_generated::runtime::ResourceKind, id: &str) -> Option<Request> {
+        Api::get(kind, id)
+    }
+    fn delete(kind: ari_generated::runtime::ResourceKind, id: &str) -> Option<Request> {
+        Api::delete(kind, id)
+    }
+    fn event_source(kind: ari_generated::runtime::ResourceKind, id: &str) -> Option<String> {
+        Api::event_source(kind, id)
+    }
+    fn subscribe(app: &str, event_sources: &[String]) -> Option<Request> {
+        Api::subscribe(app, event_sources)
+    }
 }
 
 /// Connecting compares the server's versions with the bindings' in the

@@ -3,6 +3,7 @@
 //! Generated files are siblings in one module and refer to each other as
 //! `super::models::X`; the hand-written runtime is always `crate::runtime`.
 
+mod calls;
 mod decoders;
 mod messages;
 mod models;

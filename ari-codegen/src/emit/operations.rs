@@ -94,6 +94,12 @@ fn emit_handle(api: &Api, resource: &ir::Resource, handle: &surface::Handle<'_>)
             }
         }
     });
+    let handle_impl = surface::followed(api)
+        .iter()
+        .find(|f| {
+            f.handle.type_name == handle.type_name && f.resource.api_name == resource.api_name
+        })
+        .map(super::calls::emit_handle_impl);
     quote! {
         #docs
         #[derive(Debug, Clone)]
@@ -101,6 +107,8 @@ fn emit_handle(api: &Api, resource: &ir::Resource, handle: &surface::Handle<'_>)
             client: ::ari_runtime::Client,
             id: String,
         }
+
+        #handle_impl
 
         impl #ty {
             /// The handle of `id` for the runtime's client.
@@ -302,6 +310,10 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
         )
     };
 
+    let tracked = error_type
+        .is_some()
+        .then(|| super::calls::emit_tracked(api, op, &error))
+        .flatten();
     quote! {
         #builder_doc
         #[derive(Debug, Clone)]
@@ -314,6 +326,7 @@ fn emit_builder(api: &Api, resource: &ir::Resource, op: &ir::Operation) -> Token
         impl #builder {
             #( #setters )*
             #finish
+            #tracked
         }
 
         #error_type

@@ -53,7 +53,14 @@ fn emit_client(api: &Api) -> TokenStream {
     });
     // `client.channel(id)`: a handle, named so that it takes no name the
     // client already has.
-    let mut taken: Vec<&str> = vec!["new", "builder", "runtime", "event_stream", "check_version"];
+    let mut taken: Vec<&str> = vec![
+        "new",
+        "builder",
+        "runtime",
+        "event_stream",
+        "check_version",
+        "app",
+    ];
     taken.extend(api.resources.values().map(|r| r.name.as_str()));
     let mut names = crate::naming::Scope::with_reserved(&taken);
     let handles: Vec<TokenStream> = api
@@ -120,6 +127,13 @@ fn emit_client(api: &Api) -> TokenStream {
             /// the ones these bindings were generated from.
             pub async fn check_version(&self) -> Result<::ari_runtime::VersionCheck, ::ari_runtime::VersionError> {
                 self.runtime.check_version::<Api>().await
+            }
+
+            /// The Stasis application `name`, connected by the builder's
+            /// `connect`: tracked handles, race-free creators, a task per
+            /// call, supervision.
+            pub fn app(&self, name: impl Into<String>) -> ::ari_runtime::AppBuilder<Api> {
+                ::ari_runtime::AppBuilder::new(self.runtime.clone(), name)
             }
 
             #( #accessors )*
@@ -203,6 +217,7 @@ fn emit_bindings(api: &Api) -> TokenStream {
         "/asterisk/info",
         quote! { "" },
     );
+    let calls = super::calls::emit_bindings_items(api);
     quote! {
         /// These bindings as the runtime sees them ([`::ari_runtime::Bindings`]).
         #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -240,6 +255,15 @@ fn emit_bindings(api: &Api) -> TokenStream {
                 #info
                 request
             }
+
+            #calls
         }
+
+        /// An application of these bindings on its event connection (see [`Client::app`]).
+        pub type App = ::ari_runtime::App<Api>;
+        /// A handle of these bindings that receives its resource's events.
+        pub type Tracked<H> = ::ari_runtime::Tracked<H, #message>;
+        /// A channel that entered an [`App`] on its own.
+        pub type IncomingCall = ::ari_runtime::IncomingCall<Api>;
     }
 }

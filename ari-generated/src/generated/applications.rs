@@ -113,6 +113,15 @@ pub struct ApplicationHandle {
     client: ::ari_runtime::Client,
     id: String,
 }
+impl ::ari_runtime::Handle for ApplicationHandle {
+    const KIND: ::ari_runtime::ResourceKind = ::ari_runtime::ResourceKind("application");
+    fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+        Self { client, id }
+    }
+    fn resource_id(&self) -> &str {
+        &self.id
+    }
+}
 impl ApplicationHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {

@@ -401,6 +401,15 @@ pub struct BridgeHandle {
     client: ::ari_runtime::Client,
     id: String,
 }
+impl ::ari_runtime::Handle for BridgeHandle {
+    const KIND: ::ari_runtime::ResourceKind = ::ari_runtime::ResourceKind("bridge");
+    fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+        Self { client, id }
+    }
+    fn resource_id(&self) -> &str {
+        &self.id
+    }
+}
 impl BridgeHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
@@ -638,6 +647,27 @@ impl CreateRequest {
             _ => Err(CreateError::UnexpectedStatus(response.into_error())),
         }
     }
+    /// Sends it for `app`, which follows the new bridge from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::bridges::BridgeHandle, super::models::Message>,
+        ::ari_runtime::CreateError<CreateError, super::models::Message>,
+    > {
+        let id = self.bridge_id.take().unwrap_or_else(|| app.new_id());
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.bridge_id = Some(id);
+                    self.send()
+                },
+            )
+            .await
+    }
 }
 /// Errors of `create`.
 #[derive(Debug, thiserror::Error)]
@@ -726,6 +756,27 @@ impl CreateWithIdRequest {
             409 => Err(CreateWithIdError::Conflict(response.into_error())),
             _ => Err(CreateWithIdError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new bridge from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::bridges::BridgeHandle, super::models::Message>,
+        ::ari_runtime::CreateError<CreateWithIdError, super::models::Message>,
+    > {
+        let id = self.bridge_id.clone();
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.bridge_id = id;
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `createWithId`.
@@ -1712,6 +1763,27 @@ impl PlayRequest {
             _ => Err(PlayError::UnexpectedStatus(response.into_error())),
         }
     }
+    /// Sends it for `app`, which follows the new playback from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::playbacks::PlaybackHandle, super::models::Message>,
+        ::ari_runtime::CreateError<PlayError, super::models::Message>,
+    > {
+        let id = self.playback_id.take().unwrap_or_else(|| app.new_id());
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.playback_id = Some(id);
+                    self.send()
+                },
+            )
+            .await
+    }
 }
 /// Errors of `play`.
 #[derive(Debug, thiserror::Error)]
@@ -1829,6 +1901,27 @@ impl PlayWithIdRequest {
             422 => Err(PlayWithIdError::UnprocessableEntity(response.into_error())),
             _ => Err(PlayWithIdError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new playback from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::playbacks::PlaybackHandle, super::models::Message>,
+        ::ari_runtime::CreateError<PlayWithIdError, super::models::Message>,
+    > {
+        let id = self.playback_id.clone();
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.playback_id = id;
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `playWithId`.
@@ -1975,6 +2068,30 @@ impl RecordRequest {
             422 => Err(RecordError::UnprocessableEntity(response.into_error())),
             _ => Err(RecordError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new live_recording from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<
+            super::recordings::LiveRecordingHandle,
+            super::models::Message,
+        >,
+        ::ari_runtime::CreateError<RecordError, super::models::Message>,
+    > {
+        let id = self.name.clone();
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.name = id;
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `record`.

@@ -743,6 +743,15 @@ pub struct ChannelHandle {
     client: ::ari_runtime::Client,
     id: String,
 }
+impl ::ari_runtime::Handle for ChannelHandle {
+    const KIND: ::ari_runtime::ResourceKind = ::ari_runtime::ResourceKind("channel");
+    fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+        Self { client, id }
+    }
+    fn resource_id(&self) -> &str {
+        &self.id
+    }
+}
 impl ChannelHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
@@ -1179,6 +1188,32 @@ impl OriginateRequest {
             _ => Err(OriginateError::UnexpectedStatus(response.into_error())),
         }
     }
+    /// Sends it for `app`, which follows the new channel from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    ///
+    /// A channel created into `app` (its `app` unset means `app`) is returned once it has entered the application (its `StasisStart` arrived), ready for `addChannel`; if it ends first, or not within [`::ari_runtime::App::enter_timeout`], that is the error.
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::channels::ChannelHandle, super::models::Message>,
+        ::ari_runtime::CreateError<OriginateError, super::models::Message>,
+    > {
+        let id = self.channel_id.take().unwrap_or_else(|| app.new_id());
+        if self.app.is_none() {
+            self.app = Some(app.name().to_owned());
+        }
+        let enters = true && self.app.as_deref() == Some(app.name());
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.channel_id = Some(id);
+                    self.send()
+                },
+            )
+            .await
+    }
 }
 /// Errors of `originate`.
 #[derive(Debug, thiserror::Error)]
@@ -1310,6 +1345,29 @@ impl CreateRequest {
             409 => Err(CreateError::Conflict(response.into_error())),
             _ => Err(CreateError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new channel from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    ///
+    /// A channel created into `app` (its `app` unset means `app`) is returned once it has entered the application (its `StasisStart` arrived), ready for `addChannel`; if it ends first, or not within [`::ari_runtime::App::enter_timeout`], that is the error.
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::channels::ChannelHandle, super::models::Message>,
+        ::ari_runtime::CreateError<CreateError, super::models::Message>,
+    > {
+        let id = self.channel_id.take().unwrap_or_else(|| app.new_id());
+        let enters = true && self.app == app.name();
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.channel_id = Some(id);
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `create`.
@@ -1556,6 +1614,32 @@ impl OriginateWithIdRequest {
             409 => Err(OriginateWithIdError::Conflict(response.into_error())),
             _ => Err(OriginateWithIdError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new channel from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    ///
+    /// A channel created into `app` (its `app` unset means `app`) is returned once it has entered the application (its `StasisStart` arrived), ready for `addChannel`; if it ends first, or not within [`::ari_runtime::App::enter_timeout`], that is the error.
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::channels::ChannelHandle, super::models::Message>,
+        ::ari_runtime::CreateError<OriginateWithIdError, super::models::Message>,
+    > {
+        let id = self.channel_id.clone();
+        if self.app.is_none() {
+            self.app = Some(app.name().to_owned());
+        }
+        let enters = true && self.app.as_deref() == Some(app.name());
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.channel_id = id;
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `originateWithId`.
@@ -2958,6 +3042,27 @@ impl PlayRequest {
             _ => Err(PlayError::UnexpectedStatus(response.into_error())),
         }
     }
+    /// Sends it for `app`, which follows the new playback from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::playbacks::PlaybackHandle, super::models::Message>,
+        ::ari_runtime::CreateError<PlayError, super::models::Message>,
+    > {
+        let id = self.playback_id.take().unwrap_or_else(|| app.new_id());
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.playback_id = Some(id);
+                    self.send()
+                },
+            )
+            .await
+    }
 }
 /// Errors of `play`.
 #[derive(Debug, thiserror::Error)]
@@ -3064,6 +3169,27 @@ impl PlayWithIdRequest {
             412 => Err(PlayWithIdError::PreconditionFailed(response.into_error())),
             _ => Err(PlayWithIdError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new playback from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::playbacks::PlaybackHandle, super::models::Message>,
+        ::ari_runtime::CreateError<PlayWithIdError, super::models::Message>,
+    > {
+        let id = self.playback_id.clone();
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.playback_id = id;
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `playWithId`.
@@ -3199,6 +3325,30 @@ impl RecordRequest {
             422 => Err(RecordError::UnprocessableEntity(response.into_error())),
             _ => Err(RecordError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new live_recording from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<
+            super::recordings::LiveRecordingHandle,
+            super::models::Message,
+        >,
+        ::ari_runtime::CreateError<RecordError, super::models::Message>,
+    > {
+        let id = self.name.clone();
+        let enters = false;
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.name = id;
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `record`.
@@ -3626,6 +3776,29 @@ impl SnoopChannelRequest {
             _ => Err(SnoopChannelError::UnexpectedStatus(response.into_error())),
         }
     }
+    /// Sends it for `app`, which follows the new channel from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    ///
+    /// A channel created into `app` (its `app` unset means `app`) is returned once it has entered the application (its `StasisStart` arrived), ready for `addChannel`; if it ends first, or not within [`::ari_runtime::App::enter_timeout`], that is the error.
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::channels::ChannelHandle, super::models::Message>,
+        ::ari_runtime::CreateError<SnoopChannelError, super::models::Message>,
+    > {
+        let id = self.snoop_id.take().unwrap_or_else(|| app.new_id());
+        let enters = true && self.app == app.name();
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.snoop_id = Some(id);
+                    self.send()
+                },
+            )
+            .await
+    }
 }
 /// Errors of `snoopChannel`.
 #[derive(Debug, thiserror::Error)]
@@ -3727,6 +3900,29 @@ impl SnoopChannelWithIdRequest {
             404 => Err(SnoopChannelWithIdError::NotFound(response.into_error())),
             _ => Err(SnoopChannelWithIdError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new channel from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    ///
+    /// A channel created into `app` (its `app` unset means `app`) is returned once it has entered the application (its `StasisStart` arrived), ready for `addChannel`; if it ends first, or not within [`::ari_runtime::App::enter_timeout`], that is the error.
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::channels::ChannelHandle, super::models::Message>,
+        ::ari_runtime::CreateError<SnoopChannelWithIdError, super::models::Message>,
+    > {
+        let id = self.snoop_id.clone();
+        let enters = true && self.app == app.name();
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.snoop_id = id;
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `snoopChannelWithId`.
@@ -4037,6 +4233,29 @@ impl ExternalMediaRequest {
             409 => Err(ExternalMediaError::Conflict(response.into_error())),
             _ => Err(ExternalMediaError::UnexpectedStatus(response.into_error())),
         }
+    }
+    /// Sends it for `app`, which follows the new channel from before the request on: no event about it is missed, whichever arrives first. The id is the one set, else a fresh one of `app` ([`::ari_runtime::App::new_id`]).
+    ///
+    /// A channel created into `app` (its `app` unset means `app`) is returned once it has entered the application (its `StasisStart` arrived), ready for `addChannel`; if it ends first, or not within [`::ari_runtime::App::enter_timeout`], that is the error.
+    pub async fn tracked(
+        mut self,
+        app: &::ari_runtime::App<super::Api>,
+    ) -> Result<
+        ::ari_runtime::Tracked<super::channels::ChannelHandle, super::models::Message>,
+        ::ari_runtime::CreateError<ExternalMediaError, super::models::Message>,
+    > {
+        let id = self.channel_id.take().unwrap_or_else(|| app.new_id());
+        let enters = true && self.app == app.name();
+        app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                move |id| {
+                    self.channel_id = Some(id);
+                    self.send()
+                },
+            )
+            .await
     }
 }
 /// Errors of `externalMedia`.

@@ -81,6 +81,15 @@ pub struct DeviceHandle {
     client: ::ari_runtime::Client,
     id: String,
 }
+impl ::ari_runtime::Handle for DeviceHandle {
+    const KIND: ::ari_runtime::ResourceKind = ::ari_runtime::ResourceKind("device");
+    fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+        Self { client, id }
+    }
+    fn resource_id(&self) -> &str {
+        &self.id
+    }
+}
 impl DeviceHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {

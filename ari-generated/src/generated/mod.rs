@@ -62,6 +62,12 @@ impl Client {
     ) -> Result<::ari_runtime::VersionCheck, ::ari_runtime::VersionError> {
         self.runtime.check_version::<Api>().await
     }
+    /// The Stasis application `name`, connected by the builder's
+    /// `connect`: tracked handles, race-free creators, a task per
+    /// call, supervision.
+    pub fn app(&self, name: impl Into<String>) -> ::ari_runtime::AppBuilder<Api> {
+        ::ari_runtime::AppBuilder::new(self.runtime.clone(), name)
+    }
     /// Operations on `/applications` (applications.json).
     ///
     /// Stasis application resources
@@ -236,4 +242,708 @@ impl ::ari_runtime::Bindings for Api {
         );
         request
     }
+    type Entering = channels::ChannelHandle;
+    fn event_source(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<String> {
+        match kind.0 {
+            "channel" => Some(format!("channel:{}", id)),
+            "bridge" => Some(format!("bridge:{}", id)),
+            "device" => Some(format!("deviceState:{}", id)),
+            _ => None,
+        }
+    }
+    fn subscribe(app: &str, event_sources: &[String]) -> Option<::ari_runtime::Request> {
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
+            "/applications/{applicationName}/subscription",
+            format!("/applications/{}/subscription", ::ari_runtime::encode_path(app)),
+        );
+        request.query_list("eventSource", event_sources);
+        Some(request)
+    }
+    fn route<V: ::ari_runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
+        match message {
+            models::Message::ApplicationMoveFailed(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ApplicationReplaced(_) => {
+                visitor.displaced();
+            }
+            models::Message::BridgeAttendedTransfer(event) => {
+                if let Some(resource) = &event.destination_link_first_leg {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.destination_link_second_leg {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.destination_threeway_bridge {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+                if let Some(resource) = &event.destination_threeway_channel {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.replace_channel {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.transfer_target {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.transferee {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                {
+                    let resource = &event.transferer_first_leg;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.transferer_first_leg_bridge {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+                {
+                    let resource = &event.transferer_second_leg;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.transferer_second_leg_bridge {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+            }
+            models::Message::BridgeBlindTransfer(event) => {
+                if let Some(resource) = &event.bridge {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+                {
+                    let resource = &event.channel;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.replace_channel {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.transferee {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+            }
+            models::Message::BridgeCreated(event) => {
+                let resource = &event.bridge;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                }
+            }
+            models::Message::BridgeDestroyed(event) => {
+                let resource = &event.bridge;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    visitor.ends(::ari_runtime::ResourceKind("bridge"), id);
+                }
+            }
+            models::Message::BridgeMerged(event) => {
+                {
+                    let resource = &event.bridge;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+                {
+                    let resource = &event.bridge_from;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+            }
+            models::Message::BridgeVideoSourceChanged(event) => {
+                let resource = &event.bridge;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                }
+            }
+            models::Message::CallBroadcast(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::CallClaimed(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelCallerId(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelConnectedLine(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelCreated(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelDestroyed(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    visitor.ends(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelDialplan(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelDtmfReceived(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelEnteredBridge(event) => {
+                {
+                    let resource = &event.bridge;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+                if let Some(resource) = &event.channel {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+            }
+            models::Message::ChannelHangupRequest(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelHold(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelLeftBridge(event) => {
+                {
+                    let resource = &event.bridge;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+                {
+                    let resource = &event.channel;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+            }
+            models::Message::ChannelStateChange(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelTalkingFinished(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelTalkingStarted(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelToneDetected(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelUnhold(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::ChannelUserevent(event) => {
+                if let Some(resource) = &event.bridge {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
+                    }
+                }
+                if let Some(resource) = &event.channel {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+            }
+            models::Message::ChannelVarset(event) => {
+                if let Some(resource) = &event.channel {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+            }
+            models::Message::DeviceStateChanged(event) => {
+                let resource = &event.device_state;
+                {
+                    let id = resource.name.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("device"), id);
+                }
+            }
+            models::Message::Dial(event) => {
+                if let Some(resource) = &event.caller {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.forwarded {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                {
+                    let resource = &event.peer;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+            }
+            models::Message::PlaybackContinuing(event) => {
+                let resource = &event.playback;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("playback"), id);
+                }
+                visitor.attached_to(&resource.target_uri);
+            }
+            models::Message::PlaybackFinished(event) => {
+                let resource = &event.playback;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("playback"), id);
+                    visitor.ends(::ari_runtime::ResourceKind("playback"), id);
+                }
+                visitor.attached_to(&resource.target_uri);
+            }
+            models::Message::PlaybackStarted(event) => {
+                let resource = &event.playback;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("playback"), id);
+                }
+                visitor.attached_to(&resource.target_uri);
+            }
+            models::Message::RecordingFailed(event) => {
+                let resource = &event.recording;
+                {
+                    let id = resource.name.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("live_recording"), id);
+                    visitor.ends(::ari_runtime::ResourceKind("live_recording"), id);
+                }
+                visitor.attached_to(&resource.target_uri);
+            }
+            models::Message::RecordingFinished(event) => {
+                let resource = &event.recording;
+                {
+                    let id = resource.name.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("live_recording"), id);
+                    visitor.ends(::ari_runtime::ResourceKind("live_recording"), id);
+                }
+                visitor.attached_to(&resource.target_uri);
+            }
+            models::Message::RecordingStarted(event) => {
+                let resource = &event.recording;
+                {
+                    let id = resource.name.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("live_recording"), id);
+                }
+                visitor.attached_to(&resource.target_uri);
+            }
+            models::Message::StasisEnd(event) => {
+                let resource = &event.channel;
+                {
+                    let id = resource.id.as_str();
+                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    visitor.ends(::ari_runtime::ResourceKind("channel"), id);
+                }
+            }
+            models::Message::StasisStart(event) => {
+                {
+                    let resource = &event.channel;
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                        visitor.enters(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+                if let Some(resource) = &event.replace_channel {
+                    {
+                        let id = resource.id.as_str();
+                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    fn message_kind(message: &Self::Message) -> &str {
+        message.kind()
+    }
+    fn list(
+        kind: ::ari_runtime::ResourceKind,
+    ) -> Option<(::ari_runtime::Request, &'static str)> {
+        match kind.0 {
+            "application" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/applications",
+                        "/applications".to_owned(),
+                    ),
+                    "name",
+                ))
+            }
+            "module" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/asterisk/modules",
+                        "/asterisk/modules".to_owned(),
+                    ),
+                    "name",
+                ))
+            }
+            "bridge" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/bridges",
+                        "/bridges".to_owned(),
+                    ),
+                    "id",
+                ))
+            }
+            "channel" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/channels",
+                        "/channels".to_owned(),
+                    ),
+                    "id",
+                ))
+            }
+            "device" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/deviceStates",
+                        "/deviceStates".to_owned(),
+                    ),
+                    "name",
+                ))
+            }
+            "mailbox" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/mailboxes",
+                        "/mailboxes".to_owned(),
+                    ),
+                    "name",
+                ))
+            }
+            "stored_recording" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/recordings/stored",
+                        "/recordings/stored".to_owned(),
+                    ),
+                    "name",
+                ))
+            }
+            "sound" => {
+                Some((
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/sounds",
+                        "/sounds".to_owned(),
+                    ),
+                    "id",
+                ))
+            }
+            _ => None,
+        }
+    }
+    fn get(
+        kind: ::ari_runtime::ResourceKind,
+        id: &str,
+    ) -> Option<::ari_runtime::Request> {
+        match kind.0 {
+            "application" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/applications/{applicationName}",
+                        format!("/applications/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "module" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/asterisk/modules/{moduleName}",
+                        format!("/asterisk/modules/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "bridge" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/bridges/{bridgeId}",
+                        format!("/bridges/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "channel" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/channels/{channelId}",
+                        format!("/channels/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "device" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/deviceStates/{deviceName}",
+                        format!("/deviceStates/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "mailbox" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/mailboxes/{mailboxName}",
+                        format!("/mailboxes/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "playback" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/playbacks/{playbackId}",
+                        format!("/playbacks/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "live_recording" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/recordings/live/{recordingName}",
+                        format!("/recordings/live/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "stored_recording" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/recordings/stored/{recordingName}",
+                        format!("/recordings/stored/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "sound" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::GET,
+                        "/sounds/{soundId}",
+                        format!("/sounds/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            _ => None,
+        }
+    }
+    fn delete(
+        kind: ::ari_runtime::ResourceKind,
+        id: &str,
+    ) -> Option<::ari_runtime::Request> {
+        match kind.0 {
+            "module" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/asterisk/modules/{moduleName}",
+                        format!("/asterisk/modules/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "bridge" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/bridges/{bridgeId}",
+                        format!("/bridges/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "channel" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/channels/{channelId}",
+                        format!("/channels/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "device" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/deviceStates/{deviceName}",
+                        format!("/deviceStates/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "mailbox" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/mailboxes/{mailboxName}",
+                        format!("/mailboxes/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "playback" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/playbacks/{playbackId}",
+                        format!("/playbacks/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "live_recording" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/recordings/live/{recordingName}",
+                        format!("/recordings/live/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            "stored_recording" => {
+                Some(
+                    ::ari_runtime::Request::new(
+                        ::ari_runtime::Method::DELETE,
+                        "/recordings/stored/{recordingName}",
+                        format!("/recordings/stored/{}", ::ari_runtime::encode_path(id)),
+                    ),
+                )
+            }
+            _ => None,
+        }
+    }
 }
+/// An application of these bindings on its event connection (see [`Client::app`]).
+pub type App = ::ari_runtime::App<Api>;
+/// A handle of these bindings that receives its resource's events.
+pub type Tracked<H> = ::ari_runtime::Tracked<H, models::Message>;
+/// A channel that entered an [`App`] on its own.
+pub type IncomingCall = ::ari_runtime::IncomingCall<Api>;

@@ -71,6 +71,15 @@ pub struct PlaybackHandle {
     client: ::ari_runtime::Client,
     id: String,
 }
+impl ::ari_runtime::Handle for PlaybackHandle {
+    const KIND: ::ari_runtime::ResourceKind = ::ari_runtime::ResourceKind("playback");
+    fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+        Self { client, id }
+    }
+    fn resource_id(&self) -> &str {
+        &self.id
+    }
+}
 impl PlaybackHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {

@@ -208,6 +208,17 @@ pub struct LiveRecordingHandle {
     client: ::ari_runtime::Client,
     id: String,
 }
+impl ::ari_runtime::Handle for LiveRecordingHandle {
+    const KIND: ::ari_runtime::ResourceKind = ::ari_runtime::ResourceKind(
+        "live_recording",
+    );
+    fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+        Self { client, id }
+    }
+    fn resource_id(&self) -> &str {
+        &self.id
+    }
+}
 impl LiveRecordingHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
@@ -265,6 +276,17 @@ impl LiveRecordingHandle {
 pub struct StoredRecordingHandle {
     client: ::ari_runtime::Client,
     id: String,
+}
+impl ::ari_runtime::Handle for StoredRecordingHandle {
+    const KIND: ::ari_runtime::ResourceKind = ::ari_runtime::ResourceKind(
+        "stored_recording",
+    );
+    fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+        Self { client, id }
+    }
+    fn resource_id(&self) -> &str {
+        &self.id
+    }
 }
 impl StoredRecordingHandle {
     /// The handle of `id` for the runtime's client.

@@ -24,6 +24,7 @@ pub use backoff::Backoff;
 pub use builder::EventStreamBuilder;
 pub use options::EventOptions;
 pub use stream::EventStream;
+pub(crate) use stream::Subscriber;
 
 use crate::error::DecodeError;
 use std::time::Duration;

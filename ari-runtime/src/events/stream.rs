@@ -160,6 +160,32 @@ impl<T> EventStream<T> {
     /// Another consumer of the same connection. It receives every item from
     /// now on; the reader goes at the pace of the slowest consumer.
     pub fn subscribe(&self) -> EventStream<T> {
+        self.subscriber().subscribe()
+    }
+
+    /// What makes consumers of this connection, without being one.
+    pub(crate) fn subscriber(&self) -> Subscriber<T> {
+        Subscriber {
+            guard: Arc::clone(&self.guard),
+        }
+    }
+
+    /// Closes the connection at once, releasing nothing: for an application
+    /// another connection has taken over, whose subscriptions are now that
+    /// connection's.
+    pub(crate) fn abandon(self) {
+        self.guard.task.abort();
+    }
+}
+
+/// Makes consumers of a connection (see [`EventStream::subscribe`]); keeps
+/// the connection open like a consumer does.
+pub(crate) struct Subscriber<T> {
+    guard: Arc<ReaderGuard<T>>,
+}
+
+impl<T> Subscriber<T> {
+    pub(crate) fn subscribe(&self) -> EventStream<T> {
         let (sender, receiver) = mpsc::channel(self.guard.capacity);
         // A closed register means the reader has ended: the new stream then
         // ends at once, like this one.

@@ -154,6 +154,43 @@ impl Bindings for Words {
             "/asterisk/info".into(),
         )
     }
+
+    type Entering = crate::UntypedHandle;
+
+    /// `about:<id>` names channel `<id>`, `end:<id>` ends it.
+    fn route<V: crate::RouteVisitor>(message: &Word, visitor: &mut V) {
+        let channel = crate::ResourceKind("channel");
+        if let Some(id) = message.0.strip_prefix("about:") {
+            visitor.about(channel, id);
+        } else if let Some(id) = message.0.strip_prefix("end:") {
+            visitor.about(channel, id);
+            visitor.ends(channel, id);
+        }
+    }
+
+    fn message_kind(message: &Word) -> &str {
+        &message.0
+    }
+
+    fn list(_: crate::ResourceKind) -> Option<(Request, &'static str)> {
+        None
+    }
+
+    fn get(_: crate::ResourceKind, _: &str) -> Option<Request> {
+        None
+    }
+
+    fn delete(_: crate::ResourceKind, _: &str) -> Option<Request> {
+        None
+    }
+
+    fn event_source(_: crate::ResourceKind, _: &str) -> Option<String> {
+        None
+    }
+
+    fn subscribe(_: &str, _: &[String]) -> Option<Request> {
+        None
+    }
 }
 
 #[tokio::test]

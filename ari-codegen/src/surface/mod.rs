@@ -4,6 +4,10 @@
 //! reserve. [`emit`](crate::emit) writes this shape; [`diff`](crate::diff)
 //! reports how it changes between two versions. Neither computes any of it.
 
+mod calls;
+
+pub use calls::*;
+
 use crate::ir::{self, Api, ParamLocation, TypeRef};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;

@@ -1,0 +1,309 @@
+//! Call control's generated parts: the route table and the resource
+//! requests of `Api`, each followed handle's `Handle` impl, and the
+//! `tracked` method of each creating request.
+
+use super::ident;
+use crate::ir::{self, Api, TypeRef};
+use crate::surface::{self, Followed};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+/// The model every event frame decodes into: the event WebSocket's answer.
+pub(super) fn message_model(api: &Api) -> Option<&ir::Model> {
+    let op = api
+        .resources
+        .values()
+        .filter(|r| r.api_name == "events")
+        .flat_map(|r| r.operations.iter())
+        .find(|op| op.api_name == "eventWebsocket")?;
+    match &op.response {
+        TypeRef::Model(id) => api.models.get(id),
+        _ => None,
+    }
+}
+
+fn kind(followed: &Followed<'_>) -> TokenStream {
+    let name = &followed.kind;
+    quote! { ::ari_runtime::ResourceKind(#name) }
+}
+
+/// The items of `impl Bindings for Api` that call control uses.
+pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
+    let followed = surface::followed(api);
+    let message = message_model(api);
+    let leaves: Vec<&ir::Model> = match message.map(|m| &m.kind) {
+        Some(ir::ModelKind::Polymorphic(poly)) => poly
+            .leaves
+            .iter()
+            .filter_map(|id| api.models.get(id))
+            .collect(),
+        _ => Vec::new(),
+    };
+    let message_kind = match message.map(|m| (&m.kind, ident(&m.name))) {
+        Some((ir::ModelKind::Polymorphic(_), _)) => quote! { message.kind() },
+        Some((ir::ModelKind::Struct, _)) => quote! { "" },
+        None => quote! { message.get("type").and_then(::serde_json::Value::as_str).unwrap_or("") },
+    };
+    let arms = match message {
+        Some(message) => {
+            let message = ident(&message.name);
+            surface::routes(api, &followed, &leaves)
+                .iter()
+                .filter(|route| !route.steps.is_empty() || route.displaces)
+                .map(|route| {
+                    let variant = ident(&route.event.name);
+                    let steps = route.steps.iter().map(|step| emit_step(&followed, step));
+                    let displaced = route.displaces.then(|| quote! { visitor.displaced(); });
+                    let binding = if route.steps.is_empty() {
+                        quote! { _ }
+                    } else {
+                        quote! { event }
+                    };
+                    quote! { models::#message::#variant(#binding) => { #( #steps )* #displaced } }
+                })
+                .collect::<Vec<_>>()
+        }
+        None => Vec::new(),
+    };
+    let entering = match surface::entering(api, &followed) {
+        Some(index) => {
+            let f = &followed[index];
+            let module = ident(&f.resource.name);
+            let handle = ident(&f.handle.type_name);
+            quote! { #module::#handle }
+        }
+        None => quote! { ::ari_runtime::UntypedHandle },
+    };
+    let lists = followed.iter().filter_map(|f| {
+        let op = f.list?;
+        let name = &f.kind;
+        let request = request(op, None);
+        let key = &f.key.api_name;
+        Some(quote! { #name => Some((#request, #key)), })
+    });
+    let gets = followed.iter().map(|f| {
+        let name = &f.kind;
+        let request = request(f.get, Some(quote! { id }));
+        quote! { #name => Some(#request), }
+    });
+    let deletes = followed.iter().filter_map(|f| {
+        let name = &f.kind;
+        let request = request(f.delete?, Some(quote! { id }));
+        Some(quote! { #name => Some(#request), })
+    });
+    let sources = surface::event_sources(api, &followed)
+        .into_iter()
+        .map(|(index, scheme)| {
+            let name = &followed[index].kind;
+            let format = format!("{scheme}:{{}}");
+            quote! { #name => Some(format!(#format, id)), }
+        });
+    let subscribe = match surface::subscribe_operation(api) {
+        Some(op) => {
+            let request = request(op, Some(quote! { app }));
+            quote! {
+                let mut request = #request;
+                request.query_list("eventSource", event_sources);
+                Some(request)
+            }
+        }
+        None => quote! { None },
+    };
+    quote! {
+        type Entering = #entering;
+
+        fn event_source(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<String> {
+            match kind.0 {
+                #( #sources )*
+                _ => None,
+            }
+        }
+
+        fn subscribe(app: &str, event_sources: &[String]) -> Option<::ari_runtime::Request> {
+            #subscribe
+        }
+
+        fn route<V: ::ari_runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
+            match message {
+                #( #arms )*
+                _ => {}
+            }
+        }
+
+        fn message_kind(message: &Self::Message) -> &str {
+            #message_kind
+        }
+
+        fn list(kind: ::ari_runtime::ResourceKind) -> Option<(::ari_runtime::Request, &'static str)> {
+            match kind.0 {
+                #( #lists )*
+                _ => None,
+            }
+        }
+
+        fn get(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<::ari_runtime::Request> {
+            match kind.0 {
+                #( #gets )*
+                _ => None,
+            }
+        }
+
+        fn delete(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<::ari_runtime::Request> {
+            match kind.0 {
+                #( #deletes )*
+                _ => None,
+            }
+        }
+    }
+}
+
+/// The request of `op` with its one path parameter (if any) set to `id`.
+fn request(op: &ir::Operation, id: Option<TokenStream>) -> TokenStream {
+    let method = ident(op.method.as_str());
+    let template = &op.path;
+    let path = match (id, template.find('{'), template.find('}')) {
+        (Some(id), Some(start), Some(end)) if start < end => {
+            let format = format!("{}{{}}{}", &template[..start], &template[end + 1..]);
+            quote! { format!(#format, ::ari_runtime::encode_path(#id)) }
+        }
+        _ => quote! { #template.to_owned() },
+    };
+    quote! { ::ari_runtime::Request::new(::ari_runtime::Method::#method, #template, #path) }
+}
+
+/// What the router learns from one property of an event.
+fn emit_step(followed: &[Followed<'_>], step: &surface::RouteStep<'_>) -> TokenStream {
+    let f = &followed[step.followed];
+    let kind = kind(f);
+    let field = ident(&step.property.name);
+    let key = ident(&f.key.name);
+    let ends = step.ends.then(|| quote! { visitor.ends(#kind, id); });
+    let enters = step.enters.then(|| quote! { visitor.enters(#kind, id); });
+    let target = step.target.map(|target| {
+        let name = ident(&target.name);
+        if target.required {
+            quote! { visitor.attached_to(&resource.#name); }
+        } else {
+            quote! { if let Some(target) = resource.#name.as_deref() { visitor.attached_to(target); } }
+        }
+    });
+    let visits = quote! {
+        visitor.about(#kind, id);
+        #ends
+        #enters
+    };
+    let actions = if f.key.required {
+        quote! { { let id = resource.#key.as_str(); #visits } #target }
+    } else {
+        quote! { if let Some(id) = resource.#key.as_deref() { #visits } #target }
+    };
+    match (&step.property.ty, step.property.required) {
+        (TypeRef::List(_), true) => quote! { for resource in &event.#field { #actions } },
+        (TypeRef::List(_), false) => {
+            quote! { for resource in event.#field.iter().flatten() { #actions } }
+        }
+        (_, true) => quote! { { let resource = &event.#field; #actions } },
+        (_, false) => quote! { if let Some(resource) = &event.#field { #actions } },
+    }
+}
+
+/// `impl Handle` for a followed handle.
+pub(super) fn emit_handle_impl(followed: &Followed<'_>) -> TokenStream {
+    let ty = ident(&followed.handle.type_name);
+    let kind = kind(followed);
+    quote! {
+        impl ::ari_runtime::Handle for #ty {
+            const KIND: ::ari_runtime::ResourceKind = #kind;
+            fn from_parts(client: ::ari_runtime::Client, id: String) -> Self {
+                Self { client, id }
+            }
+            fn resource_id(&self) -> &str {
+                &self.id
+            }
+        }
+    }
+}
+
+/// `tracked(&app)` on a creating request: the route first, then the request.
+pub(super) fn emit_tracked(
+    api: &Api,
+    op: &ir::Operation,
+    error: &proc_macro2::Ident,
+) -> Option<TokenStream> {
+    let followed = surface::followed(api);
+    let creator = surface::creator(api, &followed, op)?;
+    let message = ident(&message_model(api)?.name);
+    let f = &followed[creator.followed];
+    let module = ident(&f.resource.name);
+    let handle = ident(&f.handle.type_name);
+    let id_field = ident(&creator.id.name);
+    let (take_id, put_id) = if creator.id.required {
+        (
+            quote! { self.#id_field.clone() },
+            quote! { self.#id_field = id; },
+        )
+    } else {
+        (
+            quote! { self.#id_field.take().unwrap_or_else(|| app.new_id()) },
+            quote! { self.#id_field = Some(id); },
+        )
+    };
+    let (set_app, enters) = match creator.app {
+        Some(param) => {
+            let app_field = ident(&param.name);
+            let enters = creator.enters;
+            if param.required {
+                (
+                    quote! {},
+                    quote! { #enters && self.#app_field == app.name() },
+                )
+            } else {
+                (
+                    quote! {
+                        if self.#app_field.is_none() {
+                            self.#app_field = Some(app.name().to_owned());
+                        }
+                    },
+                    quote! { #enters && self.#app_field.as_deref() == Some(app.name()) },
+                )
+            }
+        }
+        None => (quote! {}, quote! { false }),
+    };
+    let doc = format!(
+        " Sends it for `app`, which follows the new {kind} from before the request on: \
+         no event about it is missed, whichever arrives first. The id is the one set, \
+         else a fresh one of `app` ([`::ari_runtime::App::new_id`]).",
+        kind = f.kind
+    );
+    let enters_doc = creator.enters.then(|| {
+        let text = format!(
+            " A {} created into `app` (its `{}` unset means `app`) is returned once it has \
+             entered the application (its `StasisStart` arrived), ready for `addChannel`; \
+             if it ends first, or not within [`::ari_runtime::App::enter_timeout`], that is the error.",
+            f.kind,
+            creator.app.map_or("app", |p| p.name.as_str()),
+        );
+        quote! { #[doc = ""] #[doc = #text] }
+    });
+    Some(quote! {
+        #[doc = #doc]
+        #enters_doc
+        pub async fn tracked(
+            mut self,
+            app: &::ari_runtime::App<super::Api>,
+        ) -> Result<
+            ::ari_runtime::Tracked<super::#module::#handle, super::models::#message>,
+            ::ari_runtime::CreateError<#error, super::models::#message>,
+        > {
+            let id = #take_id;
+            #set_app
+            let enters = #enters;
+            app.create(id, enters, app.enter_timeout(), move |id| {
+                #put_id
+                self.send()
+            })
+            .await
+        }
+    })
+}

@@ -1,0 +1,269 @@
+//! The router: reads an application's connection and hands every event to
+//! the handles of the resources it names; keeps the application's state.
+
+use super::ended::EndCause;
+use super::notice::{AppState, Notice};
+use super::reconcile;
+use super::resource::{Handle, ResourceKind, RouteVisitor, split_target_uri};
+use super::run::Arrival;
+use super::table::{Pushed, RouteTable, Slot};
+use super::tracked::Tracked;
+use crate::bindings::Bindings;
+use crate::client::Client;
+use crate::events::{EventStream, StreamItem};
+use compact_str::CompactString;
+use futures_util::StreamExt;
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::Duration;
+use tokio::sync::{Notify, broadcast, mpsc, watch};
+
+/// What the router shares with its application.
+pub(crate) struct RouterShared<B: Bindings> {
+    calls: mpsc::Sender<Arrival<B>>,
+    wants_calls: AtomicBool,
+    pub(crate) close: Notify,
+}
+
+impl<B: Bindings> RouterShared<B> {
+    pub(crate) fn new(calls: mpsc::Sender<Arrival<B>>) -> Self {
+        RouterShared {
+            calls,
+            wants_calls: AtomicBool::new(false),
+            close: Notify::new(),
+        }
+    }
+
+    /// From now on, channels entering the application untracked become
+    /// incoming calls.
+    pub(crate) fn want_calls(&self) {
+        self.wants_calls.store(true, Ordering::Release);
+    }
+}
+
+pub(crate) struct Router<B: Bindings> {
+    pub(crate) stream: EventStream<B::Message>,
+    pub(crate) client: Client,
+    pub(crate) name: String,
+    pub(crate) prefix: String,
+    pub(crate) table: Arc<RouteTable<B::Message>>,
+    pub(crate) state: watch::Sender<AppState>,
+    pub(crate) notices: broadcast::Sender<Notice>,
+    pub(crate) shared: Arc<RouterShared<B>>,
+    pub(crate) clean_up_orphans: bool,
+    pub(crate) reconcile_timeout: Duration,
+    /// Why the connection was last lost: the cause of what vanished meanwhile.
+    pub(crate) last_loss: String,
+}
+
+/// What one event asks of the router, besides delivering it.
+struct Visit<'r, T> {
+    routes: &'r HashMap<CompactString, Vec<Arc<Slot<T>>>>,
+    targets: Vec<Arc<Slot<T>>>,
+    ends: Vec<Arc<Slot<T>>>,
+    entered: Vec<Arc<Slot<T>>>,
+    /// A resource entering the application with no route yet.
+    arriving: Option<(ResourceKind, CompactString)>,
+    displaced: bool,
+}
+
+/// The live slots of resource `id` whose kind is named `scheme`.
+fn matching<'r, T>(
+    routes: &'r HashMap<CompactString, Vec<Arc<Slot<T>>>>,
+    scheme: &'r str,
+    id: &str,
+) -> impl Iterator<Item = &'r Arc<Slot<T>>> {
+    routes
+        .get(id)
+        .into_iter()
+        .flatten()
+        .filter(move |slot| slot.kind.0 == scheme)
+}
+
+fn add_once<T>(list: &mut Vec<Arc<Slot<T>>>, slot: &Arc<Slot<T>>) {
+    if !list.iter().any(|known| Arc::ptr_eq(known, slot)) {
+        list.push(Arc::clone(slot));
+    }
+}
+
+impl<T> RouteVisitor for Visit<'_, T> {
+    fn about(&mut self, kind: ResourceKind, id: &str) {
+        for slot in matching(self.routes, kind.0, id) {
+            add_once(&mut self.targets, slot);
+        }
+    }
+
+    fn attached_to(&mut self, target_uri: &str) {
+        if let Some((scheme, id)) = split_target_uri(target_uri) {
+            for slot in matching(self.routes, scheme, id) {
+                add_once(&mut self.targets, slot);
+            }
+        }
+    }
+
+    fn ends(&mut self, kind: ResourceKind, id: &str) {
+        for slot in matching(self.routes, kind.0, id) {
+            add_once(&mut self.ends, slot);
+        }
+    }
+
+    fn enters(&mut self, kind: ResourceKind, id: &str) {
+        let mut found = false;
+        for slot in matching(self.routes, kind.0, id) {
+            found = true;
+            add_once(&mut self.entered, slot);
+        }
+        if !found {
+            self.arriving.get_or_insert_with(|| (kind, id.into()));
+        }
+    }
+
+    fn displaced(&mut self) {
+        self.displaced = true;
+    }
+}
+
+impl<B: Bindings> Router<B> {
+    pub(crate) async fn run(mut self) {
+        let shared = Arc::clone(&self.shared);
+        let reason = loop {
+            let item = tokio::select! {
+                item = self.stream.next() => item,
+                () = shared.close.notified() => break "closed by the application".to_owned(),
+            };
+            let Some(item) = item else {
+                break "the event connection ended".to_owned();
+            };
+            match item {
+                StreamItem::Event(message) => {
+                    if self.dispatch(message).await {
+                        self.displace();
+                        return;
+                    }
+                }
+                StreamItem::Malformed(error) => self.notify(Notice::Malformed(error)),
+                StreamItem::Disconnected {
+                    reason,
+                    will_reconnect,
+                } => {
+                    self.notify(Notice::Disconnected {
+                        reason: reason.clone(),
+                        will_reconnect,
+                    });
+                    if !will_reconnect {
+                        break reason;
+                    }
+                    self.state.send_replace(AppState::Reconnecting {
+                        reason: reason.clone(),
+                    });
+                    self.last_loss = reason;
+                }
+                StreamItem::Reconnected { attempts } => {
+                    let notice = reconcile::reconcile::<B>(&self, attempts).await;
+                    self.state.send_replace(AppState::Ready);
+                    self.notify(notice);
+                }
+            }
+        };
+        for slot in self.table.all() {
+            slot.end(EndCause::Closed {
+                reason: reason.clone(),
+            });
+        }
+        self.state.send_replace(AppState::Closed { reason });
+        if let Err(error) = self.stream.close().await {
+            tracing::warn!(target: "ari_runtime::calls", app = %self.name, %error, "closing the application's connection");
+        }
+    }
+
+    fn notify(&self, notice: Notice) {
+        // No receiver is fine: notices are for whoever asked.
+        let _ = self.notices.send(notice);
+    }
+
+    /// Another connection has the application: end everything, and close
+    /// without releasing what is now that connection's.
+    fn displace(self) {
+        tracing::error!(target: "ari_runtime::calls", app = %self.name, "ApplicationReplaced: another connection registered the application");
+        for slot in self.table.all() {
+            slot.end(EndCause::Displaced);
+        }
+        self.notify(Notice::Displaced);
+        self.state.send_replace(AppState::Displaced);
+        self.stream.abandon();
+    }
+
+    /// Delivers one event; true when it displaces the application.
+    async fn dispatch(&mut self, message: B::Message) -> bool {
+        let message = Arc::new(message);
+        let (targets, ends, entered, arriving, displaced) = {
+            let routes = self.table.lock();
+            let mut visit = Visit {
+                routes: &routes,
+                targets: Vec::new(),
+                ends: Vec::new(),
+                entered: Vec::new(),
+                arriving: None,
+                displaced: false,
+            };
+            B::route(&message, &mut visit);
+            (
+                visit.targets,
+                visit.ends,
+                visit.entered,
+                visit.arriving,
+                visit.displaced,
+            )
+        };
+        for slot in &targets {
+            if let Pushed::Overflowed = slot.push(&message) {
+                tracing::warn!(target: "ari_runtime::calls", app = %self.name, kind = %slot.kind, id = %slot.id, "a handle's queue is full: it stops following its resource");
+            }
+        }
+        for slot in &entered {
+            slot.enter();
+        }
+        if !ends.is_empty() {
+            let kind: CompactString = B::message_kind(&message).into();
+            for slot in &ends {
+                slot.end(EndCause::Event {
+                    kind: kind.clone(),
+                    event: Arc::clone(&message),
+                });
+                self.table.remove(slot);
+            }
+        }
+        if let Some((kind, id)) = arriving {
+            self.arrive(kind, id, message).await;
+        }
+        displaced
+    }
+
+    /// A resource entered the application untracked: an incoming call, if
+    /// the application takes calls.
+    async fn arrive(&self, kind: ResourceKind, id: CompactString, start: Arc<B::Message>) {
+        if kind != <B::Entering as Handle>::KIND || !self.shared.wants_calls.load(Ordering::Acquire)
+        {
+            return;
+        }
+        let slot = self.table.register(kind, &id);
+        let handle = <B::Entering as Handle>::from_parts(self.client.clone(), id.to_string());
+        let channel = Tracked::new(handle, slot, Arc::clone(&self.table));
+        // Waits while the calls queue is full: `run` empties it at once.
+        if self
+            .shared
+            .calls
+            .send(Arrival { channel, start })
+            .await
+            .is_err()
+        {
+            tracing::warn!(target: "ari_runtime::calls", app = %self.name, channel = %id, "an incoming call arrived after the application stopped taking calls");
+        }
+    }
+
+    pub(crate) fn is_own(&self, id: &str) -> bool {
+        id.strip_prefix(self.prefix.as_str())
+            .is_some_and(|rest| rest.starts_with('-'))
+    }
+}

@@ -1,0 +1,311 @@
+//! The routes of one application: resource id → the queues of the handles
+//! tracking it. A message costs one lookup per resource it names, however
+//! many handles are live.
+
+use super::ended::{EndCause, Ended, HandleError};
+use super::resource::ResourceKind;
+use compact_str::CompactString;
+use std::collections::{HashMap, VecDeque};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::task::{Context, Poll, Waker};
+
+/// One handle's queue. The router pushes, the handle pops; each side holds
+/// the lock for a push or a pop only.
+pub(crate) struct Slot<T> {
+    pub(crate) kind: ResourceKind,
+    pub(crate) id: CompactString,
+    state: Mutex<SlotState<T>>,
+}
+
+struct SlotState<T> {
+    queue: VecDeque<Arc<T>>,
+    capacity: usize,
+    /// Handed out once the queue is empty; nothing is queued after it.
+    terminal: Option<Terminal<T>>,
+    /// Events that found the queue full, counted until the handle reads
+    /// its terminal `Overflowed`.
+    missed: u64,
+    entered: bool,
+    /// Known to exist in Asterisk: an event came, or its creator's request
+    /// succeeded. Only confirmed resources can vanish in a reconnect.
+    confirmed: bool,
+    waker: Option<Waker>,
+}
+
+enum Terminal<T> {
+    Ended(EndCause<T>),
+    Overflowed,
+    /// Already handed out: every later read gets the same error.
+    Read(HandleError<T>),
+}
+
+/// What a push did.
+pub(crate) enum Pushed {
+    Queued,
+    /// This push found the queue full: the handle is overflowed from now on.
+    Overflowed,
+    /// The handle had already overflowed or ended.
+    Ignored,
+}
+
+impl<T> Slot<T> {
+    pub(crate) fn new(kind: ResourceKind, id: CompactString, capacity: usize) -> Self {
+        Slot {
+            kind,
+            id,
+            state: Mutex::new(SlotState {
+                queue: VecDeque::new(),
+                capacity: capacity.max(1),
+                terminal: None,
+                missed: 0,
+                entered: false,
+                confirmed: false,
+                waker: None,
+            }),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, SlotState<T>> {
+        // A panic while holding the lock leaves a consistent queue (each
+        // critical section is a single push or pop): keep going.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn push(&self, event: &Arc<T>) -> Pushed {
+        let mut state = self.lock();
+        let pushed = match state.terminal {
+            Some(Terminal::Overflowed) => {
+                state.missed += 1;
+                return Pushed::Ignored;
+            }
+            Some(_) => return Pushed::Ignored,
+            None if state.queue.len() >= state.capacity => {
+                state.terminal = Some(Terminal::Overflowed);
+                state.missed = 1;
+                Pushed::Overflowed
+            }
+            None => {
+                state.queue.push_back(Arc::clone(event));
+                state.confirmed = true;
+                Pushed::Queued
+            }
+        };
+        wake(&mut state);
+        pushed
+    }
+
+    /// Ends the handle after what it has queued; the first end wins.
+    pub(crate) fn end(&self, cause: EndCause<T>) {
+        let mut state = self.lock();
+        if state.terminal.is_none() {
+            state.terminal = Some(Terminal::Ended(cause));
+            wake(&mut state);
+        }
+    }
+
+    pub(crate) fn enter(&self) {
+        let mut state = self.lock();
+        state.entered = true;
+        wake(&mut state);
+    }
+
+    pub(crate) fn confirm(&self) {
+        self.lock().confirmed = true;
+    }
+
+    pub(crate) fn is_confirmed(&self) -> bool {
+        self.lock().confirmed
+    }
+
+    pub(crate) fn is_done(&self) -> bool {
+        self.lock().terminal.is_some()
+    }
+
+    /// Whether the terminal error has been handed out.
+    pub(crate) fn terminal_read(&self) -> bool {
+        matches!(self.lock().terminal, Some(Terminal::Read(_)))
+    }
+
+    /// The next event, or the terminal error once the queue is empty.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Result<Arc<T>, HandleError<T>>> {
+        let mut state = self.lock();
+        if let Some(event) = state.queue.pop_front() {
+            return Poll::Ready(Ok(event));
+        }
+        let error = match state.terminal.take() {
+            None => {
+                state.waker = Some(cx.waker().clone());
+                return Poll::Pending;
+            }
+            Some(Terminal::Read(error)) => error,
+            Some(Terminal::Overflowed) => HandleError::Overflowed {
+                missed: state.missed,
+            },
+            Some(Terminal::Ended(cause)) => HandleError::Ended(Ended {
+                kind: self.kind,
+                id: self.id.clone(),
+                cause,
+            }),
+        };
+        state.terminal = Some(Terminal::Read(error.clone()));
+        Poll::Ready(Err(error))
+    }
+
+    /// Ready once the resource has entered the application, or with the
+    /// terminal error if it ended first. Queued events stay queued.
+    pub(crate) fn poll_entered(&self, cx: &mut Context<'_>) -> Poll<Result<(), HandleError<T>>> {
+        let mut state = self.lock();
+        if state.entered {
+            return Poll::Ready(Ok(()));
+        }
+        if state.terminal.is_some() {
+            drop(state);
+            // Drain to the terminal: what came before entering ends with it.
+            loop {
+                match self.poll_next(cx) {
+                    Poll::Ready(Ok(_)) => continue,
+                    Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
+                    Poll::Pending => return Poll::Pending,
+                }
+            }
+        }
+        state.waker = Some(cx.waker().clone());
+        Poll::Pending
+    }
+}
+
+fn wake<T>(state: &mut SlotState<T>) {
+    if let Some(waker) = state.waker.take() {
+        waker.wake();
+    }
+}
+
+/// Every live route of an application.
+pub(crate) struct RouteTable<T> {
+    routes: Mutex<HashMap<CompactString, Vec<Arc<Slot<T>>>>>,
+    capacity: usize,
+}
+
+impl<T> RouteTable<T> {
+    pub(crate) fn new(capacity: usize) -> Self {
+        RouteTable {
+            routes: Mutex::new(HashMap::new()),
+            capacity,
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, HashMap<CompactString, Vec<Arc<Slot<T>>>>> {
+        self.routes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// A new route to `id`, live until [`remove`](Self::remove).
+    pub(crate) fn register(&self, kind: ResourceKind, id: &str) -> Arc<Slot<T>> {
+        let slot = Arc::new(Slot::new(kind, id.into(), self.capacity));
+        self.lock()
+            .entry(id.into())
+            .or_default()
+            .push(Arc::clone(&slot));
+        slot
+    }
+
+    pub(crate) fn remove(&self, slot: &Arc<Slot<T>>) {
+        let mut routes = self.lock();
+        if let Some(slots) = routes.get_mut(slot.id.as_str()) {
+            slots.retain(|other| !Arc::ptr_eq(other, slot));
+            if slots.is_empty() {
+                routes.remove(slot.id.as_str());
+            }
+        }
+    }
+
+    /// The slots of every live route, for reconciling and ending them all.
+    pub(crate) fn all(&self) -> Vec<Arc<Slot<T>>> {
+        self.lock().values().flatten().cloned().collect()
+    }
+
+    pub(crate) fn is_tracked(&self, kind: ResourceKind, id: &str) -> bool {
+        self.lock()
+            .get(id)
+            .is_some_and(|slots| slots.iter().any(|slot| slot.kind == kind))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::calls::ended::EndCause;
+    use std::task::Context;
+
+    fn next<T>(slot: &Slot<T>) -> Poll<Result<Arc<T>, HandleError<T>>> {
+        slot.poll_next(&mut Context::from_waker(Waker::noop()))
+    }
+
+    #[test]
+    fn overflow_delivers_what_was_queued_then_the_count_it_missed() {
+        let slot = Slot::new(ResourceKind("channel"), "c".into(), 2);
+        for n in 0..5 {
+            slot.push(&Arc::new(n));
+        }
+        assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if *n == 0));
+        assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if *n == 1));
+        assert!(matches!(
+            next(&slot),
+            Poll::Ready(Err(HandleError::Overflowed { missed: 3 }))
+        ));
+        // Terminal: the same error again, and nothing queued after it.
+        slot.push(&Arc::new(9));
+        assert!(matches!(
+            next(&slot),
+            Poll::Ready(Err(HandleError::Overflowed { missed: 3 }))
+        ));
+    }
+
+    #[test]
+    fn an_end_comes_after_the_queued_events_and_stays() {
+        let slot = Slot::new(ResourceKind("channel"), "c".into(), 8);
+        assert!(next(&slot).is_pending());
+        slot.push(&Arc::new("first"));
+        slot.end(EndCause::Displaced);
+        slot.end(EndCause::Closed {
+            reason: "later".into(),
+        });
+        assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if *e == "first"));
+        for _ in 0..2 {
+            match next(&slot) {
+                Poll::Ready(Err(HandleError::Ended(ended))) => {
+                    assert!(matches!(ended.cause, EndCause::Displaced));
+                    assert_eq!(ended.id, "c");
+                }
+                other => panic!("expected the end, got {other:?}"),
+            }
+        }
+    }
+
+    #[test]
+    fn entering_leaves_the_queue_alone() {
+        let slot = Slot::new(ResourceKind("channel"), "c".into(), 8);
+        let mut cx = Context::from_waker(Waker::noop());
+        assert!(slot.poll_entered(&mut cx).is_pending());
+        slot.push(&Arc::new("StasisStart"));
+        slot.enter();
+        assert!(matches!(slot.poll_entered(&mut cx), Poll::Ready(Ok(()))));
+        assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if *e == "StasisStart"));
+    }
+
+    #[test]
+    fn the_table_routes_by_id_and_forgets_removed_slots() {
+        let table: RouteTable<u8> = RouteTable::new(4);
+        let a = table.register(ResourceKind("channel"), "x");
+        let b = table.register(ResourceKind("bridge"), "x");
+        assert!(table.is_tracked(ResourceKind("channel"), "x"));
+        table.remove(&a);
+        assert!(!table.is_tracked(ResourceKind("channel"), "x"));
+        assert!(table.is_tracked(ResourceKind("bridge"), "x"));
+        table.remove(&b);
+        assert!(table.lock().is_empty());
+    }
+}
