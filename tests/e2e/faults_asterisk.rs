@@ -264,3 +264,97 @@ async fn fault_write_timeout_a_stalled_consumer_is_dropped_reported_and_reconnec
     wait_for_application(&client, &app).await;
     user_event_arrives(&client, &mut events, &app).await;
 }
+
+/// `cargo test -- reconcile`: Asterisk killed and restarted under an
+/// application with live handles. After the reconnect the handles of what died end with
+/// `Vanished` (carrying why the connection went), the notice lists them,
+/// and the application takes new calls.
+#[tokio::test]
+async fn reconcile_after_a_restart_ends_dead_handles_and_takes_new_calls() {
+    use ari_generated::runtime::{AppState, EndCause, Notice, ResourceKind};
+    let _turn = TURN.lock().await;
+    let Some(_) = client_or_skip().await else {
+        return;
+    };
+    let Some(xtask) = xtask_or_skip() else {
+        return;
+    };
+    let client = quick_client(Duration::from_secs(3));
+    let name = unique("reconcile");
+    let app = tokio::time::timeout(WAIT, client.app(&name).clean_up_orphans(true).connect())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut notices = app.notices();
+    let mut calls = app.calls().expect("the calls are free");
+    let mut call = client
+        .channels()
+        .originate("Local/answer-wait@default")
+        .tracked(&app)
+        .await
+        .unwrap();
+    let mut bridge = client.bridges().create().tracked(&app).await.unwrap();
+    let (call_id, bridge_id) = (call.id().to_owned(), bridge.id().to_owned());
+
+    // Killed, so that no StasisEnd goes out first: the channel dies in the gap.
+    xtask_run(&xtask, &["asterisk", "signal", "KILL"]);
+    let mut state = app.state();
+    tokio::time::timeout(
+        Duration::from_secs(10),
+        state.wait_for(|s| matches!(s, AppState::Reconnecting { .. })),
+    )
+    .await
+    .expect("the loss went unnoticed for 10 s")
+    .unwrap();
+    xtask_run(&xtask, &["asterisk", "restart"]);
+    let reconciled = tokio::time::timeout(Duration::from_secs(60), async {
+        loop {
+            match notices.recv().await {
+                Ok(Notice::Reconciled {
+                    vanished, failures, ..
+                }) => return (vanished, failures),
+                Ok(_) => continue,
+                Err(error) => panic!("notices: {error}"),
+            }
+        }
+    })
+    .await
+    .expect("no Reconciled notice within 60 s");
+    let (vanished, failures) = reconciled;
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(
+        vanished.contains(&(ResourceKind("channel"), call_id.clone())),
+        "{vanished:?}"
+    );
+    assert!(
+        vanished.contains(&(ResourceKind("bridge"), bridge_id.clone())),
+        "{vanished:?}"
+    );
+    for end in [
+        call.finished_timeout(WAIT).await.unwrap_err(),
+        bridge.finished_timeout(WAIT).await.unwrap_err(),
+    ] {
+        assert!(
+            matches!(end.ended(), Some(e) if matches!(&e.cause, EndCause::Vanished { reason } if !reason.is_empty())),
+            "{end}"
+        );
+    }
+    assert_eq!(*app.state().borrow(), AppState::Ready);
+
+    // New calls reach the application after the gap.
+    client
+        .channels()
+        .originate(format!("Local/answer-stasis-{name}@default"))
+        .context("default")
+        .extension("answer-wait")
+        .priority(1)
+        .send()
+        .await
+        .unwrap();
+    let incoming = tokio::time::timeout(WAIT, calls.next())
+        .await
+        .expect("no call after the restart")
+        .expect("the application ended");
+    incoming.channel.hangup().send().await.unwrap();
+    app.close().await;
+}

@@ -186,9 +186,17 @@ fn already_running(root: &Path, pid: u32, port: u16) -> anyhow::Result<()> {
 }
 
 fn start(root: &Path, port: u16, timeout: Duration) -> anyhow::Result<()> {
-    // The TLS listener takes the next port; Asterisk would only log its failure.
+    // The TLS listener takes the next port; Asterisk would only log its
+    // failure. A just-killed Asterisk holds its ports until it is reaped:
+    // give that a few seconds.
     for (what, port) in [("port", port), ("TLS port", config::tls_port(port))] {
-        if let Err(error) = TcpListener::bind((BIND_ADDRESS, port)) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(5);
+        let mut bound = TcpListener::bind((BIND_ADDRESS, port));
+        while bound.is_err() && std::time::Instant::now() < deadline {
+            sleep(Duration::from_millis(100));
+            bound = TcpListener::bind((BIND_ADDRESS, port));
+        }
+        if let Err(error) = bound {
             bail!(
                 "{what} {port} on {BIND_ADDRESS} is in use by another process ({error}); \
                  see `ss -ltnp 'sport = :{port}'`, or pick another with --port"
