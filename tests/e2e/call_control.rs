@@ -192,7 +192,7 @@ async fn handle_stream_bridge_sees_channels_enter_and_leave() {
 }
 
 /// The seeds' "Getting started" on handles, the handler of
-/// `examples/hello.rs`: a call into extension 1 (`Stasis(hello,world)`) is
+/// `ari-generated/examples/hello.rs`: a call into extension 1 (`Stasis(hello,world)`) is
 /// answered, hears hello-world and is hung up; the task ends cleanly.
 #[tokio::test]
 async fn handle_stream_hello_seed() {
@@ -255,7 +255,7 @@ async fn handle_stream_hello_seed() {
     );
 }
 
-/// The seeds' early bridging on handles (`examples/early_bridging.rs`): the
+/// The seeds' early bridging on handles (`ari-generated/examples/early_bridging.rs`): the
 /// created channel is usable as soon as its creator returns, the bridge's
 /// handle sees both channels enter, and the early DTMF crosses the bridge
 /// to the inbound caller before anyone answers.

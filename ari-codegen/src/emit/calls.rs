@@ -112,6 +112,8 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
     quote! {
         type Entering = #entering;
 
+        // Bindings without the resource leave arguments unused.
+        #[allow(unused_variables)]
         fn event_source(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<String> {
             match kind.0 {
                 #( #sources )*
@@ -119,10 +121,14 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
             }
         }
 
+        // Bindings without the resource leave arguments unused.
+        #[allow(unused_variables)]
         fn subscribe(app: &str, event_sources: &[String]) -> Option<::ari_runtime::Request> {
             #subscribe
         }
 
+        // Bindings without the resource leave arguments unused.
+        #[allow(unused_variables)]
         fn route<V: ::ari_runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
             match message {
                 #( #arms )*
@@ -130,10 +136,14 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
             }
         }
 
+        // Bindings without the resource leave arguments unused.
+        #[allow(unused_variables)]
         fn message_kind(message: &Self::Message) -> &str {
             #message_kind
         }
 
+        // Bindings without the resource leave arguments unused.
+        #[allow(unused_variables)]
         fn list(kind: ::ari_runtime::ResourceKind) -> Option<(::ari_runtime::Request, &'static str)> {
             match kind.0 {
                 #( #lists )*
@@ -141,6 +151,8 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
             }
         }
 
+        // Bindings without the resource leave arguments unused.
+        #[allow(unused_variables)]
         fn get(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<::ari_runtime::Request> {
             match kind.0 {
                 #( #gets )*
@@ -148,6 +160,8 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
             }
         }
 
+        // Bindings without the resource leave arguments unused.
+        #[allow(unused_variables)]
         fn delete(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<::ari_runtime::Request> {
             match kind.0 {
                 #( #deletes )*

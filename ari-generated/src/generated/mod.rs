@@ -243,6 +243,7 @@ impl ::ari_runtime::Bindings for Api {
         request
     }
     type Entering = channels::ChannelHandle;
+    #[allow(unused_variables)]
     fn event_source(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<String> {
         match kind.0 {
             "channel" => Some(format!("channel:{}", id)),
@@ -251,6 +252,7 @@ impl ::ari_runtime::Bindings for Api {
             _ => None,
         }
     }
+    #[allow(unused_variables)]
     fn subscribe(app: &str, event_sources: &[String]) -> Option<::ari_runtime::Request> {
         let mut request = ::ari_runtime::Request::new(
             ::ari_runtime::Method::POST,
@@ -260,6 +262,7 @@ impl ::ari_runtime::Bindings for Api {
         request.query_list("eventSource", event_sources);
         Some(request)
     }
+    #[allow(unused_variables)]
     fn route<V: ::ari_runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
         match message {
             models::Message::ApplicationMoveFailed(event) => {
@@ -672,9 +675,11 @@ impl ::ari_runtime::Bindings for Api {
             _ => {}
         }
     }
+    #[allow(unused_variables)]
     fn message_kind(message: &Self::Message) -> &str {
         message.kind()
     }
+    #[allow(unused_variables)]
     fn list(
         kind: ::ari_runtime::ResourceKind,
     ) -> Option<(::ari_runtime::Request, &'static str)> {
@@ -762,6 +767,7 @@ impl ::ari_runtime::Bindings for Api {
             _ => None,
         }
     }
+    #[allow(unused_variables)]
     fn get(
         kind: ::ari_runtime::ResourceKind,
         id: &str,
@@ -860,6 +866,7 @@ impl ::ari_runtime::Bindings for Api {
             _ => None,
         }
     }
+    #[allow(unused_variables)]
     fn delete(
         kind: ::ari_runtime::ResourceKind,
         id: &str,

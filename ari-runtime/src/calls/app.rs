@@ -18,9 +18,14 @@ use tokio::sync::{broadcast, mpsc, watch};
 /// How an [`App`] is set up.
 #[must_use = "nothing is connected until `connect` is awaited"]
 pub struct AppBuilder<B: Bindings> {
+    events: EventStreamBuilder<B>,
+    settings: Settings,
+}
+
+/// Everything of an [`AppBuilder`] but its event connection.
+struct Settings {
     client: Client,
     name: String,
-    events: EventStreamBuilder<B>,
     handle_capacity: usize,
     id_prefix: Option<String>,
     clean_up_orphans: bool,
@@ -35,14 +40,16 @@ impl<B: Bindings> AppBuilder<B> {
         let name = name.into();
         AppBuilder {
             events: EventStreamBuilder::new(client.clone(), [name.clone()]),
-            client,
-            name,
-            handle_capacity: 256,
-            id_prefix: None,
-            clean_up_orphans: false,
-            ready_timeout: Duration::from_secs(10),
-            reconcile_timeout: Duration::from_secs(10),
-            enter_timeout: Duration::from_secs(60),
+            settings: Settings {
+                client,
+                name,
+                handle_capacity: 256,
+                id_prefix: None,
+                clean_up_orphans: false,
+                ready_timeout: Duration::from_secs(10),
+                reconcile_timeout: Duration::from_secs(10),
+                enter_timeout: Duration::from_secs(60),
+            },
         }
     }
 
@@ -58,7 +65,7 @@ impl<B: Bindings> AppBuilder<B> {
     /// How many events a tracked handle may have unread before it
     /// overflows (256 by default).
     pub fn handle_capacity(mut self, capacity: usize) -> Self {
-        self.handle_capacity = capacity.max(1);
+        self.settings.handle_capacity = capacity.max(1);
         self
     }
 
@@ -66,28 +73,28 @@ impl<B: Bindings> AppBuilder<B> {
     /// (`<name>-<random>` by default), so that its own channels can be told
     /// from inbound ones (see [`App::is_own`]).
     pub fn id_prefix(mut self, prefix: impl Into<String>) -> Self {
-        self.id_prefix = Some(prefix.into());
+        self.settings.id_prefix = Some(prefix.into());
         self
     }
 
     /// After a reconnect, hang up channels that carry the application's id
     /// prefix but no live handle (orphans of the gap). Off by default.
     pub fn clean_up_orphans(mut self, clean_up: bool) -> Self {
-        self.clean_up_orphans = clean_up;
+        self.settings.clean_up_orphans = clean_up;
         self
     }
 
     /// How long `connect` waits for Asterisk to list the application as
     /// registered (10 s by default).
     pub fn ready_timeout(mut self, timeout: Duration) -> Self {
-        self.ready_timeout = timeout;
+        self.settings.ready_timeout = timeout;
         self
     }
 
     /// Bound on the requests that reconcile handles after a reconnect (10 s
     /// by default): past it, the handles are kept and a notice says so.
     pub fn reconcile_timeout(mut self, timeout: Duration) -> Self {
-        self.reconcile_timeout = timeout;
+        self.settings.reconcile_timeout = timeout;
         self
     }
 
@@ -95,7 +102,7 @@ impl<B: Bindings> AppBuilder<B> {
     /// application to enter it (60 s by default; an originated channel
     /// enters when answered).
     pub fn enter_timeout(mut self, timeout: Duration) -> Self {
-        self.enter_timeout = timeout;
+        self.settings.enter_timeout = timeout;
         self
     }
 
@@ -104,18 +111,9 @@ impl<B: Bindings> AppBuilder<B> {
     /// it cannot fail with "application not registered" after that.
     pub async fn connect(self) -> Result<App<B>, AppError> {
         let stream = self.events.connect().await.map_err(AppError::Connect)?;
-        wait_registered::<B>(&self.client, &self.name, self.ready_timeout).await?;
-        let prefix = self.id_prefix.unwrap_or_else(|| default_prefix(&self.name));
-        Ok(App::start(
-            stream,
-            self.client,
-            self.name,
-            prefix,
-            self.handle_capacity,
-            self.clean_up_orphans,
-            self.reconcile_timeout,
-            self.enter_timeout,
-        ))
+        let settings = self.settings;
+        wait_registered::<B>(&settings.client, &settings.name, settings.ready_timeout).await?;
+        Ok(App::start(stream, settings))
     }
 }
 
@@ -218,16 +216,18 @@ impl<B: Bindings> Drop for AppShared<B> {
 const CALLS_QUEUE: usize = 64;
 
 impl<B: Bindings> App<B> {
-    fn start(
-        stream: EventStream<B::Message>,
-        client: Client,
-        name: String,
-        prefix: String,
-        handle_capacity: usize,
-        clean_up_orphans: bool,
-        reconcile_timeout: Duration,
-        enter_timeout: Duration,
-    ) -> Self {
+    fn start(stream: EventStream<B::Message>, settings: Settings) -> Self {
+        let Settings {
+            client,
+            name,
+            handle_capacity,
+            id_prefix,
+            clean_up_orphans,
+            ready_timeout: _,
+            reconcile_timeout,
+            enter_timeout,
+        } = settings;
+        let prefix = id_prefix.unwrap_or_else(|| default_prefix(&name));
         let table = Arc::new(RouteTable::new(handle_capacity));
         let (state_sender, state) = watch::channel(AppState::Ready);
         let (notices, _) = broadcast::channel(256);
