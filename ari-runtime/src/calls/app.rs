@@ -247,6 +247,7 @@ impl<B: Bindings> App<B> {
                 clean_up_orphans,
                 reconcile_timeout,
                 last_loss: String::new(),
+                buffers: Default::default(),
             }
             .run(),
         );

@@ -6,18 +6,20 @@ use super::notice::{AppState, Notice};
 use super::reconcile;
 use super::resource::{Handle, ResourceKind, RouteVisitor, split_target_uri};
 use super::run::Arrival;
-use super::table::{Pushed, RouteTable, Slot};
+use super::table::{Pushed, RouteTable, Routes, Slot};
 use super::tracked::Tracked;
 use crate::bindings::Bindings;
 use crate::client::Client;
 use crate::events::{EventStream, StreamItem};
 use compact_str::CompactString;
 use futures_util::StreamExt;
-use std::collections::HashMap;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{Notify, broadcast, mpsc, watch};
+
+/// Wakes held back at most, so that no handle waits long for its event.
+const MAX_DEFERRED_WAKES: usize = 64;
 
 /// What the router shares with its application.
 pub(crate) struct RouterShared<B: Bindings> {
@@ -55,14 +57,38 @@ pub(crate) struct Router<B: Bindings> {
     pub(crate) reconcile_timeout: Duration,
     /// Why the connection was last lost: the cause of what vanished meanwhile.
     pub(crate) last_loss: String,
+    /// What one event is delivered to: kept between events, so that
+    /// routing allocates nothing.
+    pub(crate) buffers: Buffers<B::Message>,
+}
+
+/// The slots one event reaches, ends and brings in.
+pub(crate) struct Buffers<T> {
+    targets: Vec<Arc<Slot<T>>>,
+    ends: Vec<Arc<Slot<T>>>,
+    entered: Vec<Arc<Slot<T>>>,
+    /// Handles to wake once the events at hand are delivered: they then run
+    /// beside the router instead of between its events.
+    wakes: Vec<std::task::Waker>,
+}
+
+impl<T> Default for Buffers<T> {
+    fn default() -> Self {
+        Buffers {
+            targets: Vec::new(),
+            ends: Vec::new(),
+            entered: Vec::new(),
+            wakes: Vec::new(),
+        }
+    }
 }
 
 /// What one event asks of the router, besides delivering it.
 struct Visit<'r, T> {
-    routes: &'r HashMap<CompactString, Vec<Arc<Slot<T>>>>,
-    targets: Vec<Arc<Slot<T>>>,
-    ends: Vec<Arc<Slot<T>>>,
-    entered: Vec<Arc<Slot<T>>>,
+    routes: &'r Routes<T>,
+    targets: &'r mut Vec<Arc<Slot<T>>>,
+    ends: &'r mut Vec<Arc<Slot<T>>>,
+    entered: &'r mut Vec<Arc<Slot<T>>>,
     /// A resource entering the application with no route yet.
     arriving: Option<(ResourceKind, CompactString)>,
     displaced: bool,
@@ -70,7 +96,7 @@ struct Visit<'r, T> {
 
 /// The live slots of resource `id` whose kind is named `scheme`.
 fn matching<'r, T>(
-    routes: &'r HashMap<CompactString, Vec<Arc<Slot<T>>>>,
+    routes: &'r Routes<T>,
     scheme: &'r str,
     id: &str,
 ) -> impl Iterator<Item = &'r Arc<Slot<T>>> {
@@ -90,21 +116,21 @@ fn add_once<T>(list: &mut Vec<Arc<Slot<T>>>, slot: &Arc<Slot<T>>) {
 impl<T> RouteVisitor for Visit<'_, T> {
     fn about(&mut self, kind: ResourceKind, id: &str) {
         for slot in matching(self.routes, kind.0, id) {
-            add_once(&mut self.targets, slot);
+            add_once(self.targets, slot);
         }
     }
 
     fn attached_to(&mut self, target_uri: &str) {
         if let Some((scheme, id)) = split_target_uri(target_uri) {
             for slot in matching(self.routes, scheme, id) {
-                add_once(&mut self.targets, slot);
+                add_once(self.targets, slot);
             }
         }
     }
 
     fn ends(&mut self, kind: ResourceKind, id: &str) {
         for slot in matching(self.routes, kind.0, id) {
-            add_once(&mut self.ends, slot);
+            add_once(self.ends, slot);
         }
     }
 
@@ -112,7 +138,7 @@ impl<T> RouteVisitor for Visit<'_, T> {
         let mut found = false;
         for slot in matching(self.routes, kind.0, id) {
             found = true;
-            add_once(&mut self.entered, slot);
+            add_once(self.entered, slot);
         }
         if !found {
             self.arriving.get_or_insert_with(|| (kind, id.into()));
@@ -128,8 +154,12 @@ impl<B: Bindings> Router<B> {
     pub(crate) async fn run(mut self) {
         let shared = Arc::clone(&self.shared);
         let reason = loop {
+            // Before waiting for more, and every so many events.
+            if !self.stream.has_pending() || self.buffers.wakes.len() >= MAX_DEFERRED_WAKES {
+                self.wake_handles();
+            }
             let item = tokio::select! {
-                item = self.stream.next() => item,
+                item = tokio::task::unconstrained(self.stream.next()) => item,
                 () = shared.close.notified() => break "closed by the application".to_owned(),
             };
             let Some(item) = item else {
@@ -166,6 +196,7 @@ impl<B: Bindings> Router<B> {
                 }
             }
         };
+        self.wake_handles();
         for slot in self.table.all() {
             slot.end(EndCause::Closed {
                 reason: reason.clone(),
@@ -184,7 +215,8 @@ impl<B: Bindings> Router<B> {
 
     /// Another connection has the application: end everything, and close
     /// without releasing what is now that connection's.
-    fn displace(self) {
+    fn displace(mut self) {
+        self.wake_handles();
         tracing::error!(target: "ari_runtime::calls", app = %self.name, "ApplicationReplaced: another connection registered the application");
         for slot in self.table.all() {
             slot.end(EndCause::Displaced);
@@ -197,47 +229,54 @@ impl<B: Bindings> Router<B> {
     /// Delivers one event; true when it displaces the application.
     async fn dispatch(&mut self, message: B::Message) -> bool {
         let message = Arc::new(message);
-        let (targets, ends, entered, arriving, displaced) = {
+        let Buffers {
+            targets,
+            ends,
+            entered,
+            wakes,
+        } = &mut self.buffers;
+        let (arriving, displaced) = {
             let routes = self.table.lock();
             let mut visit = Visit {
                 routes: &routes,
-                targets: Vec::new(),
-                ends: Vec::new(),
-                entered: Vec::new(),
+                targets,
+                ends,
+                entered,
                 arriving: None,
                 displaced: false,
             };
             B::route(&message, &mut visit);
-            (
-                visit.targets,
-                visit.ends,
-                visit.entered,
-                visit.arriving,
-                visit.displaced,
-            )
+            (visit.arriving, visit.displaced)
         };
-        for slot in &targets {
-            if let Pushed::Overflowed = slot.push(&message) {
+        for slot in targets.drain(..) {
+            if let Pushed::Overflowed = slot.push(&message, wakes) {
                 tracing::warn!(target: "ari_runtime::calls", app = %self.name, kind = %slot.kind, id = %slot.id, "a handle's queue is full: it stops following its resource");
             }
         }
-        for slot in &entered {
+        for slot in entered.drain(..) {
             slot.enter();
         }
         if !ends.is_empty() {
             let kind: CompactString = B::message_kind(&message).into();
-            for slot in &ends {
+            for slot in ends.drain(..) {
                 slot.end(EndCause::Event {
                     kind: kind.clone(),
                     event: Arc::clone(&message),
                 });
-                self.table.remove(slot);
+                self.table.remove(&slot);
             }
         }
         if let Some((kind, id)) = arriving {
+            self.wake_handles();
             self.arrive(kind, id, message).await;
         }
         displaced
+    }
+
+    fn wake_handles(&mut self) {
+        for waker in self.buffers.wakes.drain(..) {
+            waker.wake();
+        }
     }
 
     /// A resource entered the application untracked: an incoming call, if

@@ -5,7 +5,8 @@
 use super::ended::{EndCause, Ended, HandleError};
 use super::resource::ResourceKind;
 use compact_str::CompactString;
-use std::collections::{HashMap, VecDeque};
+use rustc_hash::FxHashMap;
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::task::{Context, Poll, Waker};
 
@@ -73,7 +74,9 @@ impl<T> Slot<T> {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    pub(crate) fn push(&self, event: &Arc<T>) -> Pushed {
+    /// Queues `event`; the handle's waker, if it waits, goes to `wakes`
+    /// for the router to wake once its batch is delivered.
+    pub(crate) fn push(&self, event: &Arc<T>, wakes: &mut Vec<Waker>) -> Pushed {
         let mut state = self.lock();
         let pushed = match state.terminal {
             Some(Terminal::Overflowed) => {
@@ -92,7 +95,7 @@ impl<T> Slot<T> {
                 Pushed::Queued
             }
         };
-        wake(&mut state);
+        wakes.extend(state.waker.take());
         pushed
     }
 
@@ -182,21 +185,24 @@ fn wake<T>(state: &mut SlotState<T>) {
     }
 }
 
+/// Resource id → the slots following it (usually one).
+pub(crate) type Routes<T> = FxHashMap<CompactString, Vec<Arc<Slot<T>>>>;
+
 /// Every live route of an application.
 pub(crate) struct RouteTable<T> {
-    routes: Mutex<HashMap<CompactString, Vec<Arc<Slot<T>>>>>,
+    routes: Mutex<Routes<T>>,
     capacity: usize,
 }
 
 impl<T> RouteTable<T> {
     pub(crate) fn new(capacity: usize) -> Self {
         RouteTable {
-            routes: Mutex::new(HashMap::new()),
+            routes: Mutex::new(Routes::default()),
             capacity,
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, HashMap<CompactString, Vec<Arc<Slot<T>>>>> {
+    pub(crate) fn lock(&self) -> MutexGuard<'_, Routes<T>> {
         self.routes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -248,7 +254,7 @@ mod tests {
     fn overflow_delivers_what_was_queued_then_the_count_it_missed() {
         let slot = Slot::new(ResourceKind("channel"), "c".into(), 2);
         for n in 0..5 {
-            slot.push(&Arc::new(n));
+            slot.push(&Arc::new(n), &mut Vec::new());
         }
         assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if *n == 0));
         assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if *n == 1));
@@ -257,7 +263,7 @@ mod tests {
             Poll::Ready(Err(HandleError::Overflowed { missed: 3 }))
         ));
         // Terminal: the same error again, and nothing queued after it.
-        slot.push(&Arc::new(9));
+        slot.push(&Arc::new(9), &mut Vec::new());
         assert!(matches!(
             next(&slot),
             Poll::Ready(Err(HandleError::Overflowed { missed: 3 }))
@@ -268,7 +274,7 @@ mod tests {
     fn an_end_comes_after_the_queued_events_and_stays() {
         let slot = Slot::new(ResourceKind("channel"), "c".into(), 8);
         assert!(next(&slot).is_pending());
-        slot.push(&Arc::new("first"));
+        slot.push(&Arc::new("first"), &mut Vec::new());
         slot.end(EndCause::Displaced);
         slot.end(EndCause::Closed {
             reason: "later".into(),
@@ -290,7 +296,7 @@ mod tests {
         let slot = Slot::new(ResourceKind("channel"), "c".into(), 8);
         let mut cx = Context::from_waker(Waker::noop());
         assert!(slot.poll_entered(&mut cx).is_pending());
-        slot.push(&Arc::new("StasisStart"));
+        slot.push(&Arc::new("StasisStart"), &mut Vec::new());
         slot.enter();
         assert!(matches!(slot.poll_entered(&mut cx), Poll::Ready(Ok(()))));
         assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if *e == "StasisStart"));

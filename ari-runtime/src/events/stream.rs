@@ -163,6 +163,12 @@ impl<T> EventStream<T> {
         self.subscriber().subscribe()
     }
 
+    /// Whether items already received wait to be handed out: the next
+    /// `poll_next` returns one without waiting.
+    pub(crate) fn has_pending(&self) -> bool {
+        self.pending.len() > 0
+    }
+
     /// What makes consumers of this connection, without being one.
     pub(crate) fn subscriber(&self) -> Subscriber<T> {
         Subscriber {
