@@ -26,7 +26,7 @@ async fn hello(call: IncomingCall) -> Result<(), Error> {
         app,
         ..
     } = call;
-    if let Message::StasisStart(start) = &*start {
+    if let Message::StasisStart(start) = &start {
         println!("{} entered with args {:?}", start.channel.name, start.args);
     }
     channel.answer().send().await?;

@@ -4,7 +4,7 @@
 //! [`Bindings`] and hand the runtime their versions, their message type and
 //! the few requests it makes on its own.
 
-use crate::calls::{Handle, ResourceKind, RouteVisitor};
+use crate::calls::{EventRoute, Handle, ResourceKind};
 use crate::client::Request;
 use crate::events::FromFrame;
 use crate::version::BindingsVersion;
@@ -32,13 +32,15 @@ pub trait Bindings: Send + Sync + 'static {
     /// The handle a resource entering an application (`StasisStart`) gets.
     type Entering: Handle;
 
-    /// The route table: tells `visitor` which resources `message` is about,
-    /// which it ends or brings into the application, and whether it
-    /// displaces the application. Generated from the events' properties.
-    fn route<V: RouteVisitor>(message: &Self::Message, visitor: &mut V);
+    /// The member of an event frame that names its type (`type`).
+    const DISCRIMINATOR: &'static str;
 
-    /// The message's `type` (`StasisStart`).
-    fn message_kind(message: &Self::Message) -> &str;
+    /// The route table: for the event type `kind`, the properties holding
+    /// resources, which it ends or brings into the application, and
+    /// whether it displaces the application; `None` for a type that names
+    /// none (or that the bindings do not know). Generated from the events'
+    /// properties; the router reads only those from a frame.
+    fn event_route(kind: &str) -> Option<&'static EventRoute>;
 
     /// A request listing every resource of `kind` (`GET /channels`) and the
     /// property holding each one's id, where the api-docs have one.

@@ -103,6 +103,21 @@ static STRING_STOP: [bool; 256] = {
     table
 };
 
+/// The index of the quote that closes a string whose text starts at
+/// `start`, over escapes.
+fn string_end(bytes: &[u8], start: usize) -> Result<usize, Mismatch> {
+    let mut i = start;
+    loop {
+        i = plain_run_end(bytes, i);
+        match bytes.get(i) {
+            Some(b'"') => return Ok(i),
+            Some(b'\\') => i += 2,
+            Some(_) => i += 1,
+            None => return Err(Mismatch),
+        }
+    }
+}
+
 /// The index of the first byte at or after `start` that ends a plain string
 /// run (see [`STRING_STOP`]), or `bytes.len()`.
 ///
@@ -150,15 +165,15 @@ impl<'a> Cursor<'a> {
         self.text.as_bytes()
     }
 
-    fn peek(&self) -> Option<u8> {
+    pub(crate) fn peek(&self) -> Option<u8> {
         self.bytes().get(self.pos).copied()
     }
 
-    fn at_end(&self) -> bool {
+    pub(crate) fn at_end(&self) -> bool {
         self.pos >= self.text.len()
     }
 
-    fn skip_whitespace(&mut self) {
+    pub(crate) fn skip_whitespace(&mut self) {
         // Asterisk writes compact JSON: one compare settles the usual case
         // (every JSON whitespace byte is at most a space).
         while let Some(&byte) = self.bytes().get(self.pos) {
@@ -368,6 +383,40 @@ impl<'a> Cursor<'a> {
             b'n' => self.literal(b"null"),
             _ => self.number_token().map(drop),
         }
+    }
+
+    /// Consumes one value by its brackets and quotes alone, without
+    /// checking what lies inside: for readers that need a few members of a
+    /// text another decoder reads whole later (the router). A value that
+    /// ends before the text does is a mismatch; anything else it accepts.
+    pub(crate) fn skip_value_unchecked(&mut self) -> Result<(), Mismatch> {
+        self.skip_whitespace();
+        let bytes = self.bytes();
+        let mut i = self.pos;
+        let mut depth = 0u32;
+        loop {
+            let byte = *bytes.get(i).ok_or(Mismatch)?;
+            match byte {
+                b'"' => i = string_end(bytes, i + 1)? + 1,
+                b'{' | b'[' => {
+                    depth += 1;
+                    i += 1;
+                }
+                // At depth 0: the end of the enclosing value, after a scalar.
+                b'}' | b']' if depth == 0 => break,
+                b'}' | b']' => {
+                    depth -= 1;
+                    i += 1;
+                }
+                b',' | b' ' | b'\t' | b'\n' | b'\r' if depth == 0 => break,
+                _ => i += 1,
+            }
+            if depth == 0 && matches!(byte, b'"' | b'}' | b']') {
+                break;
+            }
+        }
+        self.pos = i;
+        Ok(())
     }
 
     /// A number in JSON's grammar; returns its text and whether it is an

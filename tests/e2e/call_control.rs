@@ -60,10 +60,6 @@ async fn place_incoming_call(client: &Client, app: &str) {
         .unwrap();
 }
 
-fn kind_of(event: &Message) -> String {
-    describe(event)
-}
-
 /// A channel's handle sees its own playback's and recording's events
 /// (which name only the playback or recording, attached to the channel by
 /// `target_uri`); the playback's and the recording's handles end with
@@ -88,7 +84,7 @@ async fn handle_stream_channel_sees_its_playback_and_recording() {
         .await
         .unwrap();
     assert!(
-        matches!(&*start, Message::StasisStart(s) if s.channel.id == call.id()),
+        matches!(&start, Message::StasisStart(s) if s.channel.id == call.id()),
         "{start:?}"
     );
 
@@ -116,9 +112,7 @@ async fn handle_stream_channel_sees_its_playback_and_recording() {
         .wait_for_timeout(WAIT, |e| matches!(e, Message::RecordingStarted(_)))
         .await
         .unwrap();
-    assert!(
-        matches!(&*started, Message::RecordingStarted(r) if r.recording.name == recording_name)
-    );
+    assert!(matches!(&started, Message::RecordingStarted(r) if r.recording.name == recording_name));
     recording.stop().send().await.unwrap();
     let done = recording.finished_timeout(WAIT).await.unwrap();
     assert!(matches!(&*done, Message::RecordingFinished(_)), "{done:?}");
@@ -132,7 +126,7 @@ async fn handle_stream_channel_sees_its_playback_and_recording() {
     let mut seen = Vec::new();
     let end = loop {
         match call.next_event_timeout(WAIT).await {
-            Ok(event) => seen.push(kind_of(&event)),
+            Ok(event) => seen.push(describe(&event)),
             Err(error) => break error,
         }
     };
@@ -176,14 +170,14 @@ async fn handle_stream_bridge_sees_channels_enter_and_leave() {
         .wait_for_timeout(WAIT, |e| matches!(e, Message::ChannelEnteredBridge(_)))
         .await
         .unwrap();
-    assert!(matches!(&*entered, Message::ChannelEnteredBridge(e)
+    assert!(matches!(&entered, Message::ChannelEnteredBridge(e)
         if e.bridge.id == bridge.id() && e.channel.as_ref().is_some_and(|c| c.id == call.id())));
     bridge.remove_channel(&[call.id()]).send().await.unwrap();
     let left = bridge
         .wait_for_timeout(WAIT, |e| matches!(e, Message::ChannelLeftBridge(_)))
         .await
         .unwrap();
-    assert!(matches!(&*left, Message::ChannelLeftBridge(e) if e.channel.id == call.id()));
+    assert!(matches!(&left, Message::ChannelLeftBridge(e) if e.channel.id == call.id()));
     bridge.destroy().send().await.unwrap();
     let destroyed = bridge.finished_timeout(WAIT).await.unwrap();
     assert!(matches!(&*destroyed, Message::BridgeDestroyed(_)));
@@ -211,7 +205,7 @@ async fn handle_stream_hello_seed() {
                         app,
                         ..
                     } = call;
-                    let args = match &*start {
+                    let args = match &start {
                         Message::StasisStart(s) => s.args.clone(),
                         _ => Vec::new(),
                     };
@@ -311,11 +305,11 @@ async fn handle_stream_early_bridging_seed() {
         )
         .await
         .unwrap();
-    assert!(matches!(&*dtmf, Message::ChannelDtmfReceived(d) if d.channel.id == inbound.id()));
+    assert!(matches!(&dtmf, Message::ChannelDtmfReceived(d) if d.channel.id == inbound.id()));
     let mut entered = Vec::new();
     while entered.len() < 2 {
         let event = bridge.next_event_timeout(WAIT).await.unwrap();
-        if let Message::ChannelEnteredBridge(e) = &*event {
+        if let Message::ChannelEnteredBridge(e) = &event {
             entered.extend(e.channel.as_ref().map(|c| c.id.to_string()));
         }
     }
@@ -408,7 +402,7 @@ async fn creator_race_originate_external_media_snoop_50_each() {
 /// What one call's task saw.
 struct Seen {
     channel: String,
-    events: Vec<Arc<Message>>,
+    events: Vec<Message>,
     end: HandleError<Message>,
 }
 
@@ -436,7 +430,7 @@ async fn marked_call(call: IncomingCall) -> Result<Seen, Error> {
 
 /// Every event a task saw is about its channel, arrived once, in order.
 fn check_own_events(seen: &Seen) -> Result<(), String> {
-    let described: Vec<String> = seen.events.iter().map(|e| describe(e)).collect();
+    let described: Vec<String> = seen.events.iter().map(describe).collect();
     for event in &seen.events {
         if channel_id(event) != Some(seen.channel.as_str()) {
             return Err(format!("{}: saw {:?}", seen.channel, event));

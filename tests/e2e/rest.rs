@@ -477,11 +477,9 @@ impl Bindings for Pretend {
         Api::asterisk_info()
     }
     type Entering = <Api as Bindings>::Entering;
-    fn route<V: ari_generated::runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
-        Api::route(message, visitor)
-    }
-    fn message_kind(message: &Self::Message) -> &str {
-        Api::message_kind(message)
+    const DISCRIMINATOR: &'static str = Api::DISCRIMINATOR;
+    fn event_route(kind: &str) -> Option<&'static ari_generated::runtime::EventRoute> {
+        Api::event_route(kind)
     }
     fn list(kind: ari_generated::runtime::ResourceKind) -> Option<(Request, &'static str)> {
         Api::list(kind)

@@ -39,32 +39,25 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
             .collect(),
         _ => Vec::new(),
     };
-    let message_kind = match message.map(|m| (&m.kind, ident(&m.name))) {
-        Some((ir::ModelKind::Polymorphic(_), _)) => quote! { message.kind() },
-        Some((ir::ModelKind::Struct, _)) => quote! { "" },
-        None => quote! { message.get("type").and_then(::serde_json::Value::as_str).unwrap_or("") },
+    let discriminator = match message.map(|m| &m.kind) {
+        Some(ir::ModelKind::Polymorphic(poly)) => poly.discriminator.clone(),
+        _ => "type".to_owned(),
     };
-    let arms = match message {
-        Some(message) => {
-            let message = ident(&message.name);
-            surface::routes(api, &followed, &leaves)
-                .iter()
-                .filter(|route| !route.steps.is_empty() || route.displaces)
-                .map(|route| {
-                    let variant = ident(&route.event.name);
-                    let steps = route.steps.iter().map(|step| emit_step(&followed, step));
-                    let displaced = route.displaces.then(|| quote! { visitor.displaced(); });
-                    let binding = if route.steps.is_empty() {
-                        quote! { _ }
-                    } else {
-                        quote! { event }
-                    };
-                    quote! { models::#message::#variant(#binding) => { #( #steps )* #displaced } }
-                })
-                .collect::<Vec<_>>()
-        }
-        None => Vec::new(),
-    };
+    let routes: Vec<TokenStream> = surface::routes(api, &followed, &leaves)
+        .iter()
+        .filter(|route| !route.steps.is_empty() || route.displaces)
+        .map(|route| {
+            let wire = &route.event.api_name;
+            let fields = route.steps.iter().map(|step| emit_field(&followed, step));
+            let displaces = route.displaces;
+            quote! {
+                #wire => Some(&::ari_runtime::EventRoute {
+                    fields: &[ #( #fields ),* ],
+                    displaces: #displaces,
+                }),
+            }
+        })
+        .collect();
     let entering = match surface::entering(api, &followed) {
         Some(index) => {
             let f = &followed[index];
@@ -127,19 +120,15 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
             #subscribe
         }
 
-        // Bindings without the resource leave arguments unused.
-        #[allow(unused_variables)]
-        fn route<V: ::ari_runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
-            match message {
-                #( #arms )*
-                _ => {}
-            }
-        }
+        const DISCRIMINATOR: &'static str = #discriminator;
 
         // Bindings without the resource leave arguments unused.
         #[allow(unused_variables)]
-        fn message_kind(message: &Self::Message) -> &str {
-            #message_kind
+        fn event_route(kind: &str) -> Option<&'static ::ari_runtime::EventRoute> {
+            match kind {
+                #( #routes )*
+                _ => None,
+            }
         }
 
         // Bindings without the resource leave arguments unused.
@@ -185,39 +174,29 @@ fn request(op: &ir::Operation, id: Option<TokenStream>) -> TokenStream {
     quote! { ::ari_runtime::Request::new(::ari_runtime::Method::#method, #template, #path) }
 }
 
-/// What the router learns from one property of an event.
-fn emit_step(followed: &[Followed<'_>], step: &surface::RouteStep<'_>) -> TokenStream {
+/// One line of an event's route table.
+fn emit_field(followed: &[Followed<'_>], step: &surface::RouteStep<'_>) -> TokenStream {
     let f = &followed[step.followed];
+    let property = &step.property.api_name;
     let kind = kind(f);
-    let field = ident(&step.property.name);
-    let key = ident(&f.key.name);
-    let ends = step.ends.then(|| quote! { visitor.ends(#kind, id); });
-    let enters = step.enters.then(|| quote! { visitor.enters(#kind, id); });
-    let target = step.target.map(|target| {
-        let name = ident(&target.name);
-        if target.required {
-            quote! { visitor.attached_to(&resource.#name); }
-        } else {
-            quote! { if let Some(target) = resource.#name.as_deref() { visitor.attached_to(target); } }
+    let key = &f.key.api_name;
+    let target = match step.target {
+        Some(target) => {
+            let name = &target.api_name;
+            quote! { Some(#name) }
         }
-    });
-    let visits = quote! {
-        visitor.about(#kind, id);
-        #ends
-        #enters
+        None => quote! { None },
     };
-    let actions = if f.key.required {
-        quote! { { let id = resource.#key.as_str(); #visits } #target }
-    } else {
-        quote! { if let Some(id) = resource.#key.as_deref() { #visits } #target }
-    };
-    match (&step.property.ty, step.property.required) {
-        (TypeRef::List(_), true) => quote! { for resource in &event.#field { #actions } },
-        (TypeRef::List(_), false) => {
-            quote! { for resource in event.#field.iter().flatten() { #actions } }
+    let (ends, enters) = (step.ends, step.enters);
+    quote! {
+        ::ari_runtime::RouteField {
+            property: #property,
+            kind: #kind,
+            key: #key,
+            target: #target,
+            ends: #ends,
+            enters: #enters,
         }
-        (_, true) => quote! { { let resource = &event.#field; #actions } },
-        (_, false) => quote! { if let Some(resource) = &event.#field { #actions } },
     }
 }
 

@@ -262,422 +262,792 @@ impl ::ari_runtime::Bindings for Api {
         request.query_list("eventSource", event_sources);
         Some(request)
     }
+    const DISCRIMINATOR: &'static str = "type";
     #[allow(unused_variables)]
-    fn route<V: ::ari_runtime::RouteVisitor>(message: &Self::Message, visitor: &mut V) {
-        match message {
-            models::Message::ApplicationMoveFailed(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+    fn event_route(kind: &str) -> Option<&'static ::ari_runtime::EventRoute> {
+        match kind {
+            "ApplicationMoveFailed" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ApplicationReplaced(_) => {
-                visitor.displaced();
+            "ApplicationReplaced" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[],
+                        displaces: true,
+                    },
+                )
             }
-            models::Message::BridgeAttendedTransfer(event) => {
-                if let Some(resource) = &event.destination_link_first_leg {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.destination_link_second_leg {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.destination_threeway_bridge {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
-                if let Some(resource) = &event.destination_threeway_channel {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.replace_channel {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.transfer_target {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.transferee {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                {
-                    let resource = &event.transferer_first_leg;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.transferer_first_leg_bridge {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
-                {
-                    let resource = &event.transferer_second_leg;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.transferer_second_leg_bridge {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
+            "BridgeAttendedTransfer" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "destination_link_first_leg",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "destination_link_second_leg",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "destination_threeway_bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "destination_threeway_channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "replace_channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "transfer_target",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "transferee",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "transferer_first_leg",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "transferer_first_leg_bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "transferer_second_leg",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "transferer_second_leg_bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::BridgeBlindTransfer(event) => {
-                if let Some(resource) = &event.bridge {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
-                {
-                    let resource = &event.channel;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.replace_channel {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.transferee {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
+            "BridgeBlindTransfer" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "replace_channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "transferee",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::BridgeCreated(event) => {
-                let resource = &event.bridge;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                }
+            "BridgeCreated" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::BridgeDestroyed(event) => {
-                let resource = &event.bridge;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    visitor.ends(::ari_runtime::ResourceKind("bridge"), id);
-                }
+            "BridgeDestroyed" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: true,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::BridgeMerged(event) => {
-                {
-                    let resource = &event.bridge;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
-                {
-                    let resource = &event.bridge_from;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
+            "BridgeMerged" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "bridge_from",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::BridgeVideoSourceChanged(event) => {
-                let resource = &event.bridge;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                }
+            "BridgeVideoSourceChanged" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::CallBroadcast(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "CallBroadcast" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::CallClaimed(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "CallClaimed" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelCallerId(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelCallerId" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelConnectedLine(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelConnectedLine" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelCreated(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelCreated" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelDestroyed(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    visitor.ends(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelDestroyed" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: true,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelDialplan(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelDialplan" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelDtmfReceived(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelDtmfReceived" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelEnteredBridge(event) => {
-                {
-                    let resource = &event.bridge;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
-                if let Some(resource) = &event.channel {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
+            "ChannelEnteredBridge" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelHangupRequest(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelHangupRequest" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelHold(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelHold" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelLeftBridge(event) => {
-                {
-                    let resource = &event.bridge;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
-                {
-                    let resource = &event.channel;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
+            "ChannelLeftBridge" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelStateChange(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelStateChange" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelTalkingFinished(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelTalkingFinished" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelTalkingStarted(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelTalkingStarted" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelToneDetected(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelToneDetected" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelUnhold(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "ChannelUnhold" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelUserevent(event) => {
-                if let Some(resource) = &event.bridge {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("bridge"), id);
-                    }
-                }
-                if let Some(resource) = &event.channel {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
+            "ChannelUserevent" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "bridge",
+                                kind: ::ari_runtime::ResourceKind("bridge"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::ChannelVarset(event) => {
-                if let Some(resource) = &event.channel {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
+            "ChannelVarset" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::DeviceStateChanged(event) => {
-                let resource = &event.device_state;
-                {
-                    let id = resource.name.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("device"), id);
-                }
+            "DeviceStateChanged" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "device_state",
+                                kind: ::ari_runtime::ResourceKind("device"),
+                                key: "name",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::Dial(event) => {
-                if let Some(resource) = &event.caller {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.forwarded {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                {
-                    let resource = &event.peer;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
+            "Dial" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "caller",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "forwarded",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "peer",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::PlaybackContinuing(event) => {
-                let resource = &event.playback;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("playback"), id);
-                }
-                visitor.attached_to(&resource.target_uri);
+            "PlaybackContinuing" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "playback",
+                                kind: ::ari_runtime::ResourceKind("playback"),
+                                key: "id",
+                                target: Some("target_uri"),
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::PlaybackFinished(event) => {
-                let resource = &event.playback;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("playback"), id);
-                    visitor.ends(::ari_runtime::ResourceKind("playback"), id);
-                }
-                visitor.attached_to(&resource.target_uri);
+            "PlaybackFinished" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "playback",
+                                kind: ::ari_runtime::ResourceKind("playback"),
+                                key: "id",
+                                target: Some("target_uri"),
+                                ends: true,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::PlaybackStarted(event) => {
-                let resource = &event.playback;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("playback"), id);
-                }
-                visitor.attached_to(&resource.target_uri);
+            "PlaybackStarted" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "playback",
+                                kind: ::ari_runtime::ResourceKind("playback"),
+                                key: "id",
+                                target: Some("target_uri"),
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::RecordingFailed(event) => {
-                let resource = &event.recording;
-                {
-                    let id = resource.name.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("live_recording"), id);
-                    visitor.ends(::ari_runtime::ResourceKind("live_recording"), id);
-                }
-                visitor.attached_to(&resource.target_uri);
+            "RecordingFailed" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "recording",
+                                kind: ::ari_runtime::ResourceKind("live_recording"),
+                                key: "name",
+                                target: Some("target_uri"),
+                                ends: true,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::RecordingFinished(event) => {
-                let resource = &event.recording;
-                {
-                    let id = resource.name.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("live_recording"), id);
-                    visitor.ends(::ari_runtime::ResourceKind("live_recording"), id);
-                }
-                visitor.attached_to(&resource.target_uri);
+            "RecordingFinished" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "recording",
+                                kind: ::ari_runtime::ResourceKind("live_recording"),
+                                key: "name",
+                                target: Some("target_uri"),
+                                ends: true,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::RecordingStarted(event) => {
-                let resource = &event.recording;
-                {
-                    let id = resource.name.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("live_recording"), id);
-                }
-                visitor.attached_to(&resource.target_uri);
+            "RecordingStarted" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "recording",
+                                kind: ::ari_runtime::ResourceKind("live_recording"),
+                                key: "name",
+                                target: Some("target_uri"),
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::StasisEnd(event) => {
-                let resource = &event.channel;
-                {
-                    let id = resource.id.as_str();
-                    visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    visitor.ends(::ari_runtime::ResourceKind("channel"), id);
-                }
+            "StasisEnd" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: true,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            models::Message::StasisStart(event) => {
-                {
-                    let resource = &event.channel;
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                        visitor.enters(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
-                if let Some(resource) = &event.replace_channel {
-                    {
-                        let id = resource.id.as_str();
-                        visitor.about(::ari_runtime::ResourceKind("channel"), id);
-                    }
-                }
+            "StasisStart" => {
+                Some(
+                    &::ari_runtime::EventRoute {
+                        fields: &[
+                            ::ari_runtime::RouteField {
+                                property: "channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: true,
+                            },
+                            ::ari_runtime::RouteField {
+                                property: "replace_channel",
+                                kind: ::ari_runtime::ResourceKind("channel"),
+                                key: "id",
+                                target: None,
+                                ends: false,
+                                enters: false,
+                            },
+                        ],
+                        displaces: false,
+                    },
+                )
             }
-            _ => {}
+            _ => None,
         }
-    }
-    #[allow(unused_variables)]
-    fn message_kind(message: &Self::Message) -> &str {
-        message.kind()
     }
     #[allow(unused_variables)]
     fn list(

@@ -234,6 +234,8 @@ impl<B: Bindings> App<B> {
         let (calls_sender, calls) = mpsc::channel(CALLS_QUEUE);
         let router = Arc::new(RouterShared::new(calls_sender));
         let subscriber = stream.subscriber();
+        // The handles decode what they receive; the router reads only ids.
+        stream.take_raw();
         let task = tokio::spawn(
             Router::<B> {
                 stream,

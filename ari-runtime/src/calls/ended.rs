@@ -2,6 +2,7 @@
 //! or the wait's own deadline passed.
 
 use super::resource::ResourceKind;
+use crate::error::DecodeError;
 use compact_str::CompactString;
 use std::sync::Arc;
 use std::time::Duration;
@@ -22,6 +23,9 @@ pub enum HandleError<T> {
     },
     /// The wait's deadline passed; the handle is still usable.
     Timeout(Duration),
+    /// An event for the handle could not be decoded (its text is in the
+    /// error); the handle goes on with the next one.
+    Malformed(DecodeError),
 }
 
 /// A resource a handle followed is gone.
@@ -62,6 +66,13 @@ pub enum EndCause<T> {
         /// Why.
         reason: String,
     },
+    /// An event of type `kind` ended it, but its text could not be decoded.
+    Undecodable {
+        /// The event's `type`.
+        kind: CompactString,
+        /// Why, with the text.
+        error: DecodeError,
+    },
 }
 
 impl<T> HandleError<T> {
@@ -92,6 +103,7 @@ impl<T> Clone for HandleError<T> {
             HandleError::Ended(ended) => HandleError::Ended(ended.clone()),
             HandleError::Overflowed { missed } => HandleError::Overflowed { missed: *missed },
             HandleError::Timeout(after) => HandleError::Timeout(*after),
+            HandleError::Malformed(error) => HandleError::Malformed(error.clone()),
         }
     }
 }
@@ -120,6 +132,10 @@ impl<T> Clone for EndCause<T> {
             EndCause::Closed { reason } => EndCause::Closed {
                 reason: reason.clone(),
             },
+            EndCause::Undecodable { kind, error } => EndCause::Undecodable {
+                kind: kind.clone(),
+                error: error.clone(),
+            },
         }
     }
 }
@@ -138,6 +154,7 @@ impl<T> std::fmt::Display for EndCause<T> {
                 f.write_str("the application was taken over by another connection")
             }
             EndCause::Closed { reason } => write!(f, "the event connection ended: {reason}"),
+            EndCause::Undecodable { kind, error } => write!(f, "{kind} (undecodable: {error})"),
         }
     }
 }
@@ -157,6 +174,7 @@ impl<T> std::fmt::Display for HandleError<T> {
                 "the handle fell behind: its queue was full and {missed} event(s) did not reach it"
             ),
             HandleError::Timeout(after) => write!(f, "no matching event within {after:?}"),
+            HandleError::Malformed(error) => write!(f, "an event could not be decoded: {error}"),
         }
     }
 }

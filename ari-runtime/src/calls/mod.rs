@@ -2,10 +2,13 @@
 //! connection to [`Tracked`] handles of the resources the event names, so
 //! call logic waits on its own channel rather than filtering one stream.
 //!
-//! - **Routing.** The generated route table ([`Bindings::route`](crate::Bindings::route))
-//!   names the resources of each event: its channels, bridges, playbacks
-//!   and recordings, and through a `target_uri` the channel or bridge a
-//!   playback or recording is attached to. Each costs one hash-map lookup.
+//! - **Routing.** The generated route table ([`Bindings::event_route`](crate::Bindings::event_route))
+//!   names the properties of each event type that hold resources: its
+//!   channels, bridges, playbacks and recordings, and through a
+//!   `target_uri` the channel or bridge a playback or recording is attached
+//!   to. The router reads only those ids from a frame (one hash-map lookup
+//!   each) and hands the frame on; each handle decodes what it receives,
+//!   on its own task.
 //! - **Overflow.** Every handle has a bounded queue; when an event finds it
 //!   full, that handle alone ends with [`HandleError::Overflowed`] (counting
 //!   what it missed); the router and every other handle go on.
@@ -23,6 +26,7 @@ mod reconcile;
 mod resource;
 mod router;
 mod run;
+mod scan;
 mod table;
 mod tracked;
 
@@ -30,6 +34,6 @@ pub use app::{App, AppBuilder, AppError};
 pub use creators::CreateError;
 pub use ended::{EndCause, Ended, HandleError};
 pub use notice::{AppState, Notice};
-pub use resource::{Handle, ResourceKind, RouteVisitor, UntypedHandle};
+pub use resource::{EventRoute, Handle, ResourceKind, RouteField, UntypedHandle};
 pub use run::{Calls, IncomingCall};
 pub use tracked::Tracked;

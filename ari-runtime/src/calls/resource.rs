@@ -58,22 +58,34 @@ impl Handle for UntypedHandle {
     }
 }
 
-/// What the generated route table reports about one message (see
-/// [`Bindings::route`](crate::Bindings::route)). The router implements it;
-/// every call is a hash-map lookup at most.
-pub trait RouteVisitor {
-    /// The message concerns resource `id` of `kind`.
-    fn about(&mut self, kind: ResourceKind, id: &str);
-    /// The message concerns a resource attached to another, named by a
-    /// `target_uri` such as `channel:<id>`: it reaches that one's handles too.
-    fn attached_to(&mut self, target_uri: &str);
-    /// The resource ends with this message (destroyed, finished, failed, or
-    /// a channel leaving the application): its handles' waits end after it.
-    fn ends(&mut self, kind: ResourceKind, id: &str);
-    /// The resource entered the application (`StasisStart`).
-    fn enters(&mut self, kind: ResourceKind, id: &str);
+/// One property of an event type that holds a resource: a line of the
+/// route table the bindings generate (see
+/// [`Bindings::event_route`](crate::Bindings::event_route)).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteField {
+    /// The property's wire name (`channel`, `peer`, `playback`).
+    pub property: &'static str,
+    /// The kind of resource in it.
+    pub kind: ResourceKind,
+    /// The resource's key property (`id`; `name` for a recording).
+    pub key: &'static str,
+    /// The resource's `target_uri` property, naming the channel or bridge
+    /// it is attached to: the event reaches that one's handles too.
+    pub target: Option<&'static str>,
+    /// The event ends this resource (destroyed, finished, failed, or a
+    /// channel leaving the application): its handles' waits end after it.
+    pub ends: bool,
+    /// This resource enters the application (`StasisStart`).
+    pub enters: bool,
+}
+
+/// What the router needs of one event type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventRoute {
+    /// The properties holding resources.
+    pub fields: &'static [RouteField],
     /// Another connection took the application over (`ApplicationReplaced`).
-    fn displaced(&mut self);
+    pub displaces: bool,
 }
 
 /// `channel:<id>` → (`channel`, `<id>`).

@@ -4,15 +4,15 @@
 use super::ended::EndCause;
 use super::notice::{AppState, Notice};
 use super::reconcile;
-use super::resource::{Handle, ResourceKind, RouteVisitor, split_target_uri};
+use super::resource::{Handle, ResourceKind, split_target_uri};
 use super::run::Arrival;
+use super::scan;
 use super::table::{Pushed, RouteTable, Routes, Slot};
 use super::tracked::Tracked;
 use crate::bindings::Bindings;
 use crate::client::Client;
-use crate::events::{EventStream, StreamItem};
+use crate::events::{EventStream, FromFrame, RawItem, SharedFrame, StreamItem};
 use compact_str::CompactString;
-use futures_util::StreamExt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -83,17 +83,6 @@ impl<T> Default for Buffers<T> {
     }
 }
 
-/// What one event asks of the router, besides delivering it.
-struct Visit<'r, T> {
-    routes: &'r Routes<T>,
-    targets: &'r mut Vec<Arc<Slot<T>>>,
-    ends: &'r mut Vec<Arc<Slot<T>>>,
-    entered: &'r mut Vec<Arc<Slot<T>>>,
-    /// A resource entering the application with no route yet.
-    arriving: Option<(ResourceKind, CompactString)>,
-    displaced: bool,
-}
-
 /// The live slots of resource `id` whose kind is named `scheme`.
 fn matching<'r, T>(
     routes: &'r Routes<T>,
@@ -113,43 +102,6 @@ fn add_once<T>(list: &mut Vec<Arc<Slot<T>>>, slot: &Arc<Slot<T>>) {
     }
 }
 
-impl<T> RouteVisitor for Visit<'_, T> {
-    fn about(&mut self, kind: ResourceKind, id: &str) {
-        for slot in matching(self.routes, kind.0, id) {
-            add_once(self.targets, slot);
-        }
-    }
-
-    fn attached_to(&mut self, target_uri: &str) {
-        if let Some((scheme, id)) = split_target_uri(target_uri) {
-            for slot in matching(self.routes, scheme, id) {
-                add_once(self.targets, slot);
-            }
-        }
-    }
-
-    fn ends(&mut self, kind: ResourceKind, id: &str) {
-        for slot in matching(self.routes, kind.0, id) {
-            add_once(self.ends, slot);
-        }
-    }
-
-    fn enters(&mut self, kind: ResourceKind, id: &str) {
-        let mut found = false;
-        for slot in matching(self.routes, kind.0, id) {
-            found = true;
-            add_once(self.entered, slot);
-        }
-        if !found {
-            self.arriving.get_or_insert_with(|| (kind, id.into()));
-        }
-    }
-
-    fn displaced(&mut self) {
-        self.displaced = true;
-    }
-}
-
 impl<B: Bindings> Router<B> {
     pub(crate) async fn run(mut self) {
         let shared = Arc::clone(&self.shared);
@@ -158,20 +110,27 @@ impl<B: Bindings> Router<B> {
             if !self.stream.has_pending() || self.buffers.wakes.len() >= MAX_DEFERRED_WAKES {
                 self.wake_handles();
             }
+            // Unconstrained: the router hands a batch out without yielding
+            // between frames (the handles it wakes run beside it, on other
+            // workers); it yields when the connection's buffer is empty, so
+            // it never holds a worker for more than a buffer's worth.
             let item = tokio::select! {
-                item = tokio::task::unconstrained(self.stream.next()) => item,
+                item = tokio::task::unconstrained(std::future::poll_fn(|cx| self.stream.poll_raw(cx))) => item,
                 () = shared.close.notified() => break "closed by the application".to_owned(),
             };
-            let Some(item) = item else {
-                break "the event connection ended".to_owned();
-            };
-            match item {
-                StreamItem::Event(message) => {
-                    if self.dispatch(message).await {
+            let item = match item {
+                None => break "the event connection ended".to_owned(),
+                Some(RawItem::Frame(frame)) => {
+                    if self.dispatch(frame).await {
                         self.displace();
                         return;
                     }
+                    continue;
                 }
+                Some(RawItem::Item(item)) => item,
+            };
+            match item {
+                StreamItem::Event(_) => {}
                 StreamItem::Malformed(error) => self.notify(Notice::Malformed(error)),
                 StreamItem::Disconnected {
                     reason,
@@ -226,51 +185,84 @@ impl<B: Bindings> Router<B> {
         self.stream.abandon();
     }
 
-    /// Delivers one event; true when it displaces the application.
-    async fn dispatch(&mut self, message: B::Message) -> bool {
-        let message = Arc::new(message);
+    /// Delivers one frame to the handles of the resources it names; true
+    /// when it displaces the application. Only the ids are read here: each
+    /// handle decodes the frame itself.
+    async fn dispatch(&mut self, frame: SharedFrame) -> bool {
+        let text = frame.text();
+        let kind = match crate::wire::discriminator(text, B::DISCRIMINATOR) {
+            Ok(kind) => kind,
+            Err(_) => {
+                self.malformed(text);
+                return false;
+            }
+        };
+        let Some(route) = B::event_route(&kind) else {
+            return false;
+        };
+        let mut named = Vec::new();
+        if scan::named(text, route, &mut named).is_none() {
+            self.malformed(text);
+            return false;
+        }
         let Buffers {
             targets,
             ends,
             entered,
             wakes,
         } = &mut self.buffers;
-        let (arriving, displaced) = {
+        let mut arriving = None;
+        {
             let routes = self.table.lock();
-            let mut visit = Visit {
-                routes: &routes,
-                targets,
-                ends,
-                entered,
-                arriving: None,
-                displaced: false,
-            };
-            B::route(&message, &mut visit);
-            (visit.arriving, visit.displaced)
-        };
+            for resource in &named {
+                let field = resource.field;
+                for slot in matching(&routes, field.kind.0, &resource.key) {
+                    add_once(targets, slot);
+                    if field.ends {
+                        add_once(ends, slot);
+                    }
+                    if field.enters {
+                        add_once(entered, slot);
+                    }
+                }
+                if field.enters && arriving.is_none() && entered.is_empty() {
+                    arriving = Some((field.kind, CompactString::from(&*resource.key)));
+                }
+                if let Some((scheme, id)) = resource.target.as_deref().and_then(split_target_uri) {
+                    for slot in matching(&routes, scheme, id) {
+                        add_once(targets, slot);
+                    }
+                }
+            }
+        }
         for slot in targets.drain(..) {
-            if let Pushed::Overflowed = slot.push(&message, wakes) {
+            if let Pushed::Overflowed = slot.push(&frame, wakes) {
                 tracing::warn!(target: "ari_runtime::calls", app = %self.name, kind = %slot.kind, id = %slot.id, "a handle's queue is full: it stops following its resource");
             }
         }
         for slot in entered.drain(..) {
             slot.enter();
         }
-        if !ends.is_empty() {
-            let kind: CompactString = B::message_kind(&message).into();
-            for slot in ends.drain(..) {
-                slot.end(EndCause::Event {
-                    kind: kind.clone(),
-                    event: Arc::clone(&message),
-                });
-                self.table.remove(&slot);
-            }
+        for slot in ends.drain(..) {
+            slot.end_by(&kind, &frame);
+            self.table.remove(&slot);
         }
         if let Some((kind, id)) = arriving {
             self.wake_handles();
-            self.arrive(kind, id, message).await;
+            match B::Message::from_frame(text) {
+                Ok(start) => self.arrive(kind, id, start).await,
+                Err(error) => self.notify(Notice::Malformed(error)),
+            }
         }
-        displaced
+        route.displaces
+    }
+
+    /// A frame that is no JSON event: reported, as the plain stream would.
+    fn malformed(&self, text: &str) {
+        if let Err(error) = B::Message::from_frame(text) {
+            tracing::warn!(target: "ari_runtime::calls", app = %self.name, %error, "malformed event frame");
+            self.notify(Notice::Malformed(error));
+        }
     }
 
     fn wake_handles(&mut self) {
@@ -281,7 +273,7 @@ impl<B: Bindings> Router<B> {
 
     /// A resource entered the application untracked: an incoming call, if
     /// the application takes calls.
-    async fn arrive(&self, kind: ResourceKind, id: CompactString, start: Arc<B::Message>) {
+    async fn arrive(&self, kind: ResourceKind, id: CompactString, start: B::Message) {
         if kind != <B::Entering as Handle>::KIND || !self.shared.wants_calls.load(Ordering::Acquire)
         {
             return;

@@ -17,7 +17,7 @@ pub struct IncomingCall<B: Bindings> {
     /// The channel, tracked from its `StasisStart` on.
     pub channel: Tracked<B::Entering, B::Message>,
     /// Its `StasisStart` (with the application's arguments).
-    pub start: Arc<B::Message>,
+    pub start: B::Message,
     /// The application, for its creators (`….tracked(&call.app)`).
     pub app: App<B>,
 }
@@ -25,7 +25,7 @@ pub struct IncomingCall<B: Bindings> {
 /// What the router hands over for an incoming call.
 pub(crate) struct Arrival<B: Bindings> {
     pub(crate) channel: Tracked<B::Entering, B::Message>,
-    pub(crate) start: Arc<B::Message>,
+    pub(crate) start: B::Message,
 }
 
 impl<B: Bindings> std::fmt::Debug for IncomingCall<B>

@@ -4,6 +4,7 @@
 
 use super::ended::{EndCause, Ended, HandleError};
 use super::resource::ResourceKind;
+use crate::events::{FromFrame, SharedFrame};
 use compact_str::CompactString;
 use rustc_hash::FxHashMap;
 use std::collections::VecDeque;
@@ -19,7 +20,8 @@ pub(crate) struct Slot<T> {
 }
 
 struct SlotState<T> {
-    queue: VecDeque<Arc<T>>,
+    /// Frames still to decode: each handle decodes on its own task.
+    queue: VecDeque<SharedFrame>,
     capacity: usize,
     /// Handed out once the queue is empty; nothing is queued after it.
     terminal: Option<Terminal<T>>,
@@ -35,6 +37,8 @@ struct SlotState<T> {
 
 enum Terminal<T> {
     Ended(EndCause<T>),
+    /// Ended by the event in this frame (of this type), decoded when read.
+    EndedBy(CompactString, SharedFrame),
     Overflowed,
     /// Already handed out: every later read gets the same error.
     Read(HandleError<T>),
@@ -76,7 +80,7 @@ impl<T> Slot<T> {
 
     /// Queues `event`; the handle's waker, if it waits, goes to `wakes`
     /// for the router to wake once its batch is delivered.
-    pub(crate) fn push(&self, event: &Arc<T>, wakes: &mut Vec<Waker>) -> Pushed {
+    pub(crate) fn push(&self, event: &SharedFrame, wakes: &mut Vec<Waker>) -> Pushed {
         let mut state = self.lock();
         let pushed = match state.terminal {
             Some(Terminal::Overflowed) => {
@@ -90,7 +94,7 @@ impl<T> Slot<T> {
                 Pushed::Overflowed
             }
             None => {
-                state.queue.push_back(Arc::clone(event));
+                state.queue.push_back(event.clone());
                 state.confirmed = true;
                 Pushed::Queued
             }
@@ -101,9 +105,18 @@ impl<T> Slot<T> {
 
     /// Ends the handle after what it has queued; the first end wins.
     pub(crate) fn end(&self, cause: EndCause<T>) {
+        self.terminate(Terminal::Ended(cause));
+    }
+
+    /// Ends the handle with the event of `frame` (of type `kind`).
+    pub(crate) fn end_by(&self, kind: &str, frame: &SharedFrame) {
+        self.terminate(Terminal::EndedBy(kind.into(), frame.clone()));
+    }
+
+    fn terminate(&self, terminal: Terminal<T>) {
         let mut state = self.lock();
         if state.terminal.is_none() {
-            state.terminal = Some(Terminal::Ended(cause));
+            state.terminal = Some(terminal);
             wake(&mut state);
         }
     }
@@ -130,12 +143,16 @@ impl<T> Slot<T> {
     pub(crate) fn terminal_read(&self) -> bool {
         matches!(self.lock().terminal, Some(Terminal::Read(_)))
     }
+}
 
-    /// The next event, or the terminal error once the queue is empty.
-    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Result<Arc<T>, HandleError<T>>> {
+impl<T: FromFrame> Slot<T> {
+    /// The next event, decoded here (on the handle's task), or the terminal
+    /// error once the queue is empty.
+    pub(crate) fn poll_next(&self, cx: &mut Context<'_>) -> Poll<Result<T, HandleError<T>>> {
         let mut state = self.lock();
-        if let Some(event) = state.queue.pop_front() {
-            return Poll::Ready(Ok(event));
+        if let Some(frame) = state.queue.pop_front() {
+            drop(state);
+            return Poll::Ready(T::from_frame(frame.text()).map_err(HandleError::Malformed));
         }
         let error = match state.terminal.take() {
             None => {
@@ -146,14 +163,25 @@ impl<T> Slot<T> {
             Some(Terminal::Overflowed) => HandleError::Overflowed {
                 missed: state.missed,
             },
-            Some(Terminal::Ended(cause)) => HandleError::Ended(Ended {
-                kind: self.kind,
-                id: self.id.clone(),
-                cause,
+            Some(Terminal::Ended(cause)) => self.ended(cause),
+            Some(Terminal::EndedBy(kind, frame)) => self.ended(match T::from_frame(frame.text()) {
+                Ok(event) => EndCause::Event {
+                    kind,
+                    event: Arc::new(event),
+                },
+                Err(error) => EndCause::Undecodable { kind, error },
             }),
         };
         state.terminal = Some(Terminal::Read(error.clone()));
         Poll::Ready(Err(error))
+    }
+
+    fn ended(&self, cause: EndCause<T>) -> HandleError<T> {
+        HandleError::Ended(Ended {
+            kind: self.kind,
+            id: self.id.clone(),
+            cause,
+        })
     }
 
     /// Ready once the resource has entered the application, or with the
@@ -168,7 +196,7 @@ impl<T> Slot<T> {
             // Drain to the terminal: what came before entering ends with it.
             loop {
                 match self.poll_next(cx) {
-                    Poll::Ready(Ok(_)) => continue,
+                    Poll::Ready(Ok(_) | Err(HandleError::Malformed(_))) => continue,
                     Poll::Ready(Err(error)) => return Poll::Ready(Err(error)),
                     Poll::Pending => return Poll::Pending,
                 }
@@ -244,26 +272,31 @@ impl<T> RouteTable<T> {
 mod tests {
     use super::*;
     use crate::calls::ended::EndCause;
+    use serde_json::Value;
     use std::task::Context;
 
-    fn next<T>(slot: &Slot<T>) -> Poll<Result<Arc<T>, HandleError<T>>> {
+    fn next(slot: &Slot<Value>) -> Poll<Result<Value, HandleError<Value>>> {
         slot.poll_next(&mut Context::from_waker(Waker::noop()))
+    }
+
+    fn push(slot: &Slot<Value>, text: &str) -> Pushed {
+        slot.push(&SharedFrame::of(text), &mut Vec::new())
     }
 
     #[test]
     fn overflow_delivers_what_was_queued_then_the_count_it_missed() {
         let slot = Slot::new(ResourceKind("channel"), "c".into(), 2);
         for n in 0..5 {
-            slot.push(&Arc::new(n), &mut Vec::new());
+            push(&slot, &n.to_string());
         }
-        assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if *n == 0));
-        assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if *n == 1));
+        assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if n == 0));
+        assert!(matches!(next(&slot), Poll::Ready(Ok(n)) if n == 1));
         assert!(matches!(
             next(&slot),
             Poll::Ready(Err(HandleError::Overflowed { missed: 3 }))
         ));
         // Terminal: the same error again, and nothing queued after it.
-        slot.push(&Arc::new(9), &mut Vec::new());
+        push(&slot, "9");
         assert!(matches!(
             next(&slot),
             Poll::Ready(Err(HandleError::Overflowed { missed: 3 }))
@@ -274,12 +307,12 @@ mod tests {
     fn an_end_comes_after_the_queued_events_and_stays() {
         let slot = Slot::new(ResourceKind("channel"), "c".into(), 8);
         assert!(next(&slot).is_pending());
-        slot.push(&Arc::new("first"), &mut Vec::new());
+        push(&slot, r#""first""#);
         slot.end(EndCause::Displaced);
         slot.end(EndCause::Closed {
             reason: "later".into(),
         });
-        assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if *e == "first"));
+        assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if e == "first"));
         for _ in 0..2 {
             match next(&slot) {
                 Poll::Ready(Err(HandleError::Ended(ended))) => {
@@ -292,14 +325,37 @@ mod tests {
     }
 
     #[test]
+    fn an_ending_event_is_decoded_when_read_and_a_bad_frame_is_not_terminal() {
+        let slot = Slot::new(ResourceKind("channel"), "c".into(), 8);
+        push(&slot, "{broken");
+        let ending = SharedFrame::of(r#"{"type":"ChannelDestroyed"}"#);
+        slot.push(&ending, &mut Vec::new());
+        slot.end_by("ChannelDestroyed", &ending);
+        assert!(
+            matches!(next(&slot), Poll::Ready(Err(HandleError::Malformed(e))) if e.raw == "{broken")
+        );
+        assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if e["type"] == "ChannelDestroyed"));
+        match next(&slot) {
+            Poll::Ready(Err(HandleError::Ended(Ended {
+                cause: EndCause::Event { kind, event },
+                ..
+            }))) => {
+                assert_eq!(kind, "ChannelDestroyed");
+                assert_eq!(event["type"], "ChannelDestroyed");
+            }
+            other => panic!("expected the end, got {other:?}"),
+        }
+    }
+
+    #[test]
     fn entering_leaves_the_queue_alone() {
         let slot = Slot::new(ResourceKind("channel"), "c".into(), 8);
         let mut cx = Context::from_waker(Waker::noop());
         assert!(slot.poll_entered(&mut cx).is_pending());
-        slot.push(&Arc::new("StasisStart"), &mut Vec::new());
+        push(&slot, r#""StasisStart""#);
         slot.enter();
         assert!(matches!(slot.poll_entered(&mut cx), Poll::Ready(Ok(()))));
-        assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if *e == "StasisStart"));
+        assert!(matches!(next(&slot), Poll::Ready(Ok(e)) if e == "StasisStart"));
     }
 
     #[test]

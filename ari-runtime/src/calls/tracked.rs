@@ -3,6 +3,7 @@
 use super::ended::HandleError;
 use super::resource::Handle;
 use super::table::{RouteTable, Slot};
+use crate::events::FromFrame;
 use futures_util::Stream;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -23,7 +24,7 @@ pub struct Tracked<H, T> {
     table: Arc<RouteTable<T>>,
 }
 
-impl<H: Handle, T> Tracked<H, T> {
+impl<H: Handle, T: FromFrame> Tracked<H, T> {
     pub(crate) fn new(handle: H, slot: Arc<Slot<T>>, table: Arc<RouteTable<T>>) -> Self {
         Tracked {
             handle,
@@ -42,32 +43,33 @@ impl<H: Handle, T> Tracked<H, T> {
         self.handle.resource_id()
     }
 
-    /// The next event about the resource. Bounded by the resource's life:
-    /// once it is gone (and the events before that are read) this returns
-    /// [`HandleError::Ended`].
-    pub async fn next_event(&mut self) -> Result<Arc<T>, HandleError<T>> {
+    /// The next event about the resource, decoded on the caller's task.
+    /// Bounded by the resource's life: once it is gone (and the events
+    /// before that are read) this returns [`HandleError::Ended`]. An event
+    /// that does not decode is [`HandleError::Malformed`], and the next
+    /// call goes on.
+    pub async fn next_event(&mut self) -> Result<T, HandleError<T>> {
         std::future::poll_fn(|cx| self.slot.poll_next(cx)).await
     }
 
     /// [`next_event`](Self::next_event), or [`HandleError::Timeout`] after `timeout`.
-    pub async fn next_event_timeout(
-        &mut self,
-        timeout: Duration,
-    ) -> Result<Arc<T>, HandleError<T>> {
+    pub async fn next_event_timeout(&mut self, timeout: Duration) -> Result<T, HandleError<T>> {
         within(timeout, self.next_event()).await
     }
 
-    /// Skips events until one satisfies `matches`, and returns it. The
-    /// resource's end returns [`HandleError::Ended`] unless the ending event
-    /// is the one looked for.
+    /// Skips events (and undecodable ones, logged) until one satisfies
+    /// `matches`, and returns it. The resource's end returns
+    /// [`HandleError::Ended`] unless the ending event is the one looked for.
     pub async fn wait_for(
         &mut self,
         mut matches: impl FnMut(&T) -> bool,
-    ) -> Result<Arc<T>, HandleError<T>> {
+    ) -> Result<T, HandleError<T>> {
         loop {
-            let event = self.next_event().await?;
-            if matches(&event) {
-                return Ok(event);
+            match self.next_event().await {
+                Ok(event) if matches(&event) => return Ok(event),
+                Ok(_) => {}
+                Err(HandleError::Malformed(error)) => skipped(&error),
+                Err(error) => return Err(error),
             }
         }
     }
@@ -78,7 +80,7 @@ impl<H: Handle, T> Tracked<H, T> {
         &mut self,
         timeout: Duration,
         matches: impl FnMut(&T) -> bool,
-    ) -> Result<Arc<T>, HandleError<T>> {
+    ) -> Result<T, HandleError<T>> {
         within(timeout, self.wait_for(matches)).await
     }
 
@@ -90,6 +92,7 @@ impl<H: Handle, T> Tracked<H, T> {
         loop {
             match self.next_event().await {
                 Ok(_) => continue,
+                Err(HandleError::Malformed(error)) => skipped(&error),
                 Err(error) => {
                     return match error.end_event() {
                         Some(event) => Ok(Arc::clone(event)),
@@ -121,6 +124,10 @@ impl<H: Handle, T> Tracked<H, T> {
     }
 }
 
+fn skipped(error: &crate::error::DecodeError) {
+    tracing::warn!(target: "ari_runtime::calls", %error, "skipping an event a handle could not decode");
+}
+
 async fn within<O, T>(
     timeout: Duration,
     wait: impl Future<Output = Result<O, HandleError<T>>>,
@@ -146,8 +153,8 @@ impl<H, T> Drop for Tracked<H, T> {
 impl<H, T> Unpin for Tracked<H, T> {}
 
 /// The events, ending after the first error (the resource's end or an overflow).
-impl<H, T> Stream for Tracked<H, T> {
-    type Item = Result<Arc<T>, HandleError<T>>;
+impl<H, T: FromFrame> Stream for Tracked<H, T> {
+    type Item = Result<T, HandleError<T>>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         // After the terminal error, the slot repeats it: end instead.
         if self.slot.is_done() && self.slot_drained() {

@@ -95,6 +95,7 @@ impl Client {
         let (sender, receiver) = mpsc::channel(capacity);
         let (register, registrations) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
+        let raw = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let reader = Reader {
             target,
             options,
@@ -103,15 +104,17 @@ impl Client {
             stopped,
             requests,
             apps: apps.clone(),
+            raw: Arc::clone(&raw),
         };
         let task = tokio::spawn(reader.run(socket));
         Ok(EventStream {
             receiver,
             pending: Vec::new().into_iter(),
-            pending_text: String::new(),
+            pending_text: Arc::default(),
             guard: Arc::new(ReaderGuard {
                 task,
                 register,
+                raw,
                 capacity,
                 _stop: stop,
                 client: self.clone(),

@@ -24,7 +24,7 @@ pub use backoff::Backoff;
 pub use builder::EventStreamBuilder;
 pub use options::EventOptions;
 pub use stream::EventStream;
-pub(crate) use stream::Subscriber;
+pub(crate) use stream::{RawItem, SharedFrame, Subscriber};
 
 use crate::error::DecodeError;
 use std::time::Duration;

@@ -8,6 +8,8 @@ use crate::bindings::OwnRequests;
 use crate::release;
 use crate::tls::Socket;
 use futures_util::{FutureExt as _, SinkExt as _, StreamExt as _};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 use tokio::sync::{mpsc, oneshot};
 use tokio::time::Instant;
@@ -33,6 +35,9 @@ pub(super) struct Reader<T> {
     /// The applications the connection registers, released before it closes.
     pub(super) requests: OwnRequests,
     pub(super) apps: Vec<String>,
+    /// Set when the first consumer takes frames undecoded (a router, whose
+    /// handles decode): the reader then never decodes for it.
+    pub(super) raw: Arc<AtomicBool>,
 }
 
 /// How long the reader may spend releasing device states before it closes
@@ -238,6 +243,7 @@ impl<T: FromFrame> Reader<T> {
         self.accept_consumers();
         if let [consumer] = self.consumers.as_slice()
             && consumer.capacity() == 0
+            && !self.raw.load(Ordering::Relaxed)
         {
             let text = &batch.text;
             for delivery in &mut batch.items {

@@ -108,6 +108,8 @@ pub(super) fn batches_for(buffer: usize) -> usize {
 pub(super) struct ReaderGuard<T> {
     pub(super) task: tokio::task::JoinHandle<()>,
     pub(super) register: mpsc::UnboundedSender<mpsc::Sender<Batch<T>>>,
+    /// See `Reader::raw`.
+    pub(super) raw: Arc<std::sync::atomic::AtomicBool>,
     pub(super) capacity: usize,
     pub(super) _stop: oneshot::Sender<()>,
     /// For [`EventStream::release_device_states`].
@@ -123,7 +125,7 @@ pub struct EventStream<T> {
     pub(super) receiver: mpsc::Receiver<Batch<T>>,
     /// The rest of the batch being handed out, and its text.
     pub(super) pending: std::vec::IntoIter<Delivery<T>>,
-    pub(super) pending_text: String,
+    pub(super) pending_text: Arc<String>,
     pub(super) guard: Arc<ReaderGuard<T>>,
 }
 
@@ -169,6 +171,41 @@ impl<T> EventStream<T> {
         self.pending.len() > 0
     }
 
+    /// Frames undecoded from now on (see [`RawItem`]); the reader stops
+    /// decoding for this stream when it falls behind.
+    pub(crate) fn take_raw(&self) {
+        self.guard
+            .raw
+            .store(true, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    /// The next frame undecoded, or a connection change. After
+    /// [`take_raw`](Self::take_raw).
+    pub(crate) fn poll_raw(&mut self, cx: &mut Context<'_>) -> Poll<Option<RawItem<T>>>
+    where
+        T: FromFrame,
+    {
+        loop {
+            if let Some(delivery) = self.pending.next() {
+                return Poll::Ready(Some(match delivery {
+                    Delivery::Text(range) => RawItem::Frame(SharedFrame {
+                        text: Arc::clone(&self.pending_text),
+                        range,
+                    }),
+                    other => RawItem::Item(decode(other, "")),
+                }));
+            }
+            match self.receiver.poll_recv(cx) {
+                Poll::Ready(Some(batch)) => {
+                    self.pending = batch.items.into_iter();
+                    self.pending_text = Arc::new(batch.text);
+                }
+                Poll::Ready(None) => return Poll::Ready(None),
+                Poll::Pending => return Poll::Pending,
+            }
+        }
+    }
+
     /// What makes consumers of this connection, without being one.
     pub(crate) fn subscriber(&self) -> Subscriber<T> {
         Subscriber {
@@ -182,6 +219,35 @@ impl<T> EventStream<T> {
     pub(crate) fn abandon(self) {
         self.guard.task.abort();
     }
+}
+
+/// One frame's text in the batch it came in, shared by everyone it is
+/// routed to: a batch's frames cost one allocation, not one each.
+#[derive(Clone)]
+pub(crate) struct SharedFrame {
+    text: Arc<String>,
+    range: std::ops::Range<usize>,
+}
+
+impl SharedFrame {
+    pub(crate) fn text(&self) -> &str {
+        frame(&self.text, &self.range)
+    }
+
+    /// A frame of its own, for tests.
+    #[cfg(test)]
+    pub(crate) fn of(text: &str) -> Self {
+        SharedFrame {
+            text: Arc::new(text.to_owned()),
+            range: 0..text.len(),
+        }
+    }
+}
+
+/// What [`EventStream::poll_raw`] gives.
+pub(crate) enum RawItem<T> {
+    Frame(SharedFrame),
+    Item(StreamItem<T>),
 }
 
 /// Makes consumers of a connection (see [`EventStream::subscribe`]); keeps
@@ -199,7 +265,7 @@ impl<T> Subscriber<T> {
         EventStream {
             receiver,
             pending: Vec::new().into_iter(),
-            pending_text: String::new(),
+            pending_text: Arc::default(),
             guard: Arc::clone(&self.guard),
         }
     }
@@ -246,7 +312,7 @@ impl<T: FromFrame> Stream for EventStream<T> {
             match self.receiver.poll_recv(cx) {
                 Poll::Ready(Some(batch)) => {
                     self.pending = batch.items.into_iter();
-                    self.pending_text = batch.text;
+                    self.pending_text = Arc::new(batch.text);
                 }
                 Poll::Ready(None) => return Poll::Ready(None),
                 Poll::Pending => return Poll::Pending,

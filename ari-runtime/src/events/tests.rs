@@ -157,19 +157,10 @@ impl Bindings for Words {
 
     type Entering = crate::UntypedHandle;
 
-    /// `about:<id>` names channel `<id>`, `end:<id>` ends it.
-    fn route<V: crate::RouteVisitor>(message: &Word, visitor: &mut V) {
-        let channel = crate::ResourceKind("channel");
-        if let Some(id) = message.0.strip_prefix("about:") {
-            visitor.about(channel, id);
-        } else if let Some(id) = message.0.strip_prefix("end:") {
-            visitor.about(channel, id);
-            visitor.ends(channel, id);
-        }
-    }
+    const DISCRIMINATOR: &'static str = "type";
 
-    fn message_kind(message: &Word) -> &str {
-        &message.0
+    fn event_route(_: &str) -> Option<&'static crate::EventRoute> {
+        None
     }
 
     fn list(_: crate::ResourceKind) -> Option<(Request, &'static str)> {
