@@ -4,8 +4,12 @@
 //! 2. event throughput end to end: `replay_server.py` (shared/bench) and the
 //!    `ari-bench-events` example (multi-thread and current-thread runtimes)
 //!    and its mimalloc twin, for each event count, with peak RSS;
-//! 3. the release `ari-codegen generate` process (hyperfine when installed);
-//! 4. with `--build-cost`: a clean `cargo build -p ari-generated` in its own
+//! 3. call control: the router with 10,000 handles against the plain
+//!    stream on the same frames (`ari-bench-router`, its own replay
+//!    server), and 1,000 concurrent call tasks against the test Asterisk
+//!    (`ari-bench-calls`, skipped when none answers);
+//! 4. the release `ari-codegen generate` process (hyperfine when installed);
+//! 5. with `--build-cost`: a clean `cargo build -p ari-generated` in its own
 //!    target folder, and the size of the generated sources.
 
 use anyhow::{Context as _, bail};
@@ -61,6 +65,7 @@ pub fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
         }
     }
     throughput(&root, &args)?;
+    call_control(&root)?;
     codegen_process(&root)?;
     if args.build_cost {
         build_cost(&root)?;
@@ -161,6 +166,35 @@ fn throughput(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
                 bail!("{result}: expected {expected} events");
             }
         }
+    }
+    Ok(())
+}
+
+fn call_control(root: &Path) -> anyhow::Result<()> {
+    run(cargo().current_dir(root).args([
+        "build",
+        "--release",
+        "-p",
+        "ari-generated",
+        "--example",
+        "ari-bench-router",
+        "--example",
+        "ari-bench-calls",
+    ]))?;
+    let examples = root.join("target/release/examples");
+    let corpus = shared(root).join("events/asterisk-22.10.1-scenarios.jsonl");
+    for _ in 0..3 {
+        run(Command::new(examples.join("ari-bench-router"))
+            .arg(&corpus)
+            .args(["1000000", "10000"]))?;
+    }
+    let ari_up = std::net::TcpStream::connect(("127.0.0.1", 8088)).is_ok();
+    if !ari_up {
+        eprintln!("call tasks: no Asterisk on 127.0.0.1:8088 (cargo xtask asterisk up); skipped");
+        return Ok(());
+    }
+    for _ in 0..2 {
+        run(Command::new(examples.join("ari-bench-calls")).args(["1000", "5"]))?;
     }
     Ok(())
 }
