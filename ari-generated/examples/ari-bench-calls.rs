@@ -45,10 +45,15 @@ async fn call(
         let sent = Instant::now();
         // The event can come before the answer: wait for both at once, so
         // that the handler sees the event as soon as it is routed.
-        let request = channel.handle().set_channel_var("BENCH").value(&value).send();
-        let wait = channel.wait_for_timeout(Duration::from_secs(30), |e| {
-            matches!(e, Message::ChannelVarset(v) if v.variable == "BENCH" && v.value == value)
-        });
+        let request = channel
+            .handle()
+            .set_channel_var("BENCH")
+            .value(&value)
+            .send();
+        let wait = channel.wait_for_timeout(
+            Duration::from_secs(30),
+            |e| matches!(e, Message::ChannelVarset(v) if v.variable == "BENCH" && v.value == value),
+        );
         let (answer, event) = tokio::join!(request, async {
             let event = wait.await;
             (event, SystemTime::now())
