@@ -5,7 +5,9 @@
 //! (`displaced`). Reconciling after a restart (`reconcile`) is in
 //! `faults_asterisk`, which may restart Asterisk.
 
-use ari_generated::models::Message;
+use ari_generated::bridges::BridgeWaits;
+use ari_generated::channels::ChannelWaits;
+use ari_generated::models::{ChannelState, Message};
 use ari_generated::runtime::{AppState, EndCause, HandleError};
 use ari_generated::{App, Client, IncomingCall};
 use ari_tests::*;
@@ -166,9 +168,9 @@ async fn handle_stream_bridge_sees_channels_enter_and_leave() {
         .await
         .unwrap();
     bridge.add_channel(&[call.id()]).send().await.unwrap();
-    let entered = bridge
-        .wait_for_timeout(WAIT, |e| matches!(e, Message::ChannelEnteredBridge(_)))
+    let entered = tokio::time::timeout(WAIT, bridge.wait_channel(call.id()))
         .await
+        .expect("no ChannelEnteredBridge")
         .unwrap();
     assert!(matches!(&entered, Message::ChannelEnteredBridge(e)
         if e.bridge.id == bridge.id() && e.channel.as_ref().is_some_and(|c| c.id == call.id())));
@@ -209,7 +211,10 @@ async fn handle_stream_hello_seed() {
                         Message::StasisStart(s) => s.args.clone(),
                         _ => Vec::new(),
                     };
+                    let mut channel = channel;
                     channel.answer().send().await?;
+                    // Extension 1 hands the channel over ringing: answered now.
+                    tokio::time::timeout(WAIT, channel.wait_state(ChannelState::Up)).await??;
                     let mut playback = channel.play(&["sound:hello-world"]).tracked(&app).await?;
                     let finished = playback.finished().await?;
                     channel.hangup().send().await?;

@@ -300,3 +300,140 @@ pub(super) fn emit_tracked(
         }
     })
 }
+
+/// The ready-made waits of a followed handle, as a trait of its `Tracked`
+/// (`ChannelWaits::wait_state`, `BridgeWaits::wait_channel`).
+pub(super) fn emit_waits(
+    api: &Api,
+    followed: &[Followed<'_>],
+    index: usize,
+) -> Option<TokenStream> {
+    let message = message_model(api)?;
+    let ir::ModelKind::Polymorphic(poly) = &message.kind else {
+        return None;
+    };
+    let leaves: Vec<&ir::Model> = poly
+        .leaves
+        .iter()
+        .filter_map(|id| api.models.get(id))
+        .collect();
+    let waits = surface::waits(api, followed, index, &leaves, &poly.shared);
+    if waits.is_empty() {
+        return None;
+    }
+    let f = &followed[index];
+    let handle = ident(&f.handle.type_name);
+    let stem = f.handle.type_name.trim_end_matches("Handle");
+    let trait_name = ident(&format!("{stem}Waits"));
+    let message_ty = ident(&message.name);
+    let output = quote! {
+        impl ::std::future::Future<
+            Output = Result<super::models::#message_ty, ::ari_runtime::HandleError<super::models::#message_ty>>,
+        > + Send
+    };
+    let key = |resource: TokenStream, key: &ir::Property| {
+        let field = ident(&key.name);
+        if key.required {
+            quote! { #resource.#field.as_str() }
+        } else {
+            quote! { #resource.#field.as_deref().unwrap_or_default() }
+        }
+    };
+    let mut declarations = Vec::new();
+    let mut bodies = Vec::new();
+    for wait in &waits {
+        match wait {
+            surface::Wait::State { accessor, state } => {
+                let accessor = ident(&accessor.name);
+                let state_field = ident(&state.name);
+                let own = key(quote! { resource }, f.key);
+                let (arg, compare) = match &state.ty {
+                    TypeRef::String => (
+                        quote! { state: &str },
+                        quote! { resource.#state_field.as_str() == state },
+                    ),
+                    _ => {
+                        let ty = surface::property(api, state).tokens();
+                        (
+                            quote! { state: #ty },
+                            quote! { resource.#state_field == state },
+                        )
+                    }
+                };
+                let owned = match &state.ty {
+                    TypeRef::String => quote! { let state = state.to_owned(); },
+                    _ => quote! {},
+                };
+                let text = format!(
+                    " Skips events until one shows the {} in `state`, and returns it.",
+                    f.kind.replace('_', " ")
+                );
+                declarations.push(quote! {
+                    #[doc = #text]
+                    fn wait_state(&mut self, #arg) -> #output;
+                });
+                bodies.push(quote! {
+                    fn wait_state(&mut self, #arg) -> #output {
+                        let id = self.id().to_owned();
+                        #owned
+                        self.wait_for(move |event| {
+                            event.#accessor().is_some_and(|resource| #own == id && #compare)
+                        })
+                    }
+                });
+            }
+            surface::Wait::Entered {
+                event,
+                own,
+                member,
+                member_key,
+            } => {
+                let method = ident(&format!("wait_{}", crate::naming::snake(&member.api_name)));
+                let variant = ident(&event.name);
+                let own_field = ident(&own.name);
+                let member_field = ident(&member.name);
+                let own_key = key(quote! { e.#own_field }, f.key);
+                let member_matches = if member.required {
+                    let member_key = key(quote! { e.#member_field }, member_key);
+                    quote! { #member_key == member }
+                } else {
+                    let member_key = key(quote! { m }, member_key);
+                    quote! { e.#member_field.as_ref().is_some_and(|m| #member_key == member) }
+                };
+                let text = format!(
+                    " Skips events until `{}` shows the {} `{}` entering this one, and returns it.",
+                    event.api_name,
+                    member.api_name,
+                    crate::naming::snake(&member.api_name),
+                );
+                let arg = ident(&crate::naming::snake(&member.api_name));
+                declarations.push(quote! {
+                    #[doc = #text]
+                    fn #method(&mut self, #arg: &str) -> #output;
+                });
+                bodies.push(quote! {
+                    fn #method(&mut self, #arg: &str) -> #output {
+                        let (own, member) = (self.id().to_owned(), #arg.to_owned());
+                        self.wait_for(move |event| {
+                            matches!(event, super::models::#message_ty::#variant(e) if #own_key == own && #member_matches)
+                        })
+                    }
+                });
+            }
+        }
+    }
+    let doc = format!(
+        " Ready-made waits of a tracked [`{}`] (bring the trait into scope to call them).",
+        f.handle.type_name
+    );
+    Some(quote! {
+        #[doc = #doc]
+        pub trait #trait_name {
+            #( #declarations )*
+        }
+
+        impl #trait_name for ::ari_runtime::Tracked<#handle, super::models::#message_ty> {
+            #( #bodies )*
+        }
+    })
+}

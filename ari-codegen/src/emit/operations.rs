@@ -94,12 +94,12 @@ fn emit_handle(api: &Api, resource: &ir::Resource, handle: &surface::Handle<'_>)
             }
         }
     });
-    let handle_impl = surface::followed(api)
-        .iter()
-        .find(|f| {
-            f.handle.type_name == handle.type_name && f.resource.api_name == resource.api_name
-        })
-        .map(super::calls::emit_handle_impl);
+    let followed = surface::followed(api);
+    let index = followed.iter().position(|f| {
+        f.handle.type_name == handle.type_name && f.resource.api_name == resource.api_name
+    });
+    let handle_impl = index.map(|i| super::calls::emit_handle_impl(&followed[i]));
+    let waits = index.and_then(|i| super::calls::emit_waits(api, &followed, i));
     quote! {
         #docs
         #[derive(Debug, Clone)]
@@ -109,6 +109,8 @@ fn emit_handle(api: &Api, resource: &ir::Resource, handle: &surface::Handle<'_>)
         }
 
         #handle_impl
+
+        #waits
 
         impl #ty {
             /// The handle of `id` for the runtime's client.

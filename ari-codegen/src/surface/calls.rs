@@ -309,3 +309,76 @@ pub fn event_sources(api: &Api, followed: &[Followed<'_>]) -> Vec<(usize, String
     }
     found
 }
+
+/// A ready-made wait of a tracked handle.
+pub enum Wait<'a> {
+    /// `wait_state(state)`: an event shows the resource in `state` (the
+    /// model's required `state` property), read through the message enum's
+    /// shared accessor `accessor`.
+    State {
+        accessor: &'a ir::Property,
+        state: &'a ir::Property,
+    },
+    /// `wait_<member>(id)`: `event` (named `<Member>Entered<Kind>`, such as
+    /// `ChannelEnteredBridge`) shows the resource `member` with that id
+    /// entering this one.
+    Entered {
+        event: &'a ir::Model,
+        own: &'a ir::Property,
+        member: &'a ir::Property,
+        member_key: &'a ir::Property,
+    },
+}
+
+/// The ready-made waits of followed resource `index`.
+pub fn waits<'a>(
+    api: &'a Api,
+    followed: &[Followed<'a>],
+    index: usize,
+    leaves: &[&'a ir::Model],
+    shared: &'a [ir::Property],
+) -> Vec<Wait<'a>> {
+    let f = &followed[index];
+    let mut waits = Vec::new();
+    let model = &api.models[&f.model];
+    let accessor = shared
+        .iter()
+        .find(|p| p.ty == TypeRef::Model(f.model.clone()));
+    let state = model.properties.iter().find(|p| {
+        p.api_name == "state" && p.required && matches!(p.ty, TypeRef::String | TypeRef::Enum(_))
+    });
+    if let (Some(accessor), Some(state)) = (accessor, state) {
+        waits.push(Wait::State { accessor, state });
+    }
+    let kind_pascal = naming::type_name(f.handle.type_name.trim_end_matches("Handle"));
+    for event in leaves {
+        let followed_property = |p: &ir::Property| match &p.ty {
+            TypeRef::Model(m) => followed.iter().position(|f| &f.model == m),
+            _ => None,
+        };
+        let Some(own) = event
+            .properties
+            .iter()
+            .find(|p| p.required && followed_property(p) == Some(index))
+        else {
+            continue;
+        };
+        for member in &event.properties {
+            let Some(member_index) = followed_property(member) else {
+                continue;
+            };
+            let member_pascal = naming::type_name(&member.api_name);
+            if member_index != index
+                && event.api_name == format!("{member_pascal}Entered{kind_pascal}")
+            {
+                waits.push(Wait::Entered {
+                    event,
+                    own,
+                    member,
+                    member_key: followed[member_index].key,
+                });
+            }
+        }
+    }
+    waits
+}

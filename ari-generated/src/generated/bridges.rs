@@ -410,6 +410,39 @@ impl ::ari_runtime::Handle for BridgeHandle {
         &self.id
     }
 }
+/// Ready-made waits of a tracked [`BridgeHandle`] (bring the trait into scope to call them).
+pub trait BridgeWaits {
+    /// Skips events until `ChannelEnteredBridge` shows the channel `channel` entering this one, and returns it.
+    fn wait_channel(
+        &mut self,
+        channel: &str,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send;
+}
+impl BridgeWaits for ::ari_runtime::Tracked<BridgeHandle, super::models::Message> {
+    fn wait_channel(
+        &mut self,
+        channel: &str,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send {
+        let (own, member) = (self.id().to_owned(), channel.to_owned());
+        self.wait_for(move |event| {
+            matches!(
+                event, super::models::Message::ChannelEnteredBridge(e) if e.bridge.id
+                .as_str() == own && e.channel.as_ref().is_some_and(| m | m.id.as_str() ==
+                member)
+            )
+        })
+    }
+}
 impl BridgeHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {

@@ -752,6 +752,39 @@ impl ::ari_runtime::Handle for ChannelHandle {
         &self.id
     }
 }
+/// Ready-made waits of a tracked [`ChannelHandle`] (bring the trait into scope to call them).
+pub trait ChannelWaits {
+    /// Skips events until one shows the channel in `state`, and returns it.
+    fn wait_state(
+        &mut self,
+        state: super::models::ChannelState,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send;
+}
+impl ChannelWaits for ::ari_runtime::Tracked<ChannelHandle, super::models::Message> {
+    fn wait_state(
+        &mut self,
+        state: super::models::ChannelState,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send {
+        let id = self.id().to_owned();
+        self.wait_for(move |event| {
+            event
+                .channel()
+                .is_some_and(|resource| {
+                    resource.id.as_str() == id && resource.state == state
+                })
+        })
+    }
+}
 impl ChannelHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {

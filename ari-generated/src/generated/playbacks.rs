@@ -80,6 +80,39 @@ impl ::ari_runtime::Handle for PlaybackHandle {
         &self.id
     }
 }
+/// Ready-made waits of a tracked [`PlaybackHandle`] (bring the trait into scope to call them).
+pub trait PlaybackWaits {
+    /// Skips events until one shows the playback in `state`, and returns it.
+    fn wait_state(
+        &mut self,
+        state: super::models::PlaybackState,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send;
+}
+impl PlaybackWaits for ::ari_runtime::Tracked<PlaybackHandle, super::models::Message> {
+    fn wait_state(
+        &mut self,
+        state: super::models::PlaybackState,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send {
+        let id = self.id().to_owned();
+        self.wait_for(move |event| {
+            event
+                .playback()
+                .is_some_and(|resource| {
+                    resource.id.as_str() == id && resource.state == state
+                })
+        })
+    }
+}
 impl PlaybackHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {

@@ -219,6 +219,40 @@ impl ::ari_runtime::Handle for LiveRecordingHandle {
         &self.id
     }
 }
+/// Ready-made waits of a tracked [`LiveRecordingHandle`] (bring the trait into scope to call them).
+pub trait LiveRecordingWaits {
+    /// Skips events until one shows the live recording in `state`, and returns it.
+    fn wait_state(
+        &mut self,
+        state: super::models::LiveRecordingState,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send;
+}
+impl LiveRecordingWaits
+for ::ari_runtime::Tracked<LiveRecordingHandle, super::models::Message> {
+    fn wait_state(
+        &mut self,
+        state: super::models::LiveRecordingState,
+    ) -> impl ::std::future::Future<
+        Output = Result<
+            super::models::Message,
+            ::ari_runtime::HandleError<super::models::Message>,
+        >,
+    > + Send {
+        let id = self.id().to_owned();
+        self.wait_for(move |event| {
+            event
+                .recording()
+                .is_some_and(|resource| {
+                    resource.name.as_str() == id && resource.state == state
+                })
+        })
+    }
+}
 impl LiveRecordingHandle {
     /// The handle of `id` for the runtime's client.
     pub fn new(client: ::ari_runtime::Client, id: impl Into<String>) -> Self {
