@@ -467,6 +467,21 @@ impl Drop for Cleanup {
     }
 }
 
+/// Originates `;1` into the dialplan (`answer-wait`) and `;2` into
+/// `answer-stasis-<app>`: `;2` enters the application on its own, an
+/// incoming call. Both hang up together.
+pub async fn place_incoming_call(client: &Client, app: &str) {
+    client
+        .channels()
+        .originate(format!("Local/answer-stasis-{app}@default"))
+        .context("default")
+        .extension("answer-wait")
+        .priority(1)
+        .send()
+        .await
+        .unwrap();
+}
+
 /// Hangs a channel up, ignoring "already gone": for clean-up.
 pub async fn hang_up_quietly(client: &Client, channel: &str) {
     let _ = client.channels().hangup(channel).send().await;

@@ -2,14 +2,15 @@
 //! event streams (`cargo test -- handle_stream`), race-free creators
 //! (`creator_race`), a task per call (`call_task`), a stalled handle
 //! (`overflow`) and a second connection taking the application over
-//! (`displaced`). Reconciling after a restart (`reconcile`) is in
-//! `faults_asterisk`, which may restart Asterisk.
+//! (`displaced`). Reconciling (`reconcile`) is in `faults_asterisk`, which
+//! may restart Asterisk, and `faults_proxy`, which drops the link.
 
 use ari_generated::bridges::BridgeWaits;
+use ari_generated::channels::ChannelHandle;
 use ari_generated::channels::ChannelWaits;
 use ari_generated::models::{ChannelState, Message};
 use ari_generated::runtime::{AppState, EndCause, HandleError};
-use ari_generated::{App, Client, IncomingCall};
+use ari_generated::{App, Client, IncomingCall, Tracked};
 use ari_tests::*;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
@@ -47,19 +48,15 @@ async fn assert_no_channels_left(client: &Client, prefix: &str) {
     .await;
 }
 
-/// Originates `;1` into the dialplan (`answer-wait`) and `;2` into
-/// `answer-stasis-<app>`: `;2` enters the application on its own, an
-/// incoming call. Both hang up together.
-async fn place_incoming_call(client: &Client, app: &str) {
+/// A channel originated into the application by its creator, answered
+/// (`answer-wait`): returned in Stasis.
+async fn answered_call(client: &Client, app: &App) -> Tracked<ChannelHandle> {
     client
         .channels()
-        .originate(format!("Local/answer-stasis-{app}@default"))
-        .context("default")
-        .extension("answer-wait")
-        .priority(1)
-        .send()
+        .originate("Local/answer-wait@default")
+        .tracked(app)
         .await
-        .unwrap();
+        .unwrap()
 }
 
 /// A channel's handle sees its own playback's and recording's events
@@ -73,12 +70,7 @@ async fn handle_stream_channel_sees_its_playback_and_recording() {
     let app = connect(&client, &name).await;
     let mut cleanup = Cleanup::default();
     cleanup.channels_starting_with(&name);
-    let mut call = client
-        .channels()
-        .originate("Local/answer-wait@default")
-        .tracked(&app)
-        .await
-        .unwrap();
+    let mut call = answered_call(&client, &app).await;
     assert!(app.is_own(call.id()), "{}", call.id());
     // Events before it (the `Dial` of the originate) are queued too.
     let start = call
@@ -161,12 +153,7 @@ async fn handle_stream_bridge_sees_channels_enter_and_leave() {
     cleanup.channels_starting_with(&name);
     let mut bridge = client.bridges().create().tracked(&app).await.unwrap();
     cleanup.bridge(bridge.id());
-    let call = client
-        .channels()
-        .originate("Local/answer-wait@default")
-        .tracked(&app)
-        .await
-        .unwrap();
+    let call = answered_call(&client, &app).await;
     bridge.add_channel(&[call.id()]).send().await.unwrap();
     let entered = tokio::time::timeout(WAIT, bridge.wait_channel(call.id()))
         .await
@@ -344,12 +331,7 @@ async fn creator_race_originate_external_media_snoop_50_each() {
     cleanup.channels_starting_with(&name);
     let bridge = client.bridges().create().tracked(&app).await.unwrap();
     cleanup.bridge(bridge.id());
-    let target = client
-        .channels()
-        .originate("Local/answer-wait@default")
-        .tracked(&app)
-        .await
-        .unwrap();
+    let target = answered_call(&client, &app).await;
     for creator in ["originate", "externalMedia", "snoop"] {
         let rounds = (0..50).map(|round| {
             let (client, app, bridge, target, name) = (

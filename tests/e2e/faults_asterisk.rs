@@ -342,15 +342,7 @@ async fn reconcile_after_a_restart_ends_dead_handles_and_takes_new_calls() {
     assert_eq!(*app.state().borrow(), AppState::Ready);
 
     // New calls reach the application after the gap.
-    client
-        .channels()
-        .originate(format!("Local/answer-stasis-{name}@default"))
-        .context("default")
-        .extension("answer-wait")
-        .priority(1)
-        .send()
-        .await
-        .unwrap();
+    place_incoming_call(&client, &name).await;
     let incoming = tokio::time::timeout(WAIT, calls.next())
         .await
         .expect("no call after the restart")

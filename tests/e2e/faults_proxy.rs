@@ -187,3 +187,111 @@ async fn fault_proxy_half_open_link_is_noticed_by_the_keepalive() {
     wait_for_application(&direct, &app).await;
     user_event_arrives(&direct, &mut events, &app, "after").await;
 }
+
+/// `cargo test -- reconcile`: the link drops (reset by the proxy) while
+/// Asterisk keeps running. After the reconnect, a live tracked channel is
+/// kept, a channel with the application's id prefix and no handle is hung
+/// up (`clean_up_orphans`), and a call that entered the application while
+/// it took no calls is reported untracked.
+#[tokio::test]
+async fn reconcile_after_a_dropped_link_keeps_live_handles_and_cleans_up_orphans() {
+    use ari_generated::runtime::{AppState, Notice};
+    let Some((proxy, client, direct)) = through_proxy(Duration::from_secs(1)).await else {
+        return;
+    };
+    let name = unique("reconcile-link");
+    let app = tokio::time::timeout(WAIT, client.app(&name).clean_up_orphans(true).connect())
+        .await
+        .unwrap()
+        .unwrap();
+    let mut cleanup = Cleanup::default();
+    cleanup.channels_starting_with(&name);
+    let mut notices = app.notices();
+    let live = client
+        .channels()
+        .originate("Local/answer-wait@default")
+        .tracked(&app)
+        .await
+        .unwrap();
+    // An orphan: the application's prefix, in the dialplan, no handle.
+    let orphan = app.new_id();
+    direct
+        .channels()
+        .originate("Local/answer-wait@default")
+        .context("default")
+        .extension("answer-wait")
+        .priority(1)
+        .channel_id(&orphan)
+        .send()
+        .await
+        .unwrap();
+    // A call entering the application while nobody takes calls.
+    place_incoming_call(&direct, &name).await;
+    let untracked_call = poll("the incoming call in Stasis", || async {
+        let channels = direct
+            .channels()
+            .list()
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        channels
+            .into_iter()
+            .find(|c| {
+                c.name.contains(&format!("answer-stasis-{name}"))
+                    && c.name.ends_with(";2")
+                    && c.dialplan.app_name == "Stasis"
+            })
+            .map(|c| c.id.to_string())
+            .ok_or_else(|| "not yet".to_owned())
+    })
+    .await;
+    cleanup.channel(&untracked_call);
+
+    proxy.set(Fault::ResetAfter(0));
+    direct
+        .events()
+        .user_event("nudge", &name)
+        .send()
+        .await
+        .unwrap();
+    let mut state = app.state();
+    tokio::time::timeout(
+        WAIT,
+        state.wait_for(|s| matches!(s, AppState::Reconnecting { .. })),
+    )
+    .await
+    .expect("the drop went unnoticed")
+    .unwrap();
+    proxy.set(Fault::Pass);
+    let (vanished, untracked, cleaned_up, failures) = tokio::time::timeout(WAIT, async {
+        loop {
+            if let Ok(Notice::Reconciled {
+                vanished,
+                untracked,
+                cleaned_up,
+                failures,
+                ..
+            }) = notices.recv().await
+            {
+                return (vanished, untracked, cleaned_up, failures);
+            }
+        }
+    })
+    .await
+    .expect("no Reconciled notice");
+    assert!(failures.is_empty(), "{failures:?}");
+    assert!(vanished.is_empty(), "{vanished:?}");
+    assert!(cleaned_up.contains(&orphan), "{cleaned_up:?}");
+    assert!(untracked.contains(&untracked_call), "{untracked:?}");
+    assert!(!live.is_ended());
+    poll("the orphan hung up", || async {
+        match direct.channels().get(&orphan).send().await {
+            Err(ari_generated::channels::GetError::NotFound(_)) => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    live.hangup().send().await.unwrap();
+    hang_up_quietly(&direct, &untracked_call).await;
+    app.close().await;
+}

@@ -149,6 +149,15 @@ async fn wait_registered<B: Bindings>(
         })
 }
 
+/// `<prefix>-<n>` exactly: not the ids Asterisk derives from one (the
+/// `<id>;2` of a Local channel's other half), which are not the
+/// application's to clean up.
+pub(crate) fn is_own_id(prefix: &str, id: &str) -> bool {
+    id.strip_prefix(prefix)
+        .and_then(|rest| rest.strip_prefix('-'))
+        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+}
+
 /// `<name>-<6 hex digits>`: distinct per process start, so that ids of an
 /// earlier run's orphans never collide with new ones.
 fn default_prefix(name: &str) -> String {
@@ -291,8 +300,7 @@ impl<B: Bindings> App<B> {
     /// Whether `id` was made by [`new_id`](Self::new_id) of this
     /// application (or of an earlier run with the same prefix).
     pub fn is_own(&self, id: &str) -> bool {
-        id.strip_prefix(self.shared.prefix.as_str())
-            .is_some_and(|rest| rest.starts_with('-'))
+        is_own_id(&self.shared.prefix, id)
     }
 
     /// Follows resource `H` `id`: events about it from now on reach the

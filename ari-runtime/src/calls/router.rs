@@ -294,7 +294,6 @@ impl<B: Bindings> Router<B> {
     }
 
     pub(crate) fn is_own(&self, id: &str) -> bool {
-        id.strip_prefix(self.prefix.as_str())
-            .is_some_and(|rest| rest.starts_with('-'))
+        super::app::is_own_id(&self.prefix, id)
     }
 }

@@ -359,6 +359,16 @@ mod tests {
     }
 
     #[test]
+    fn own_ids_are_the_counter_form_only() {
+        use crate::calls::app::is_own_id;
+        assert!(is_own_id("app-1a2b3c", "app-1a2b3c-17"));
+        assert!(!is_own_id("app-1a2b3c", "app-1a2b3c-17;2"));
+        assert!(!is_own_id("app-1a2b3c", "app-1a2b3c-"));
+        assert!(!is_own_id("app-1a2b3c", "app-1a2b3cd-1"));
+        assert!(!is_own_id("app-1a2b3c", "1795371843.2"));
+    }
+
+    #[test]
     fn the_table_routes_by_id_and_forgets_removed_slots() {
         let table: RouteTable<u8> = RouteTable::new(4);
         let a = table.register(ResourceKind("channel"), "x");

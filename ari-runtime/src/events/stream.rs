@@ -185,15 +185,22 @@ impl<T> EventStream<T> {
     where
         T: FromFrame,
     {
+        self.poll_delivery(cx).map(|delivery| {
+            Some(match delivery? {
+                Delivery::Text(range) => RawItem::Frame(SharedFrame {
+                    text: Arc::clone(&self.pending_text),
+                    range,
+                }),
+                other => RawItem::Item(decode(other, "")),
+            })
+        })
+    }
+
+    /// The next delivery of the batch at hand, or of the next batch.
+    fn poll_delivery(&mut self, cx: &mut Context<'_>) -> Poll<Option<Delivery<T>>> {
         loop {
             if let Some(delivery) = self.pending.next() {
-                return Poll::Ready(Some(match delivery {
-                    Delivery::Text(range) => RawItem::Frame(SharedFrame {
-                        text: Arc::clone(&self.pending_text),
-                        range,
-                    }),
-                    other => RawItem::Item(decode(other, "")),
-                }));
+                return Poll::Ready(Some(delivery));
             }
             match self.receiver.poll_recv(cx) {
                 Poll::Ready(Some(batch)) => {
@@ -305,19 +312,8 @@ fn decode<T: FromFrame>(delivery: Delivery<T>, text: &str) -> StreamItem<T> {
 impl<T: FromFrame> Stream for EventStream<T> {
     type Item = StreamItem<T>;
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
-        loop {
-            if let Some(delivery) = self.pending.next() {
-                return Poll::Ready(Some(decode(delivery, &self.pending_text)));
-            }
-            match self.receiver.poll_recv(cx) {
-                Poll::Ready(Some(batch)) => {
-                    self.pending = batch.items.into_iter();
-                    self.pending_text = Arc::new(batch.text);
-                }
-                Poll::Ready(None) => return Poll::Ready(None),
-                Poll::Pending => return Poll::Pending,
-            }
-        }
+        self.poll_delivery(cx)
+            .map(|delivery| Some(decode(delivery?, &self.pending_text)))
     }
 }
 
