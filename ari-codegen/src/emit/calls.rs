@@ -292,10 +292,16 @@ pub(super) fn emit_tracked(
             let id = #take_id;
             #set_app
             let enters = #enters;
-            app.create(id, enters, app.enter_timeout(), move |id| {
-                #put_id
-                self.send()
-            })
+            app.create(
+                id,
+                enters,
+                app.enter_timeout(),
+                |error: &#error| error.status() == Some(409),
+                move |id| {
+                    #put_id
+                    self.send()
+                },
+            )
             .await
         }
     })

@@ -694,6 +694,7 @@ impl CreateRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &CreateError| error.status() == Some(409),
                 move |id| {
                     self.bridge_id = Some(id);
                     self.send()
@@ -804,6 +805,7 @@ impl CreateWithIdRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &CreateWithIdError| error.status() == Some(409),
                 move |id| {
                     self.bridge_id = id;
                     self.send()
@@ -1810,6 +1812,7 @@ impl PlayRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &PlayError| error.status() == Some(409),
                 move |id| {
                     self.playback_id = Some(id);
                     self.send()
@@ -1949,6 +1952,7 @@ impl PlayWithIdRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &PlayWithIdError| error.status() == Some(409),
                 move |id| {
                     self.playback_id = id;
                     self.send()
@@ -2119,6 +2123,7 @@ impl RecordRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &RecordError| error.status() == Some(409),
                 move |id| {
                     self.name = id;
                     self.send()

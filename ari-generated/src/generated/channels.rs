@@ -1240,6 +1240,7 @@ impl OriginateRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &OriginateError| error.status() == Some(409),
                 move |id| {
                     self.channel_id = Some(id);
                     self.send()
@@ -1395,6 +1396,7 @@ impl CreateRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &CreateError| error.status() == Some(409),
                 move |id| {
                     self.channel_id = Some(id);
                     self.send()
@@ -1667,6 +1669,7 @@ impl OriginateWithIdRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &OriginateWithIdError| error.status() == Some(409),
                 move |id| {
                     self.channel_id = id;
                     self.send()
@@ -3089,6 +3092,7 @@ impl PlayRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &PlayError| error.status() == Some(409),
                 move |id| {
                     self.playback_id = Some(id);
                     self.send()
@@ -3217,6 +3221,7 @@ impl PlayWithIdRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &PlayWithIdError| error.status() == Some(409),
                 move |id| {
                     self.playback_id = id;
                     self.send()
@@ -3376,6 +3381,7 @@ impl RecordRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &RecordError| error.status() == Some(409),
                 move |id| {
                     self.name = id;
                     self.send()
@@ -3825,6 +3831,7 @@ impl SnoopChannelRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &SnoopChannelError| error.status() == Some(409),
                 move |id| {
                     self.snoop_id = Some(id);
                     self.send()
@@ -3950,6 +3957,7 @@ impl SnoopChannelWithIdRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &SnoopChannelWithIdError| error.status() == Some(409),
                 move |id| {
                     self.snoop_id = id;
                     self.send()
@@ -4283,6 +4291,7 @@ impl ExternalMediaRequest {
                 id,
                 enters,
                 app.enter_timeout(),
+                |error: &ExternalMediaError| error.status() == Some(409),
                 move |id| {
                     self.channel_id = Some(id);
                     self.send()

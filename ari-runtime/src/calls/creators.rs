@@ -58,11 +58,18 @@ impl<B: Bindings> App<B> {
     /// The generated `tracked(&app)` of every creating request calls this;
     /// events that arrive before the request returns are queued on the
     /// handle.
+    ///
+    /// `conflict` tells the operation's "already exists" (409) error. For an
+    /// id of this application's own (`new_id`), which nothing else uses, that
+    /// answer means an earlier delivery of this very request created the
+    /// resource (the HTTP stack resent it): when it exists, it is taken as
+    /// created.
     pub async fn create<H, R, E, F, Fut>(
         &self,
         id: String,
         enters: bool,
         timeout: Duration,
+        conflict: fn(&E) -> bool,
         send: F,
     ) -> Result<Tracked<H, B::Message>, CreateError<E, B::Message>>
     where
@@ -77,7 +84,15 @@ impl<B: Bindings> App<B> {
             Arc::clone(&slot),
             Arc::clone(&shared.table),
         );
-        send(id.clone()).await.map_err(CreateError::Request)?;
+        match send(id.clone()).await {
+            Ok(_) => {}
+            Err(error)
+                if conflict(&error) && self.is_own(&id) && self.exists(H::KIND, &id).await =>
+            {
+                tracing::debug!(target: "ari_runtime::calls", app = %self.name(), %id, "409 for an own id that exists: an earlier delivery of the request created it");
+            }
+            Err(error) => return Err(CreateError::Request(error)),
+        }
         slot.confirm();
         if !enters {
             self.subscribe(H::KIND, &id).await;
@@ -90,6 +105,14 @@ impl<B: Bindings> App<B> {
             }
         }
         Ok(tracked)
+    }
+
+    /// Whether Asterisk has resource `id` of `kind` (`GET` answers 2xx).
+    async fn exists(&self, kind: ResourceKind, id: &str) -> bool {
+        let Some(request) = B::get(kind, id) else {
+            return false;
+        };
+        matches!(self.client().execute(request).await, Ok(response) if (200..300).contains(&response.status()))
     }
 
     /// Subscribes the application to a resource it created outside Stasis
