@@ -471,9 +471,14 @@ impl Drop for Cleanup {
 /// `answer-stasis-<app>`: `;2` enters the application on its own, an
 /// incoming call. Both hang up together.
 pub async fn place_incoming_call(client: &Client, app: &str) {
+    place_call(client, &format!("answer-stasis-{app}")).await;
+}
+
+/// Originates `;1` into `answer-wait` and `;2` into `extension`.
+pub async fn place_call(client: &Client, extension: &str) {
     client
         .channels()
-        .originate(format!("Local/answer-stasis-{app}@default"))
+        .originate(format!("Local/{extension}@default"))
         .context("default")
         .extension("answer-wait")
         .priority(1)

@@ -57,6 +57,10 @@ pub trait Bindings: Send + Sync + 'static {
     /// `event_sources` too.
     fn subscribe(app: &str, event_sources: &[String]) -> Option<Request>;
 
+    /// `POST /events/claim`: claims the offered `channel` for `app`, where
+    /// the api-docs have it.
+    fn claim(channel: &str, app: &str) -> Option<Request>;
+
     /// The request deleting one (`DELETE /channels/{channelId}`: hang up).
     fn delete(kind: ResourceKind, id: &str) -> Option<Request>;
 }

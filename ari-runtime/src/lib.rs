@@ -25,8 +25,9 @@ pub mod wire;
 pub use crate::__open_enum_impls as open_enum_impls;
 pub use bindings::Bindings;
 pub use calls::{
-    App, AppBuilder, AppError, AppState, Calls, CreateError, EndCause, Ended, EventRoute, Handle,
-    HandleError, IncomingCall, Notice, ResourceKind, RouteField, Tracked, UntypedHandle,
+    App, AppBuilder, AppError, AppState, Calls, Claim, ClaimError, CreateError, EndCause, Ended,
+    EventRoute, Handle, HandleError, IncomingCall, Notice, ResourceKind, RouteField, Tracked,
+    UntypedHandle,
 };
 pub use client::{
     Answer, AnswerInspector, BuildError, Client, ClientBuilder, Credentials, Method, ParamValue,

@@ -445,14 +445,14 @@ fn check_own_events(seen: &Seen) -> Result<(), String> {
     Ok(())
 }
 
-/// Places `calls` incoming calls, 20 originates at a time.
-async fn place_calls(client: &Client, app: &str, calls: usize) {
+/// Places `calls` calls into `extension` (`;2`), 20 originates at a time.
+async fn place_calls(client: &Client, extension: &str, calls: usize) {
     let semaphore = Arc::new(tokio::sync::Semaphore::new(20));
     let placing = (0..calls).map(|_| {
         let semaphore = Arc::clone(&semaphore);
         async move {
             let _permit = semaphore.acquire().await.unwrap();
-            place_incoming_call(client, app).await;
+            place_call(client, extension).await;
         }
     });
     futures_util::future::join_all(placing).await;
@@ -487,7 +487,7 @@ async fn call_task_200_concurrent_calls_see_only_their_own_events() {
             .await
         }
     });
-    place_calls(&client, &name, CALLS).await;
+    place_calls(&client, &format!("answer-stasis-{name}"), CALLS).await;
     let mut failures = Vec::new();
     for _ in 0..CALLS {
         match tokio::time::timeout(Duration::from_secs(90), reports.recv()).await {
@@ -542,7 +542,7 @@ async fn overflow_a_stalled_handle_alone_overflows() {
             .await
         }
     });
-    place_calls(&client, &name, 1).await;
+    place_calls(&client, &format!("answer-stasis-{name}"), 1).await;
     let mut victim = tokio::time::timeout(WAIT, stalled.recv())
         .await
         .unwrap()
@@ -555,7 +555,7 @@ async fn overflow_a_stalled_handle_alone_overflows() {
             .await
             .unwrap();
     }
-    place_calls(&client, &name, CALLS - 1).await;
+    place_calls(&client, &format!("answer-stasis-{name}"), CALLS - 1).await;
     let mut failures = Vec::new();
     for _ in 0..CALLS - 1 {
         match tokio::time::timeout(Duration::from_secs(90), reports.recv()).await {
@@ -614,4 +614,101 @@ async fn displaced_when_another_connection_registers_the_application() {
     // The new connection has the application.
     client.bridges().destroy(&bridge_id).send().await.unwrap();
     drop(usurper);
+}
+
+/// `StasisBroadcast` offers each of 100 calls to two applications that both
+/// claim every offer (`claim_offers`): each call is claimed exactly once,
+/// handled by its winner only, and the loser's claim is an ordinary
+/// `AlreadyClaimed`.
+#[tokio::test]
+async fn claim_two_applications_compete_for_100_broadcast_calls_each_claimed_once() {
+    use ari_generated::runtime::{Claim, Notice};
+    const CALLS: usize = 100;
+    let client = client_or_return!();
+    let prefix = unique("claim");
+    let mut apps = Vec::new();
+    for side in ["a", "b"] {
+        let connecting = client
+            .app(format!("{prefix}-{side}"))
+            .claim_offers(true)
+            .connect();
+        apps.push(
+            tokio::time::timeout(WAIT, connecting)
+                .await
+                .unwrap()
+                .unwrap(),
+        );
+    }
+    let mut notices: Vec<_> = apps.iter().map(App::notices).collect();
+    let (handled_sender, mut handled) = mpsc::unbounded_channel();
+    let runners: Vec<_> = apps
+        .iter()
+        .map(|app| {
+            let (app, handled_sender) = (app.clone(), handled_sender.clone());
+            tokio::spawn(async move {
+                app.run(CALLS, move |call: IncomingCall| {
+                    let handled_sender = handled_sender.clone();
+                    async move {
+                        let winner = call.app.name().to_owned();
+                        let channel = call.channel.id().to_owned();
+                        call.channel.hangup().send().await?;
+                        let _ = handled_sender.send((winner, channel));
+                        Ok::<(), Error>(())
+                    }
+                })
+                .await
+            })
+        })
+        .collect();
+    // `;2` runs StasisBroadcast for every application named `<prefix>-…`.
+    place_calls(&client, &format!("broadcastany-{prefix}-"), CALLS).await;
+    let mut winners = std::collections::BTreeMap::new();
+    for _ in 0..CALLS {
+        let (winner, channel) = tokio::time::timeout(Duration::from_secs(60), handled.recv())
+            .await
+            .unwrap_or_else(|_| panic!("{} of {CALLS} calls handled", winners.len()))
+            .unwrap();
+        assert!(
+            winners.insert(channel.clone(), winner).is_none(),
+            "{channel} handled twice"
+        );
+    }
+    // Every offer reached both applications: one claim won, one lost.
+    let (mut won, mut lost) = (std::collections::BTreeSet::new(), 0);
+    let deadline = tokio::time::Instant::now() + WAIT;
+    while won.len() + lost < 2 * CALLS && tokio::time::Instant::now() < deadline {
+        for receiver in &mut notices {
+            while let Ok(notice) = receiver.try_recv() {
+                match notice {
+                    Notice::Claimed {
+                        channel,
+                        outcome: Ok(Claim::Won),
+                    } => {
+                        assert!(won.insert(channel.clone()), "{channel} won twice");
+                    }
+                    Notice::Claimed {
+                        outcome: Ok(Claim::AlreadyClaimed | Claim::NotOffered),
+                        ..
+                    } => lost += 1,
+                    Notice::Claimed {
+                        outcome: Err(error),
+                        ..
+                    } => panic!("a claim failed: {error}"),
+                    _ => {}
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(won.len(), CALLS);
+    assert_eq!(lost, CALLS);
+    let handled: std::collections::BTreeSet<_> = winners.keys().cloned().collect();
+    assert_eq!(won, handled, "the calls handled are the claims won");
+    assert_no_channels_left(&client, &prefix).await;
+    for app in &apps {
+        app.close().await;
+    }
+    for runner in runners {
+        let _ = tokio::time::timeout(WAIT, runner).await;
+    }
 }

@@ -496,6 +496,9 @@ impl Bindings for Pretend {
     fn subscribe(app: &str, event_sources: &[String]) -> Option<Request> {
         Api::subscribe(app, event_sources)
     }
+    fn claim(channel: &str, app: &str) -> Option<Request> {
+        Api::claim(channel, app)
+    }
 }
 
 /// Connecting compares the server's versions with the bindings' in the

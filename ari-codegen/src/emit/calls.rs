@@ -45,15 +45,16 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
     };
     let routes: Vec<TokenStream> = surface::routes(api, &followed, &leaves)
         .iter()
-        .filter(|route| !route.steps.is_empty() || route.displaces)
+        .filter(|route| !route.steps.is_empty() || route.displaces || route.offers)
         .map(|route| {
             let wire = &route.event.api_name;
             let fields = route.steps.iter().map(|step| emit_field(&followed, step));
-            let displaces = route.displaces;
+            let (displaces, offers) = (route.displaces, route.offers);
             quote! {
                 #wire => Some(&::ari_runtime::EventRoute {
                     fields: &[ #( #fields ),* ],
                     displaces: #displaces,
+                    offers: #offers,
                 }),
             }
         })
@@ -102,8 +103,28 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
         }
         None => quote! { None },
     };
+    let claim = match surface::claim_operation(api) {
+        Some((op, channel, application)) => {
+            let method = ident(op.method.as_str());
+            let template = &op.path;
+            let (channel, application) = (&channel.api_name, &application.api_name);
+            quote! {
+                let mut request = ::ari_runtime::Request::new(::ari_runtime::Method::#method, #template, #template.to_owned());
+                request.query(#channel, channel);
+                request.query(#application, app);
+                Some(request)
+            }
+        }
+        None => quote! { None },
+    };
     quote! {
         type Entering = #entering;
+
+        // Bindings without the operation leave arguments unused.
+        #[allow(unused_variables)]
+        fn claim(channel: &str, app: &str) -> Option<::ari_runtime::Request> {
+            #claim
+        }
 
         // Bindings without the resource leave arguments unused.
         #[allow(unused_variables)]

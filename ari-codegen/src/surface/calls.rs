@@ -12,6 +12,11 @@ pub const ENTER_EVENT: &str = "StasisStart";
 pub const LEAVE_EVENT: &str = "StasisEnd";
 /// The event an application's old connection gets when another takes over.
 pub const DISPLACED_EVENT: &str = "ApplicationReplaced";
+/// The event offering a channel to the applications a `StasisBroadcast`
+/// names: the first to claim it gets it.
+pub const OFFER_EVENT: &str = "CallBroadcast";
+/// The operation that claims an offered channel.
+pub const CLAIM_OPERATION: &str = "claimChannel";
 /// An event named `<Property><suffix>` ends the resource in that property
 /// (`ChannelDestroyed`, `PlaybackFinished`, `RecordingFailed`).
 const ENDING_SUFFIXES: &[&str] = &["Destroyed", "Finished", "Failed"];
@@ -115,6 +120,8 @@ pub struct EventRoute<'a> {
     pub event: &'a ir::Model,
     pub steps: Vec<RouteStep<'a>>,
     pub displaces: bool,
+    /// The event offers its entering resource for claiming.
+    pub offers: bool,
 }
 
 /// The model of a property: itself, in an `Option`, or in a list.
@@ -171,6 +178,7 @@ pub fn routes<'a>(
                 event,
                 steps,
                 displaces: event.api_name == DISPLACED_EVENT,
+                offers: event.api_name == OFFER_EVENT,
             }
         })
         .collect()
@@ -381,4 +389,21 @@ pub fn waits<'a>(
         }
     }
     waits
+}
+
+/// `POST /events/claim`: claims an offered channel for an application,
+/// when its parameters are the channel's id and the application's name.
+pub fn claim_operation(api: &Api) -> Option<(&ir::Operation, &ir::Param, &ir::Param)> {
+    let op = api
+        .resources
+        .values()
+        .flat_map(|r| r.operations.iter())
+        .find(|op| op.api_name == CLAIM_OPERATION)?;
+    let channel = op.params.iter().find(|p| p.api_name == "channelId")?;
+    let application = op.params.iter().find(|p| p.api_name == "application")?;
+    let others_optional = op
+        .params
+        .iter()
+        .all(|p| !p.required || p.api_name == "channelId" || p.api_name == "application");
+    others_optional.then_some((op, channel, application))
 }

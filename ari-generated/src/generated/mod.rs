@@ -244,6 +244,17 @@ impl ::ari_runtime::Bindings for Api {
     }
     type Entering = channels::ChannelHandle;
     #[allow(unused_variables)]
+    fn claim(channel: &str, app: &str) -> Option<::ari_runtime::Request> {
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
+            "/events/claim",
+            "/events/claim".to_owned(),
+        );
+        request.query("channelId", channel);
+        request.query("application", app);
+        Some(request)
+    }
+    #[allow(unused_variables)]
     fn event_source(kind: ::ari_runtime::ResourceKind, id: &str) -> Option<String> {
         match kind.0 {
             "channel" => Some(format!("channel:{}", id)),
@@ -280,6 +291,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -288,6 +300,7 @@ impl ::ari_runtime::Bindings for Api {
                     &::ari_runtime::EventRoute {
                         fields: &[],
                         displaces: true,
+                        offers: false,
                     },
                 )
             }
@@ -385,6 +398,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -426,6 +440,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -443,6 +458,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -460,6 +476,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -485,6 +502,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -502,6 +520,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -519,6 +538,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: true,
                     },
                 )
             }
@@ -536,6 +556,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -553,6 +574,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -570,6 +592,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -587,6 +610,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -604,6 +628,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -621,6 +646,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -638,6 +664,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -663,6 +690,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -680,6 +708,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -697,6 +726,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -722,6 +752,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -739,6 +770,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -756,6 +788,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -773,6 +806,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -790,6 +824,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -807,6 +842,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -832,6 +868,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -849,6 +886,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -866,6 +904,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -899,6 +938,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -916,6 +956,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -933,6 +974,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -950,6 +992,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -967,6 +1010,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -984,6 +1028,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -1001,6 +1046,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -1018,6 +1064,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }
@@ -1043,6 +1090,7 @@ impl ::ari_runtime::Bindings for Api {
                             },
                         ],
                         displaces: false,
+                        offers: false,
                     },
                 )
             }

@@ -32,6 +32,7 @@ struct Settings {
     ready_timeout: Duration,
     reconcile_timeout: Duration,
     enter_timeout: Duration,
+    claim_offers: bool,
 }
 
 impl<B: Bindings> AppBuilder<B> {
@@ -49,6 +50,7 @@ impl<B: Bindings> AppBuilder<B> {
                 ready_timeout: Duration::from_secs(10),
                 reconcile_timeout: Duration::from_secs(10),
                 enter_timeout: Duration::from_secs(60),
+                claim_offers: false,
             },
         }
     }
@@ -103,6 +105,15 @@ impl<B: Bindings> AppBuilder<B> {
     /// enters when answered).
     pub fn enter_timeout(mut self, timeout: Duration) -> Self {
         self.settings.enter_timeout = timeout;
+        self
+    }
+
+    /// Claim every call offered to the application (`CallBroadcast`, from
+    /// a `StasisBroadcast` whose filter matches it): a won claim brings the
+    /// channel in as an incoming call; each outcome is a
+    /// [`Notice::Claimed`](super::Notice::Claimed). Off by default.
+    pub fn claim_offers(mut self, claim: bool) -> Self {
+        self.settings.claim_offers = claim;
         self
     }
 
@@ -235,6 +246,7 @@ impl<B: Bindings> App<B> {
             ready_timeout: _,
             reconcile_timeout,
             enter_timeout,
+            claim_offers,
         } = settings;
         let prefix = id_prefix.unwrap_or_else(|| default_prefix(&name));
         let table = Arc::new(RouteTable::new(handle_capacity));
@@ -257,6 +269,7 @@ impl<B: Bindings> App<B> {
                 shared: Arc::clone(&router),
                 clean_up_orphans,
                 reconcile_timeout,
+                claim_offers,
                 last_loss: String::new(),
                 buffers: Default::default(),
             }

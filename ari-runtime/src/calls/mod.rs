@@ -19,6 +19,7 @@
 //!   reconciled with what Asterisk still has ([`Notice::Reconciled`]).
 
 mod app;
+mod claim;
 mod creators;
 mod ended;
 mod notice;
@@ -31,6 +32,7 @@ mod table;
 mod tracked;
 
 pub use app::{App, AppBuilder, AppError};
+pub use claim::{Claim, ClaimError};
 pub use creators::CreateError;
 pub use ended::{EndCause, Ended, HandleError};
 pub use notice::{AppState, Notice};

@@ -67,4 +67,12 @@ pub enum Notice {
     Malformed(DecodeError),
     /// Another connection took the application over.
     Displaced,
+    /// What the router's claim of an offered call gave
+    /// ([`AppBuilder::claim_offers`](super::AppBuilder::claim_offers)).
+    Claimed {
+        /// The offered channel.
+        channel: String,
+        /// The claim's answer, or why it failed.
+        outcome: Result<super::Claim, String>,
+    },
 }

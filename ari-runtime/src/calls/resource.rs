@@ -86,6 +86,9 @@ pub struct EventRoute {
     pub fields: &'static [RouteField],
     /// Another connection took the application over (`ApplicationReplaced`).
     pub displaces: bool,
+    /// The event offers its entering resource to whoever claims it first
+    /// (`CallBroadcast`).
+    pub offers: bool,
 }
 
 /// `channel:<id>` → (`channel`, `<id>`).

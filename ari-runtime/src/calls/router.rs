@@ -55,6 +55,7 @@ pub(crate) struct Router<B: Bindings> {
     pub(crate) shared: Arc<RouterShared<B>>,
     pub(crate) clean_up_orphans: bool,
     pub(crate) reconcile_timeout: Duration,
+    pub(crate) claim_offers: bool,
     /// Why the connection was last lost: the cause of what vanished meanwhile.
     pub(crate) last_loss: String,
     /// What one event is delivered to: kept between events, so that
@@ -246,6 +247,17 @@ impl<B: Bindings> Router<B> {
         for slot in ends.drain(..) {
             slot.end_by(&kind, &frame);
             self.table.remove(&slot);
+        }
+        if route.offers && self.claim_offers {
+            let entering = <B::Entering as Handle>::KIND;
+            if let Some(offered) = named.iter().find(|n| n.field.kind == entering) {
+                super::claim::claim_offer::<B>(
+                    self.client.clone(),
+                    self.name.clone(),
+                    offered.key.to_string(),
+                    self.notices.clone(),
+                );
+            }
         }
         if let Some((kind, id)) = arriving {
             self.wake_handles();

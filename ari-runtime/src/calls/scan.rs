@@ -167,6 +167,7 @@ mod tests {
     static ROUTE: EventRoute = EventRoute {
         fields: &FIELDS,
         displaces: false,
+        offers: false,
     };
 
     fn keys(text: &str) -> Option<Vec<(String, Option<String>)>> {

@@ -182,6 +182,10 @@ impl Bindings for Words {
     fn subscribe(_: &str, _: &[String]) -> Option<Request> {
         None
     }
+
+    fn claim(_: &str, _: &str) -> Option<Request> {
+        None
+    }
 }
 
 #[tokio::test]
