@@ -212,15 +212,8 @@ async fn handle_stream_hello_seed() {
             .await
         }
     });
-    client
-        .channels()
-        .originate("Local/1@default")
-        .context("default")
-        .extension("answer-wait")
-        .priority(1)
-        .send()
-        .await
-        .unwrap();
+    // Extension 1 runs `Stasis(hello,world)`.
+    place_call(&client, "1").await;
     let (args, finished) = tokio::time::timeout(WAIT, finished.recv())
         .await
         .expect("the call task did not finish")
