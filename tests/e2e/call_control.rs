@@ -26,6 +26,16 @@ async fn connect(client: &Client, name: &str) -> App {
         .expect("app connect")
 }
 
+/// A new application named after `prefix`, and a clean-up of the
+/// channels whose ids carry its name (its own ids all do).
+async fn fresh_app(client: &Client, prefix: &str) -> (String, App, Cleanup) {
+    let name = unique(prefix);
+    let app = connect(client, &name).await;
+    let mut cleanup = Cleanup::default();
+    cleanup.channels_starting_with(&name);
+    (name, app, cleanup)
+}
+
 /// Channels still up whose id starts with `prefix` or whose name holds it
 /// (both halves of `Local/answer-stasis-<prefix>@default`).
 async fn channels_left(client: &Client, prefix: &str) -> Vec<String> {
@@ -66,10 +76,7 @@ async fn answered_call(client: &Client, app: &App) -> Tracked<ChannelHandle> {
 #[tokio::test]
 async fn handle_stream_channel_sees_its_playback_and_recording() {
     let client = client_or_return!();
-    let name = unique("hs-chan");
-    let app = connect(&client, &name).await;
-    let mut cleanup = Cleanup::default();
-    cleanup.channels_starting_with(&name);
+    let (name, app, _cleanup) = fresh_app(&client, "hs-chan").await;
     let mut call = answered_call(&client, &app).await;
     assert!(app.is_own(call.id()), "{}", call.id());
     // Events before it (the `Dial` of the originate) are queued too.
@@ -147,10 +154,7 @@ async fn handle_stream_channel_sees_its_playback_and_recording() {
 #[tokio::test]
 async fn handle_stream_bridge_sees_channels_enter_and_leave() {
     let client = client_or_return!();
-    let name = unique("hs-bridge");
-    let app = connect(&client, &name).await;
-    let mut cleanup = Cleanup::default();
-    cleanup.channels_starting_with(&name);
+    let (name, app, mut cleanup) = fresh_app(&client, "hs-bridge").await;
     let mut bridge = client.bridges().create().tracked(&app).await.unwrap();
     cleanup.bridge(bridge.id());
     let call = answered_call(&client, &app).await;
@@ -241,10 +245,7 @@ async fn handle_stream_hello_seed() {
 #[tokio::test]
 async fn handle_stream_early_bridging_seed() {
     let client = client_or_return!();
-    let name = unique("hs-early");
-    let app = connect(&client, &name).await;
-    let mut cleanup = Cleanup::default();
-    cleanup.channels_starting_with(&name);
+    let (name, app, mut cleanup) = fresh_app(&client, "hs-early").await;
     let mut inbound = client
         .channels()
         .originate("Local/echo@default")
@@ -318,10 +319,7 @@ async fn handle_stream_early_bridging_seed() {
 #[tokio::test]
 async fn creator_race_originate_external_media_snoop_50_each() {
     let client = client_or_return!();
-    let name = unique("race");
-    let app = connect(&client, &name).await;
-    let mut cleanup = Cleanup::default();
-    cleanup.channels_starting_with(&name);
+    let (name, app, mut cleanup) = fresh_app(&client, "race").await;
     let bridge = client.bridges().create().tracked(&app).await.unwrap();
     cleanup.bridge(bridge.id());
     let target = answered_call(&client, &app).await;

@@ -83,19 +83,26 @@ impl Drop for Server {
     }
 }
 
+/// Builds release examples of ari-generated; returns their folder and the
+/// recorded corpus they replay.
+fn release_examples(root: &Path, names: &[&str]) -> anyhow::Result<(PathBuf, PathBuf)> {
+    let mut build = cargo();
+    build
+        .current_dir(root)
+        .args(["build", "--release", "-p", "ari-generated"]);
+    for name in names {
+        build.args(["--example", name]);
+    }
+    run(&mut build)?;
+    Ok((
+        root.join("target/release/examples"),
+        shared(root).join("events/asterisk-22.10.1-scenarios.jsonl"),
+    ))
+}
+
 fn throughput(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
-    run(cargo().current_dir(root).args([
-        "build",
-        "--release",
-        "-p",
-        "ari-generated",
-        "--example",
-        "ari-bench-events",
-        "--example",
-        "ari-bench-events-mimalloc",
-    ]))?;
-    let examples = root.join("target/release/examples");
-    let corpus = shared(root).join("events/asterisk-22.10.1-scenarios.jsonl");
+    let (examples, corpus) =
+        release_examples(root, &["ari-bench-events", "ari-bench-events-mimalloc"])?;
     let lines = std::fs::read_to_string(&corpus)
         .with_context(|| format!("cannot read {}", corpus.display()))?
         .lines()
@@ -171,18 +178,7 @@ fn throughput(root: &Path, args: &BenchArgs) -> anyhow::Result<()> {
 }
 
 fn call_control(root: &Path) -> anyhow::Result<()> {
-    run(cargo().current_dir(root).args([
-        "build",
-        "--release",
-        "-p",
-        "ari-generated",
-        "--example",
-        "ari-bench-router",
-        "--example",
-        "ari-bench-calls",
-    ]))?;
-    let examples = root.join("target/release/examples");
-    let corpus = shared(root).join("events/asterisk-22.10.1-scenarios.jsonl");
+    let (examples, corpus) = release_examples(root, &["ari-bench-router", "ari-bench-calls"])?;
     for _ in 0..3 {
         run(Command::new(examples.join("ari-bench-router"))
             .arg(&corpus)

@@ -1,7 +1,7 @@
 //! The root file of the bindings: versions, the `Client`, and the `Api` the runtime sees.
 
 use super::{doc, ident, paragraphs};
-use crate::ir::{Api, TypeRef};
+use crate::ir::Api;
 use crate::surface;
 use proc_macro2::TokenStream;
 use quote::quote;
@@ -167,11 +167,8 @@ fn emit_bindings(api: &Api) -> TokenStream {
             .flat_map(|r| r.operations.iter())
             .find(|op| op.api_name == nickname)
     };
-    let message = operation("events", "eventWebsocket")
-        .and_then(|op| match &op.response {
-            TypeRef::Model(id) => Some(ident(&api.models[id].name)),
-            _ => None,
-        })
+    let message = super::calls::message_model(api)
+        .map(|model| ident(&model.name))
         .map(|name| quote! { models::#name })
         .unwrap_or_else(|| quote! { ::serde_json::Value });
     let request = |resource: &str,

@@ -97,8 +97,11 @@ pub fn followed(api: &Api) -> Vec<Followed<'_>> {
         }
     }
     // One kind per model: the first handle of it in resource order.
-    let mut seen = std::collections::BTreeSet::new();
-    found.retain(|f| seen.insert(f.model.clone()) && seen.insert(format!("kind:{}", f.kind)));
+    let (mut models, mut kinds) = (
+        std::collections::BTreeSet::new(),
+        std::collections::BTreeSet::new(),
+    );
+    found.retain(|f| models.insert(f.model.clone()) && kinds.insert(f.kind.clone()));
     found
 }
 

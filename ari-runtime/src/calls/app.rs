@@ -319,20 +319,21 @@ impl<B: Bindings> App<B> {
     /// Follows resource `H` `id`: events about it from now on reach the
     /// returned handle.
     pub fn track<H: Handle>(&self, id: impl Into<String>) -> Tracked<H, B::Message> {
-        let id = id.into();
-        let slot = self.shared.table.register(H::KIND, &id);
-        slot.confirm();
-        Tracked::new(
-            H::from_parts(self.shared.client.clone(), id),
-            slot,
-            Arc::clone(&self.shared.table),
-        )
+        self.track_handle(H::from_parts(self.shared.client.clone(), id.into()))
     }
 
     /// Follows what `handle` addresses (see [`track`](Self::track)).
     pub fn track_handle<H: Handle>(&self, handle: H) -> Tracked<H, B::Message> {
+        let tracked = self.follow(handle);
+        // Named by the caller: it exists, so a reconnect may find it gone.
+        tracked.confirm();
+        tracked
+    }
+
+    /// A route to `handle`'s resource and the handle with it, not yet
+    /// known to exist (see `Slot::confirm`).
+    pub(crate) fn follow<H: Handle>(&self, handle: H) -> Tracked<H, B::Message> {
         let slot = self.shared.table.register(H::KIND, handle.resource_id());
-        slot.confirm();
         Tracked::new(handle, slot, Arc::clone(&self.shared.table))
     }
 

@@ -6,7 +6,6 @@ use super::ended::HandleError;
 use super::resource::{Handle, ResourceKind};
 use super::tracked::Tracked;
 use crate::bindings::Bindings;
-use std::sync::Arc;
 use std::time::Duration;
 
 /// A creator failed.
@@ -77,13 +76,7 @@ impl<B: Bindings> App<B> {
         F: FnOnce(String) -> Fut,
         Fut: Future<Output = Result<R, E>>,
     {
-        let shared = self.shared();
-        let slot = shared.table.register(H::KIND, &id);
-        let tracked = Tracked::new(
-            H::from_parts(shared.client.clone(), id.clone()),
-            Arc::clone(&slot),
-            Arc::clone(&shared.table),
-        );
+        let tracked = self.follow(H::from_parts(self.client().clone(), id.clone()));
         match send(id.clone()).await {
             Ok(_) => {}
             Err(error)
@@ -93,7 +86,7 @@ impl<B: Bindings> App<B> {
             }
             Err(error) => return Err(CreateError::Request(error)),
         }
-        slot.confirm();
+        tracked.confirm();
         if !enters {
             self.subscribe(H::KIND, &id).await;
         }

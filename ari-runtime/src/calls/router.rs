@@ -58,8 +58,9 @@ pub(crate) struct Router<B: Bindings> {
     pub(crate) claim_offers: bool,
     /// Why the connection was last lost: the cause of what vanished meanwhile.
     pub(crate) last_loss: String,
-    /// What one event is delivered to: kept between events, so that
-    /// routing allocates nothing.
+    /// What one event is delivered to: kept between events, so that these
+    /// lists allocate once (the ids read from a frame borrow it and are
+    /// collected per frame).
     pub(crate) buffers: Buffers<B::Message>,
 }
 

@@ -119,6 +119,11 @@ impl<H: Handle, T: FromFrame> Tracked<H, T> {
         self.handle.clone()
     }
 
+    /// Marks the resource as known to exist (see `Slot::confirm`).
+    pub(crate) fn confirm(&self) {
+        self.slot.confirm();
+    }
+
     pub(crate) async fn entered(&self) -> Result<(), HandleError<T>> {
         std::future::poll_fn(|cx| self.slot.poll_entered(cx)).await
     }
@@ -157,16 +162,10 @@ impl<H, T: FromFrame> Stream for Tracked<H, T> {
     type Item = Result<T, HandleError<T>>;
     fn poll_next(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         // After the terminal error, the slot repeats it: end instead.
-        if self.slot.is_done() && self.slot_drained() {
+        if self.slot.terminal_read() {
             return Poll::Ready(None);
         }
         self.slot.poll_next(cx).map(Some)
-    }
-}
-
-impl<H, T> Tracked<H, T> {
-    fn slot_drained(&self) -> bool {
-        self.slot.terminal_read()
     }
 }
 
