@@ -353,13 +353,19 @@ async fn creator_race_originate_external_media_snoop_50_each() {
                         .tracked(&app)
                         .await
                         .map_err(|e| e.to_string()),
-                }?;
+                }
+                .map_err(|e| format!("{creator} {round}: create: {e}"))?;
+                let id = channel.id();
                 bridge
-                    .add_channel(&[channel.id()])
+                    .add_channel(&[id])
                     .send()
                     .await
-                    .map_err(|e| format!("{creator} {round}: addChannel: {e}"))?;
-                channel.hangup().send().await.map_err(|e| e.to_string())?;
+                    .map_err(|e| format!("{creator} {round} {id}: addChannel: {e}"))?;
+                channel
+                    .hangup()
+                    .send()
+                    .await
+                    .map_err(|e| format!("{creator} {round} {id}: hangup: {e}"))?;
                 Ok::<_, String>(())
             }
         });

@@ -160,13 +160,33 @@ async fn wait_registered<B: Bindings>(
         })
 }
 
-/// `<prefix>-<n>` exactly: not the ids Asterisk derives from one (the
+/// How many hex digits the counter of an own id has. Fixed, because
+/// Asterisk's check for a taken channel id matches *prefixes*
+/// (`channelstorage_ao2_legacy.c`, `get_by_uniqueid` compares the length
+/// of the new id only): with a plain counter, originating `<prefix>-4`
+/// answers 409 while `<prefix>-40` exists. Ids of one width are never a
+/// prefix of one another. 48 bits outlast any process.
+const ID_COUNTER_DIGITS: usize = 12;
+
+/// `<prefix>-<n>`, `n` in [`ID_COUNTER_DIGITS`] hex digits.
+pub(crate) fn own_id(prefix: &str, n: u64) -> String {
+    format!(
+        "{prefix}-{:0width$x}",
+        n & ((1 << (4 * ID_COUNTER_DIGITS)) - 1),
+        width = ID_COUNTER_DIGITS
+    )
+}
+
+/// [`own_id`]'s form exactly: not the ids Asterisk derives from one (the
 /// `<id>;2` of a Local channel's other half), which are not the
 /// application's to clean up.
 pub(crate) fn is_own_id(prefix: &str, id: &str) -> bool {
     id.strip_prefix(prefix)
         .and_then(|rest| rest.strip_prefix('-'))
-        .is_some_and(|n| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
+        .is_some_and(|n| {
+            n.len() == ID_COUNTER_DIGITS
+                && n.bytes().all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
+        })
 }
 
 /// `<name>-<6 hex digits>`: distinct per process start, so that ids of an
@@ -304,10 +324,14 @@ impl<B: Bindings> App<B> {
     }
 
     /// A fresh id for a resource the application creates:
-    /// `<prefix>-<counter>`.
+    /// `<prefix>-<counter>`, the counter in 12 hex digits. The fixed width
+    /// matters: Asterisk refuses (409) a channel id that is a prefix of a
+    /// live channel's id.
     pub fn new_id(&self) -> String {
-        let n = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
-        format!("{}-{n}", self.shared.prefix)
+        own_id(
+            &self.shared.prefix,
+            self.shared.next_id.fetch_add(1, Ordering::Relaxed),
+        )
     }
 
     /// Whether `id` was made by [`new_id`](Self::new_id) of this

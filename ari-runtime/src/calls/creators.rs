@@ -59,10 +59,10 @@ impl<B: Bindings> App<B> {
     /// handle.
     ///
     /// `conflict` tells the operation's "already exists" (409) error. For an
-    /// id of this application's own (`new_id`), which nothing else uses, that
-    /// answer means an earlier delivery of this very request created the
-    /// resource (the HTTP stack resent it): when it exists, it is taken as
-    /// created.
+    /// id of this application's own (`new_id`), which nothing else uses, a
+    /// 409 while a resource with exactly that id exists can only mean an
+    /// earlier delivery of this very request created it (a proxy or
+    /// balancer in between that resent it): it is taken as created.
     pub async fn create<H, R, E, F, Fut>(
         &self,
         id: String,

@@ -360,12 +360,33 @@ mod tests {
 
     #[test]
     fn own_ids_are_the_counter_form_only() {
-        use crate::calls::app::is_own_id;
-        assert!(is_own_id("app-1a2b3c", "app-1a2b3c-17"));
-        assert!(!is_own_id("app-1a2b3c", "app-1a2b3c-17;2"));
+        use crate::calls::app::{is_own_id, own_id};
+        assert_eq!(own_id("app-1a2b3c", 23), "app-1a2b3c-000000000017");
+        assert!(is_own_id("app-1a2b3c", &own_id("app-1a2b3c", 23)));
+        assert!(!is_own_id("app-1a2b3c", "app-1a2b3c-17"));
+        assert!(!is_own_id("app-1a2b3c", "app-1a2b3c-000000000017;2"));
         assert!(!is_own_id("app-1a2b3c", "app-1a2b3c-"));
         assert!(!is_own_id("app-1a2b3c", "app-1a2b3cd-1"));
         assert!(!is_own_id("app-1a2b3c", "1795371843.2"));
+    }
+
+    /// Asterisk takes a new channel id for taken when it is a prefix of a
+    /// live one, so no own id may be a prefix of another.
+    #[test]
+    fn own_ids_are_never_a_prefix_of_one_another() {
+        use crate::calls::app::own_id;
+        let ids: Vec<String> = (0..300u64)
+            .chain([u64::from(u32::MAX), u64::MAX])
+            .map(|n| own_id("app-1a2b3c", n))
+            .collect();
+        for (i, a) in ids.iter().enumerate() {
+            for b in &ids[i + 1..] {
+                assert!(
+                    !b.starts_with(a.as_str()) && !a.starts_with(b.as_str()),
+                    "{a} {b}"
+                );
+            }
+        }
     }
 
     #[test]
