@@ -9,6 +9,7 @@ pub mod proxy;
 
 use ari_generated::Client;
 use ari_generated::models::Message;
+pub use ari_generated::runtime::RestTransport;
 use ari_generated::runtime::{Backoff, ClientBuilder, EventOptions, EventStream, StreamItem};
 use futures_util::StreamExt as _;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -51,8 +52,17 @@ pub fn tls_settings() -> (String, std::path::PathBuf) {
 /// set to a folder, it keeps there the first success body of every route
 /// (`cargo xtask record-answers`).
 pub fn client_from_settings() -> Result<Client, ari_generated::runtime::BuildError> {
+    client_from_settings_over(RestTransport::Http)
+}
+
+/// [`client_from_settings`] with its requests over `transport`.
+pub fn client_from_settings_over(
+    transport: RestTransport,
+) -> Result<Client, ari_generated::runtime::BuildError> {
     let (url, user, password) = settings();
-    let builder = Client::builder(url.as_str()).basic_auth(user, password);
+    let builder = Client::builder(url.as_str())
+        .basic_auth(user, password)
+        .rest_transport(transport);
     match std::env::var_os("ARI_RECORD_ANSWERS") {
         Some(folder) => builder
             .inspect_answers(move |answer| record_answer(std::path::Path::new(&folder), answer))
@@ -96,7 +106,12 @@ fn record_answer(folder: &std::path::Path, answer: &ari_generated::runtime::Answ
 /// answers. With `CI=true` an unreachable Asterisk fails the test instead:
 /// CI must never pass by skipping.
 pub async fn client_or_skip() -> Option<Client> {
-    let client = client_from_settings().expect("ARI_URL is not a valid URL");
+    client_or_skip_over(RestTransport::Http).await
+}
+
+/// [`client_or_skip`] with its requests over `transport`.
+pub async fn client_or_skip_over(transport: RestTransport) -> Option<Client> {
+    let client = client_from_settings_over(transport).expect("ARI_URL is not a valid URL");
     let (url, _, _) = settings();
     let answer = tokio::time::timeout(WAIT, client.asterisk().ping().send()).await;
     let problem = match answer {
@@ -118,7 +133,10 @@ pub async fn client_or_skip() -> Option<Client> {
 #[macro_export]
 macro_rules! client_or_return {
     () => {
-        match $crate::client_or_skip().await {
+        $crate::client_or_return!($crate::RestTransport::Http)
+    };
+    ($transport:expr) => {
+        match $crate::client_or_skip_over($transport).await {
             Some(client) => client,
             None => return,
         }

@@ -1,7 +1,8 @@
 //! The HTTP side: base URL, credentials, requests and answers.
 
 use super::error::{ErrorResponse, TransportError};
-use super::events::EventOptions;
+use super::events::{EventOptions, RestSocket};
+use super::transport::{RestPath, RestTransport};
 use std::borrow::Cow;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -59,6 +60,8 @@ struct Inner {
     websocket_tls: super::tls::TlsConfig,
     /// Sees every answer, see [`ClientBuilder::inspect_answers`].
     inspector: Option<AnswerInspector>,
+    request_timeout: Option<Duration>,
+    rest: RestPath,
 }
 
 /// One answer of Asterisk as it arrived, before any decoding.
@@ -117,6 +120,8 @@ pub struct ClientBuilder<C = Client> {
     /// PEM blocks given to [`ClientBuilder::add_root_certificates_pem`].
     root_certificates_pem: Vec<u8>,
     inspector: Option<AnswerInspectorSlot>,
+    rest_transport: RestTransport,
+    rest_socket_app: Option<String>,
     output: std::marker::PhantomData<fn() -> C>,
 }
 
@@ -143,6 +148,8 @@ impl ClientBuilder {
             event_options: EventOptions::default(),
             root_certificates_pem: Vec::new(),
             inspector: None,
+            rest_transport: RestTransport::Http,
+            rest_socket_app: None,
             output: std::marker::PhantomData,
         }
     }
@@ -161,6 +168,8 @@ impl<C: From<Client>> ClientBuilder<C> {
             event_options: self.event_options,
             root_certificates_pem: self.root_certificates_pem,
             inspector: self.inspector,
+            rest_transport: self.rest_transport,
+            rest_socket_app: self.rest_socket_app,
             output: std::marker::PhantomData,
         }
     }
@@ -208,7 +217,24 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// Limit for a whole request; `None` waits forever.
+    /// How REST requests reach Asterisk: HTTP (the default) or the event
+    /// WebSocket (Asterisk 20.14, 21.9, 22.4 and later). Call sites do not
+    /// change; see [`RestTransport`].
+    pub fn rest_transport(mut self, transport: RestTransport) -> Self {
+        self.rest_transport = transport;
+        self
+    }
+
+    /// The application the REST WebSocket registers (Asterisk opens no
+    /// socket without one): `ari-rest-<6 hex digits>` by default. No
+    /// channel enters it; it shows in `GET /applications`.
+    pub fn rest_socket_app(mut self, app: impl Into<String>) -> Self {
+        self.rest_socket_app = Some(app.into());
+        self
+    }
+
+    /// Limit for a whole request (over either transport: the deadline of a
+    /// request over the WebSocket); `None` waits forever.
     pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
         self.request_timeout = timeout;
         self
@@ -284,6 +310,12 @@ impl<C: From<Client>> ClientBuilder<C> {
                 event_options: self.event_options,
                 websocket_tls,
                 inspector: self.inspector.map(|slot| slot.0),
+                request_timeout: self.request_timeout,
+                rest: RestPath::new(
+                    self.rest_transport,
+                    self.rest_socket_app
+                        .unwrap_or_else(super::transport::default_rest_app),
+                ),
             }),
         })
     }
@@ -360,6 +392,45 @@ impl Client {
         self.inner.authorization.as_ref()
     }
 
+    pub(crate) fn rest_path(&self) -> &RestPath {
+        &self.inner.rest
+    }
+
+    pub(crate) fn request_timeout(&self) -> Option<Duration> {
+        self.inner.request_timeout
+    }
+
+    /// The same client with its requests going over `rest`'s connection.
+    pub(crate) fn over_socket(&self, rest: RestSocket) -> Client {
+        self.with_path(RestPath::Socket(rest))
+    }
+
+    /// The same client over HTTP: what a connection's own reader uses (a
+    /// client whose requests go through that connection would keep it
+    /// open through itself).
+    pub(crate) fn http_only(&self) -> Client {
+        self.with_path(RestPath::Http)
+    }
+
+    fn with_path(&self, rest: RestPath) -> Client {
+        let inner = &self.inner;
+        Client {
+            inner: Arc::new(Inner {
+                http: inner.http.clone(),
+                base_url: inner.base_url.clone(),
+                credentials: inner.credentials.clone(),
+                authorization: inner.authorization.clone(),
+                connect_timeout: inner.connect_timeout,
+                user_agent: inner.user_agent.clone(),
+                event_options: inner.event_options.clone(),
+                websocket_tls: inner.websocket_tls.clone(),
+                inspector: inner.inspector.clone(),
+                request_timeout: inner.request_timeout,
+                rest,
+            }),
+        }
+    }
+
     pub(crate) fn credentials(&self) -> &Credentials {
         &self.inner.credentials
     }
@@ -405,7 +476,30 @@ impl Client {
         span: &tracing::Span,
     ) -> Result<Response, TransportError> {
         let started = Instant::now();
-        let (method, template) = (request.method.clone(), request.template);
+        let outcome = self.send_request(&request).await;
+        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
+        span.record("elapsed_ms", elapsed_ms);
+        match &outcome {
+            Ok(response) => {
+                let status = response.status;
+                span.record("status", status);
+                tracing::debug!(status, elapsed_ms, "ARI answered");
+                if let Some(inspect) = &self.inner.inspector {
+                    inspect(&Answer {
+                        method: &request.method,
+                        template: request.template,
+                        status,
+                        body: &response.body,
+                    });
+                }
+            }
+            Err(error) => tracing::debug!(%error, elapsed_ms, "ARI request failed"),
+        }
+        outcome
+    }
+
+    /// One HTTP request.
+    pub(crate) async fn send_http(&self, request: &Request) -> Result<Response, TransportError> {
         let url = format!("{}{}", self.inner.base_url, request.path);
         let mut builder = self.inner.http.request(request.method.clone(), url);
         // Encoding an empty query still costs a pass through serde_urlencoded.
@@ -418,8 +512,8 @@ impl Client {
         if let Credentials::ApiKey(key) = &self.inner.credentials {
             builder = builder.query(&[("api_key", key)]);
         }
-        if let Some(body) = request.body {
-            let bytes = serde_json::to_vec(&body).map_err(TransportError::Encode)?;
+        if let Some(body) = &request.body {
+            let bytes = serde_json::to_vec(body).map_err(TransportError::Encode)?;
             builder = builder
                 .header(reqwest::header::CONTENT_TYPE, "application/json")
                 .body(bytes);
@@ -430,28 +524,9 @@ impl Client {
             Ok((status, response.bytes().await?))
         }
         .await;
-        let elapsed_ms = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX);
-        span.record("elapsed_ms", elapsed_ms);
-        match outcome {
-            Ok((status, body)) => {
-                span.record("status", status);
-                tracing::debug!(status, elapsed_ms, "ARI answered");
-                if let Some(inspect) = &self.inner.inspector {
-                    inspect(&Answer {
-                        method: &method,
-                        template,
-                        status,
-                        body: &body,
-                    });
-                }
-                Ok(Response { status, body })
-            }
-            Err(error) => {
-                let error = TransportError::http(error);
-                tracing::debug!(%error, elapsed_ms, "ARI request failed");
-                Err(error)
-            }
-        }
+        outcome
+            .map(|(status, body)| Response { status, body })
+            .map_err(|error| TransportError::http(error, &request.method, request.template))
     }
 }
 
@@ -574,6 +649,14 @@ impl Request {
         &self.path
     }
 
+    pub(crate) fn method(&self) -> &Method {
+        &self.method
+    }
+
+    pub(crate) fn body_value(&self) -> Option<&serde_json::Value> {
+        self.body.as_ref()
+    }
+
     pub(crate) fn query_pairs(&self) -> &[(&'static str, String)] {
         &self.query
     }
@@ -587,6 +670,10 @@ pub struct Response {
 }
 
 impl Response {
+    pub(crate) fn new(status: u16, body: bytes::Bytes) -> Self {
+        Response { status, body }
+    }
+
     /// The HTTP status code.
     pub fn status(&self) -> u16 {
         self.status

@@ -59,11 +59,70 @@ pub enum TransportError {
     /// The request body could not be encoded.
     #[error("cannot encode the request body: {0}")]
     Encode(#[source] serde_json::Error),
+    /// The request never reached Asterisk: no connection could be made, or
+    /// the WebSocket it goes over was not connected, or its deadline passed
+    /// before it was written. Sending it again is safe.
+    #[error("request not sent: {reason}")]
+    NotSent {
+        /// Why it was not sent.
+        reason: String,
+    },
+    /// A request that changes state (POST, PUT, DELETE) went out, but its
+    /// answer was lost to a dropped connection or its deadline: it may or
+    /// may not have taken effect. Check before sending it again.
+    #[error("outcome unknown for {method} {template}: {reason}")]
+    OutcomeUnknown {
+        /// The request's method.
+        method: reqwest::Method,
+        /// The request's path template (`/channels/{channelId}`).
+        template: &'static str,
+        /// Why the answer was lost.
+        reason: String,
+    },
+    /// A request that changes nothing (GET) went out over the WebSocket, but
+    /// its answer was lost; sending it again is harmless.
+    #[error("no answer: {reason}")]
+    NoAnswer {
+        /// Why the answer was lost.
+        reason: String,
+    },
 }
 
 impl TransportError {
-    pub(crate) fn http(error: reqwest::Error) -> Self {
-        TransportError::Http(error.without_url())
+    /// A failed HTTP request, by whether it can have taken effect: a
+    /// connection that could not be made sent nothing; a state-changing
+    /// request that failed later may have been carried out. Other failures
+    /// of reading requests stay `Http`.
+    pub(crate) fn http(
+        error: reqwest::Error,
+        method: &reqwest::Method,
+        template: &'static str,
+    ) -> Self {
+        let error = error.without_url();
+        if error.is_connect() {
+            TransportError::NotSent {
+                reason: error_chain(&error),
+            }
+        } else if *method == reqwest::Method::GET || *method == reqwest::Method::HEAD {
+            TransportError::Http(error)
+        } else {
+            TransportError::OutcomeUnknown {
+                method: method.clone(),
+                template,
+                reason: error_chain(&error),
+            }
+        }
+    }
+
+    /// Whether the request certainly did not reach Asterisk, so that
+    /// sending it again cannot do anything twice.
+    pub fn is_not_sent(&self) -> bool {
+        matches!(self, TransportError::NotSent { .. })
+    }
+
+    /// Whether a state-changing request may or may not have taken effect.
+    pub fn is_outcome_unknown(&self) -> bool {
+        matches!(self, TransportError::OutcomeUnknown { .. })
     }
 
     /// The status of the answer, if one arrived.
@@ -71,9 +130,25 @@ impl TransportError {
         match self {
             TransportError::Http(error) => error.status().map(|s| s.as_u16()),
             TransportError::Decode { status, .. } => Some(*status),
-            TransportError::Encode(_) => None,
+            TransportError::Encode(_)
+            | TransportError::NotSent { .. }
+            | TransportError::OutcomeUnknown { .. }
+            | TransportError::NoAnswer { .. } => None,
         }
     }
+}
+
+/// An error and its sources, as one line: reqwest's own message says only
+/// "error sending request".
+fn error_chain(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
 }
 
 /// A message whose text could not be decoded. Keeps the raw text so nothing

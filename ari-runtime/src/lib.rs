@@ -15,9 +15,11 @@ mod client;
 pub mod decode;
 mod error;
 mod events;
+mod outbound;
 mod release;
 mod timestamp;
 mod tls;
+mod transport;
 mod version;
 pub mod wire;
 
@@ -40,6 +42,8 @@ pub use error::{DecodeError, ErrorResponse, TransportError};
 pub use events::{
     Backoff, ConnectError, EventOptions, EventStream, EventStreamBuilder, FromFrame, StreamItem,
 };
+pub use outbound::{OutboundError, OutboundServer, OutboundServerBuilder, Session};
 pub use release::ReleaseError;
 pub use timestamp::{Timestamp, TimestampError};
+pub use transport::RestTransport;
 pub use version::{BindingsVersion, VersionCheck, VersionError};

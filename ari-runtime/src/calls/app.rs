@@ -117,6 +117,12 @@ impl<B: Bindings> AppBuilder<B> {
         self
     }
 
+    /// The application on an event stream already open for it (an
+    /// outbound session), which Asterisk has registered.
+    pub(crate) fn serve(self, stream: EventStream<B::Message>) -> App<B> {
+        App::start(stream, self.settings)
+    }
+
     /// Connects and returns once Asterisk lists the application as
     /// registered (`GET /applications/{name}` answers): REST requests naming
     /// it cannot fail with "application not registered" after that.

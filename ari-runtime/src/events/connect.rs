@@ -1,6 +1,7 @@
 //! The connection: the WebSocket URL of a request, opening it, and what is kept to open it again.
 
 use super::reader::Reader;
+use super::rest::{RestLink, RestSocket};
 use super::stream::{EventStream, ReaderGuard, batches_for};
 use super::{ConnectError, EventOptions, FromFrame};
 use crate::bindings::OwnRequests;
@@ -81,8 +82,79 @@ impl Client {
         options: EventOptions,
         requests: OwnRequests,
     ) -> Result<EventStream<T>, ConnectError> {
-        let (url, display) = self.websocket_url(&request)?;
-        let apps = registered_apps(&request);
+        let (target, socket) = self.open_target(&request).await?;
+        options.spawn_version_check(self, requests);
+        let connection = Connection {
+            target,
+            options,
+            requests: Some(requests),
+            apps: registered_apps(&request),
+            rest: None,
+            keep_open: false,
+        };
+        Ok(connection.spawn(socket))
+    }
+
+    /// Opens a WebSocket that carries REST requests only, for application
+    /// `app` (Asterisk lets no socket open without one). The connection
+    /// reconnects like an event stream; the returned stream keeps it open
+    /// and is not read: the application's own events go nowhere.
+    pub(crate) async fn open_rest_socket(
+        &self,
+        app: &str,
+    ) -> Result<(RestSocket, EventStream<serde_json::Value>), ConnectError> {
+        let mut request = Request::new(reqwest::Method::GET, "/events", "/events".into());
+        request.query("app", app);
+        let (target, socket) = self.open_target(&request).await?;
+        let (rest, link) = RestSocket::new();
+        let connection = Connection {
+            target,
+            options: EventOptions {
+                check_version: false,
+                ..self.event_options().clone()
+            },
+            requests: None,
+            apps: Vec::new(),
+            rest: Some(link),
+            keep_open: true,
+        };
+        let stream = connection.spawn_without_consumer(socket);
+        tracing::info!(target: "ari_runtime::rest", app, "REST WebSocket connected");
+        Ok((rest, stream))
+    }
+
+    /// Serves a WebSocket someone else opened (Asterisk connecting out to
+    /// the application): its events as a stream, and REST over it. It is
+    /// not reopened when lost; `display` names it in logs.
+    pub(crate) fn serve_socket<T: FromFrame>(
+        &self,
+        socket: Socket,
+        display: String,
+        options: EventOptions,
+        requests: OwnRequests,
+        first: Option<String>,
+    ) -> (EventStream<T>, RestSocket) {
+        let (rest, link) = RestSocket::new();
+        let connection = Connection {
+            target: Target {
+                client: self.clone(),
+                url: String::new(),
+                display,
+            },
+            options: EventOptions {
+                reconnect: None,
+                ..options
+            },
+            requests: Some(requests),
+            apps: Vec::new(),
+            rest: Some(link),
+            keep_open: false,
+        };
+        (connection.spawn_after(socket, first), rest)
+    }
+
+    async fn open_target(&self, request: &Request) -> Result<(Target, Socket), ConnectError> {
+        let (url, display) = self.websocket_url(request)?;
         let target = Target {
             client: self.clone(),
             url,
@@ -90,24 +162,71 @@ impl Client {
         };
         let socket = target.open().await?;
         tracing::info!(target: "ari_runtime::events", events = %target.display, "event WebSocket connected");
-        options.spawn_version_check(self, requests);
-        let capacity = batches_for(options.buffer);
+        Ok((target, socket))
+    }
+}
+
+/// A connection about to be read.
+struct Connection {
+    target: Target,
+    options: EventOptions,
+    requests: Option<OwnRequests>,
+    apps: Vec<String>,
+    rest: Option<RestLink>,
+    keep_open: bool,
+}
+
+impl Connection {
+    fn spawn<T: FromFrame>(self, socket: Socket) -> EventStream<T> {
+        self.spawn_after(socket, None)
+    }
+
+    /// With `first`, a frame read before the reader started, as the
+    /// stream's first item.
+    fn spawn_after<T: FromFrame>(self, socket: Socket, first: Option<String>) -> EventStream<T> {
+        let capacity = batches_for(self.options.buffer);
         let (sender, receiver) = mpsc::channel(capacity);
+        if let Some(first) = first {
+            let mut batch = super::stream::Batch::new();
+            batch.push_text(&first);
+            // The channel is new and holds at least one batch.
+            let _ = sender.try_send(batch);
+        }
+        self.start(socket, vec![sender], receiver, capacity)
+    }
+
+    /// With no consumer: the stream returned is never read, and only keeps
+    /// the connection open.
+    fn spawn_without_consumer<T: FromFrame>(self, socket: Socket) -> EventStream<T> {
+        let (_, receiver) = mpsc::channel(1);
+        self.start(socket, Vec::new(), receiver, 1)
+    }
+
+    fn start<T: FromFrame>(
+        self,
+        socket: Socket,
+        consumers: Vec<mpsc::Sender<super::stream::Batch<T>>>,
+        receiver: mpsc::Receiver<super::stream::Batch<T>>,
+        capacity: usize,
+    ) -> EventStream<T> {
         let (register, registrations) = mpsc::unbounded_channel();
         let (stop, stopped) = oneshot::channel();
         let raw = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let client = self.target.client.clone();
         let reader = Reader {
-            target,
-            options,
-            consumers: vec![sender],
+            target: self.target,
+            options: self.options,
+            consumers,
             registrations,
             stopped,
-            requests,
-            apps: apps.clone(),
+            requests: self.requests,
+            apps: self.apps.clone(),
             raw: Arc::clone(&raw),
+            rest: self.rest,
+            keep_open: self.keep_open,
         };
         let task = tokio::spawn(reader.run(socket));
-        Ok(EventStream {
+        EventStream {
             receiver,
             pending: Vec::new().into_iter(),
             pending_text: Arc::default(),
@@ -117,11 +236,11 @@ impl Client {
                 raw,
                 capacity,
                 _stop: stop,
-                client: self.clone(),
-                requests,
-                apps,
+                client,
+                requests: self.requests,
+                apps: self.apps,
             }),
-        })
+        }
     }
 }
 

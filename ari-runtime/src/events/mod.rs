@@ -16,6 +16,7 @@ mod builder;
 mod connect;
 mod options;
 mod reader;
+mod rest;
 mod stream;
 #[cfg(test)]
 mod tests;
@@ -23,6 +24,7 @@ mod tests;
 pub use backoff::Backoff;
 pub use builder::EventStreamBuilder;
 pub use options::EventOptions;
+pub(crate) use rest::RestSocket;
 pub use stream::EventStream;
 pub(crate) use stream::{RawItem, SharedFrame, Subscriber};
 

@@ -2,6 +2,7 @@
 
 use super::backoff::jitter_unit;
 use super::connect::Target;
+use super::rest::{Outgoing, RestLink};
 use super::stream::{BATCH, Batch, Delivery, decode_text, frame};
 use super::{Backoff, EventOptions, FromFrame};
 use crate::bindings::OwnRequests;
@@ -32,12 +33,20 @@ pub(super) struct Reader<T> {
     pub(super) registrations: mpsc::UnboundedReceiver<mpsc::Sender<Batch<T>>>,
     /// Ready once every handle is gone (see [`ReaderGuard`]).
     pub(super) stopped: oneshot::Receiver<()>,
+    /// The requests the reader makes on its own (version check, device
+    /// state release); `None` on a connection that carries REST only.
+    pub(super) requests: Option<OwnRequests>,
     /// The applications the connection registers, released before it closes.
-    pub(super) requests: OwnRequests,
     pub(super) apps: Vec<String>,
     /// Set when the first consumer takes frames undecoded (a router, whose
     /// handles decode): the reader then never decodes for it.
     pub(super) raw: Arc<AtomicBool>,
+    /// REST over this connection: the frames to write, and where the
+    /// `RESTResponse` frames go (never to a consumer).
+    pub(super) rest: Option<RestLink>,
+    /// Stay connected with no consumer (a connection that carries REST
+    /// only, whose application's own events are not wanted).
+    pub(super) keep_open: bool,
 }
 
 /// How long the reader may spend releasing device states before it closes
@@ -75,6 +84,9 @@ impl<T: FromFrame> Reader<T> {
                 Ended::NoConsumers => return self.finish(socket).await,
                 Ended::Lost(reason) => reason,
             };
+            if let Some(rest) = &self.rest {
+                rest.lost(&reason);
+            }
             let Some(backoff) = self.options.reconnect.clone() else {
                 tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %reason, "event WebSocket lost; not reconnecting");
                 self.deliver(Delivery::Disconnected {
@@ -98,8 +110,13 @@ impl<T: FromFrame> Reader<T> {
                 Ok((new_socket, attempts)) => {
                     socket = new_socket;
                     tracing::info!(target: "ari_runtime::events", events = %self.target.display, attempts, "event WebSocket reconnected");
-                    self.options
-                        .spawn_version_check(&self.target.client, self.requests);
+                    if let Some(rest) = &self.rest {
+                        rest.reconnected();
+                    }
+                    if let Some(requests) = self.requests {
+                        self.options
+                            .spawn_version_check(&self.target.client, requests);
+                    }
                     if !self.deliver(Delivery::Reconnected { attempts }).await {
                         return self.finish(socket).await;
                     }
@@ -120,14 +137,18 @@ impl<T: FromFrame> Reader<T> {
     /// Every consumer is gone: releases the apps' device states (see
     /// [`EventStream::close`]), then closes.
     async fn finish(&mut self, mut socket: Socket) {
-        let release =
-            release::release_device_states(&self.target.client, &self.requests, &self.apps);
-        let failure = match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
-            Ok(released) => released.err().map(|error| error.to_string()),
-            Err(_) => Some(format!("no answer within {RELEASE_TIMEOUT:?}")),
-        };
-        if let Some(error) = failure {
-            tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %error, "closing without releasing device states");
+        if let Some(rest) = &self.rest {
+            rest.lost("the connection is closing");
+        }
+        if let Some(requests) = &self.requests {
+            let release = release::release_device_states(&self.target.client, requests, &self.apps);
+            let failure = match tokio::time::timeout(RELEASE_TIMEOUT, release).await {
+                Ok(released) => released.err().map(|error| error.to_string()),
+                Err(_) => Some(format!("no answer within {RELEASE_TIMEOUT:?}")),
+            };
+            if let Some(error) = failure {
+                tracing::warn!(target: "ari_runtime::events", events = %self.target.display, %error, "closing without releasing device states");
+            }
         }
         let _ = socket.close(None).await;
     }
@@ -141,7 +162,7 @@ impl<T: FromFrame> Reader<T> {
                 _ = &mut self.stopped => return Err("every consumer is gone".into()),
             }
             self.accept_consumers();
-            if self.consumers.is_empty() {
+            if self.consumers.is_empty() && !self.keep_open {
                 return Err("every consumer is gone".into());
             }
             match self.target.open().await {
@@ -172,6 +193,12 @@ impl<T: FromFrame> Reader<T> {
                 biased;
                 _ = &mut self.stopped => return Ended::NoConsumers,
                 frame = socket.next() => frame,
+                outgoing = next_outgoing(self.rest.as_mut()) => {
+                    if let Err(error) = self.write(socket, outgoing).await {
+                        return Ended::Lost(format!("cannot send a request: {error}"));
+                    }
+                    continue;
+                }
                 () = sleep_until(pong_deadline) => {
                     return Ended::Lost(format!(
                         "no pong within {:?} of a ping",
@@ -195,7 +222,7 @@ impl<T: FromFrame> Reader<T> {
             let mut batch = Batch::new();
             let mut ended = None;
             match classify(frame) {
-                Frame::Text(text) => batch.push_text(&text),
+                Frame::Text(text) => self.take_text(&mut batch, &text),
                 Frame::Skip => {}
                 Frame::End(end) => ended = Some(end),
             }
@@ -205,7 +232,7 @@ impl<T: FromFrame> Reader<T> {
                     break;
                 };
                 match classify(frame) {
-                    Frame::Text(text) => batch.push_text(&text),
+                    Frame::Text(text) => self.take_text(&mut batch, &text),
                     Frame::Skip => {}
                     Frame::End(end) => ended = Some(end),
                 }
@@ -215,6 +242,42 @@ impl<T: FromFrame> Reader<T> {
             }
             if let Some(end) = ended {
                 return end;
+            }
+        }
+    }
+
+    /// Queues a frame for the consumers, unless it is the answer to a REST
+    /// request made over this connection.
+    fn take_text(&self, batch: &mut Batch<T>, text: &str) {
+        if !self
+            .rest
+            .as_ref()
+            .is_some_and(|rest| rest.take_answer(text))
+        {
+            batch.push_text(text);
+        }
+    }
+
+    /// Writes a REST request, unless its caller has given up; `None`:
+    /// nobody can send requests any more.
+    async fn write(
+        &mut self,
+        socket: &mut Socket,
+        outgoing: Option<Outgoing>,
+    ) -> Result<(), tungstenite::Error> {
+        let Some(rest) = self.rest.as_mut() else {
+            return Ok(());
+        };
+        match outgoing {
+            Some(outgoing) if rest.start_writing(&outgoing) => {
+                socket
+                    .send(tungstenite::Message::Text(outgoing.text.into()))
+                    .await
+            }
+            Some(_) => Ok(()),
+            None => {
+                rest.close_outgoing();
+                Ok(())
             }
         }
     }
@@ -263,7 +326,8 @@ impl<T: FromFrame> Reader<T> {
     /// left.
     async fn deliver_batch(&mut self, batch: Batch<T>) -> bool {
         let Some((last, others)) = self.consumers.split_last() else {
-            return false;
+            // A REST-only connection's own application events are not wanted.
+            return self.keep_open;
         };
         for consumer in others {
             // A consumer that is gone is removed at the next delivery.
@@ -272,6 +336,15 @@ impl<T: FromFrame> Reader<T> {
         let _ = last.send(batch).await;
         self.consumers.retain(|consumer| !consumer.is_closed());
         !self.consumers.is_empty()
+    }
+}
+
+/// The next REST request to write; pending while there is none, or no
+/// REST over this connection.
+async fn next_outgoing(rest: Option<&mut RestLink>) -> Option<Outgoing> {
+    match rest.and_then(|rest| rest.outgoing.as_mut()) {
+        Some(outgoing) => outgoing.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -114,7 +114,7 @@ pub(super) struct ReaderGuard<T> {
     pub(super) _stop: oneshot::Sender<()>,
     /// For [`EventStream::release_device_states`].
     pub(super) client: Client,
-    pub(super) requests: OwnRequests,
+    pub(super) requests: Option<OwnRequests>,
     pub(super) apps: Vec<String>,
 }
 
@@ -156,7 +156,12 @@ impl<T> EventStream<T> {
     /// the applications get no more `DeviceStateChanged` events.
     pub async fn release_device_states(&self) -> Result<(), ReleaseError> {
         let guard = &self.guard;
-        release::release_device_states(&guard.client, &guard.requests, &guard.apps).await
+        match &guard.requests {
+            Some(requests) => {
+                release::release_device_states(&guard.client, requests, &guard.apps).await
+            }
+            None => Ok(()),
+        }
     }
 
     /// Another consumer of the same connection. It receives every item from

@@ -1,0 +1,103 @@
+//! How REST requests reach Asterisk: HTTP, or the event WebSocket
+//! (Asterisk 20.14, 21.9, 22.4 and later). The generated methods are the
+//! same over both; the transport is chosen once, on the client builder.
+
+use crate::client::{Client, Request, Response};
+use crate::error::TransportError;
+use crate::events::{EventStream, RestSocket};
+
+/// The transport of a client's REST requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum RestTransport {
+    /// One HTTP request per operation (the default; every Asterisk).
+    #[default]
+    Http,
+    /// `RESTRequest` frames over a WebSocket the client opens with its
+    /// first request and keeps open (reconnecting like an event stream).
+    /// Asterisk opens no socket without an application, so it registers one
+    /// of its own (see [`ClientBuilder::rest_socket_app`](crate::ClientBuilder::rest_socket_app)),
+    /// which no channel enters. Binary answers (a stored recording's file)
+    /// go over HTTP: Asterisk answers 406 for them over the socket.
+    WebSocket,
+}
+
+/// Where a client's requests go.
+pub(crate) enum RestPath {
+    Http,
+    /// The client's own socket, opened by the first request that needs it;
+    /// a failed opening is tried again by the next request.
+    OwnSocket {
+        app: String,
+        socket: tokio::sync::OnceCell<OwnSocket>,
+    },
+    /// A connection the application was given (an outbound session).
+    Socket(RestSocket),
+}
+
+pub(crate) struct OwnSocket {
+    socket: RestSocket,
+    /// Keeps the connection open; never read.
+    _connection: EventStream<serde_json::Value>,
+}
+
+impl RestPath {
+    pub(crate) fn new(transport: RestTransport, app: String) -> Self {
+        match transport {
+            RestTransport::Http => RestPath::Http,
+            RestTransport::WebSocket => RestPath::OwnSocket {
+                app,
+                socket: tokio::sync::OnceCell::new(),
+            },
+        }
+    }
+}
+
+/// `ari-rest-<6 hex digits>`, distinct per client.
+pub(crate) fn default_rest_app() -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|since| since.subsec_nanos())
+        .unwrap_or_default();
+    let mixed = (nanos ^ std::process::id().rotate_left(16) ^ NEXT.fetch_add(1, Ordering::Relaxed))
+        .wrapping_mul(0x9E37_79B9);
+    format!("ari-rest-{:06x}", mixed >> 8)
+}
+
+impl Client {
+    /// Sends `request` the way the client's transport says; the answer of
+    /// a binary download refused over the socket (406) comes over HTTP.
+    pub(crate) async fn send_request(&self, request: &Request) -> Result<Response, TransportError> {
+        let socket = match self.rest_path() {
+            RestPath::Http => return self.send_http(request).await,
+            RestPath::Socket(socket) => socket,
+            RestPath::OwnSocket { app, socket } => {
+                let opened = socket
+                    .get_or_try_init(|| async {
+                        let (socket, connection) = self
+                            .http_only()
+                            .open_rest_socket(app)
+                            .await
+                            .map_err(|error| TransportError::NotSent {
+                                reason: format!("cannot open the REST WebSocket: {error}"),
+                            })?;
+                        Ok::<_, TransportError>(OwnSocket {
+                            socket,
+                            _connection: connection,
+                        })
+                    })
+                    .await?;
+                &opened.socket
+            }
+        };
+        match socket.execute(request, self.request_timeout()).await {
+            Ok(response) if response.status() == 406 => {
+                tracing::debug!(target: "ari_runtime::rest", path = request.template(), "406 over the WebSocket: sending it over HTTP");
+                self.send_http(request).await
+            }
+            other => other,
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! ARI outbound WebSockets against the real Asterisk (`cargo test --
+//! outbound`): Asterisk connects to servers these tests run on the loopback
+//! ports of `tests/asterisk/etc/websocket_client.conf`, and every request
+//! of a call goes over that socket. `outbound_persistent`: one long-lived
+//! session, and the events Asterisk queued while our server was down;
+//! `outbound_per_call`: a session per call; `outbound_auth`: wrong
+//! credentials refused with 401, no extension negotiated.
+
+use ari_generated::channels::ChannelHandle;
+use ari_generated::models::Message;
+use ari_generated::runtime::{EndCause, OutboundServer, OutboundServerBuilder, Session};
+use ari_generated::{Api, App, Client, Tracked};
+use ari_tests::*;
+use std::time::Duration;
+
+/// `websocket_client.conf`'s ports and credentials.
+const PERSISTENT: &str = "127.0.0.1:8095";
+const PER_CALL: &str = "127.0.0.1:8096";
+const BAD_AUTH: &str = "127.0.0.1:8097";
+const USER: &str = "outbound";
+const PASSWORD: &str = "outbound-secret";
+
+fn listener(direct: &Client) -> OutboundServerBuilder<Api> {
+    OutboundServer::<Api>::builder(direct.runtime().clone())
+        .credentials(USER, PASSWORD)
+        .handshake_timeout(Duration::from_secs(5))
+}
+
+/// The next session, within the bound of Asterisk's retries.
+async fn accept(server: &mut OutboundServer<Api>) -> Session<Api> {
+    tokio::time::timeout(WAIT, server.accept())
+        .await
+        .expect("Asterisk connects within the bound")
+        .expect("the server runs")
+}
+
+/// A Local channel whose `;2` half enters `app` unanswered, and whose `;1`
+/// half waits, answered once `;2` is. Returns the name both halves share
+/// before their `;1` / `;2`.
+async fn call_into(direct: &Client, app: &str) -> String {
+    let channel = direct
+        .channels()
+        .originate(format!("Local/stasis-{app}@default"))
+        .extension("answer-wait")
+        .context("default")
+        .send()
+        .await
+        .unwrap();
+    channel
+        .name
+        .strip_suffix(";1")
+        .unwrap_or(&channel.name)
+        .to_owned()
+}
+
+/// The name of the channel a `StasisStart` brought in.
+fn entered_name(start: &Message) -> String {
+    match start {
+        Message::StasisStart(start) => start.channel.name.to_string(),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The call whose channel is named `name` on `app`: its handle, from the
+/// application's calls.
+async fn incoming(app: &App, name: &str) -> Tracked<ChannelHandle> {
+    let mut calls = app.calls().expect("calls not taken");
+    tokio::time::timeout(WAIT, async {
+        loop {
+            let call = calls.next().await.expect("the application runs");
+            if entered_name(&call.start).starts_with(name) {
+                return call.channel;
+            }
+        }
+    })
+    .await
+    .expect("the call arrives")
+}
+
+/// Answer, play, hang up, every request over the session's socket; the
+/// handle ends with the channel.
+async fn full_call(app: &App, mut channel: Tracked<ChannelHandle>) {
+    channel.answer().send().await.unwrap();
+    let mut playback = channel.play(&["sound:beep"]).tracked(app).await.unwrap();
+    let finished = playback.finished_timeout(WAIT).await.unwrap();
+    assert!(
+        matches!(&*finished, Message::PlaybackFinished(_)),
+        "{finished:?}"
+    );
+    channel.hangup().send().await.unwrap();
+    let end = loop {
+        match channel.next_event_timeout(WAIT).await {
+            Ok(_) => {}
+            Err(error) => break error,
+        }
+    };
+    assert!(
+        matches!(end.ended(), Some(ended) if matches!(ended.cause, EndCause::Event { .. })),
+        "{end}"
+    );
+}
+
+async fn assert_gone(direct: &Client, name: &str) {
+    poll(&format!("channels {name} gone"), || async {
+        let left: Vec<String> = direct
+            .channels()
+            .list()
+            .send()
+            .await
+            .unwrap()
+            .into_iter()
+            .filter(|c| c.name.starts_with(name))
+            .map(|c| c.name.into_string())
+            .collect();
+        if left.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{left:?}"))
+        }
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn outbound_persistent_carries_a_full_call_and_the_events_queued_while_down() {
+    let direct = client_or_return!();
+    let app_name = "outbound-persistent";
+    let mut server = listener(&direct).bind(PERSISTENT).await.unwrap();
+    let session = accept(&mut server).await;
+    assert_eq!(session.application(), app_name);
+    let app = session.into_app(|builder| builder);
+    let call = call_into(&direct, app_name).await;
+    let channel = incoming(&app, &call).await;
+    full_call(&app, channel).await;
+    assert_gone(&direct, &call).await;
+
+    // Our server goes away; a call arrives meanwhile; Asterisk keeps its
+    // events and hands them to the next session.
+    app.close().await;
+    drop(server);
+    let queued = call_into(&direct, app_name).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut server = listener(&direct).bind(PERSISTENT).await.unwrap();
+    let session = accept(&mut server).await;
+    let app = session.into_app(|builder| builder);
+    let channel = incoming(&app, &queued).await;
+    full_call(&app, channel).await;
+    assert_gone(&direct, &queued).await;
+    app.close().await;
+}
+
+#[tokio::test]
+async fn outbound_per_call_each_call_gets_its_own_session() {
+    let direct = client_or_return!();
+    let mut server = listener(&direct).bind(PER_CALL).await.unwrap();
+    let mut names = Vec::new();
+    for _ in 0..2 {
+        names.push(call_into(&direct, "outbound-per-call").await);
+    }
+    let mut applications = Vec::new();
+    let mut calls = Vec::new();
+    for _ in &names {
+        let session = accept(&mut server).await;
+        applications.push(session.application().to_owned());
+        let app = session.into_app(|builder| builder);
+        calls.push(tokio::spawn(async move {
+            let mut incoming_calls = app.calls().expect("calls not taken");
+            let call = tokio::time::timeout(WAIT, incoming_calls.next())
+                .await
+                .expect("the session's call arrives")
+                .expect("the application runs");
+            let name = entered_name(&call.start);
+            full_call(&app, call.channel).await;
+            name
+        }));
+    }
+    for application in &applications {
+        assert!(
+            application.starts_with("outbound-per-call:Local/stasis-outbound-per-call@default-"),
+            "{application}"
+        );
+    }
+    assert_ne!(applications[0], applications[1]);
+    // Each session's application names its call's channel.
+    let mut handled = Vec::new();
+    for call in calls {
+        handled.push(call.await.unwrap());
+    }
+    for name in &handled {
+        assert!(
+            applications.contains(&format!("outbound-per-call:{name}")),
+            "{name} {applications:?}"
+        );
+    }
+    let mut expected: Vec<String> = names.iter().map(|name| format!("{name};2")).collect();
+    expected.sort();
+    handled.sort();
+    assert_eq!(handled, expected);
+    for name in &names {
+        assert_gone(&direct, name).await;
+    }
+}
+
+#[tokio::test]
+async fn outbound_auth_wrong_credentials_are_refused_with_401() {
+    let direct = client_or_return!();
+    let mut server = listener(&direct).bind(BAD_AUTH).await.unwrap();
+    // Asterisk's `outbound-bad-auth` client retries every 250 ms.
+    poll("Asterisk's wrong password refused", || async {
+        if server.refused() >= 2 {
+            Ok(())
+        } else {
+            Err(format!("{} refused", server.refused()))
+        }
+    })
+    .await;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), server.accept())
+            .await
+            .is_err(),
+        "no session opens with the wrong password"
+    );
+
+    // What Asterisk saw: 401, and no extension even when one is offered.
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest as _;
+    let url = format!("ws://{BAD_AUTH}/ari");
+    let mut request = url.as_str().into_client_request().unwrap();
+    request.headers_mut().insert(
+        "Sec-WebSocket-Extensions",
+        "permessage-deflate".parse().unwrap(),
+    );
+    match tokio_tungstenite::connect_async(request.clone()).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            assert_eq!(response.status().as_u16(), 401)
+        }
+        other => panic!("{:?}", other.map(|(_, response)| response)),
+    }
+    use base64::Engine as _;
+    let basic = base64::engine::general_purpose::STANDARD.encode(format!("{USER}:{PASSWORD}"));
+    request
+        .headers_mut()
+        .insert("Authorization", format!("Basic {basic}").parse().unwrap());
+    request
+        .headers_mut()
+        .insert("Sec-WebSocket-Protocol", "ari".parse().unwrap());
+    let (_socket, response) = tokio_tungstenite::connect_async(request).await.unwrap();
+    assert!(
+        response.headers().get("Sec-WebSocket-Extensions").is_none(),
+        "{response:?}"
+    );
+    assert_eq!(
+        response
+            .headers()
+            .get("Sec-WebSocket-Protocol")
+            .and_then(|v| v.to_str().ok()),
+        Some("ari")
+    );
+}

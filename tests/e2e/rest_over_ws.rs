@@ -1,0 +1,162 @@
+//! REST over the event WebSocket against the real Asterisk
+//! (`cargo test -- rest_over_ws`): the whole every-operation suite with
+//! every request as a `RESTRequest` frame (binary downloads fall back to
+//! HTTP on Asterisk's 406), a real `RESTResponse` decoded by the bindings,
+//! and what a request's failure says about its outcome over both
+//! transports: "not sent" (safe to repeat) or "outcome unknown".
+
+use ari_generated::models::Message;
+use ari_generated::runtime::{FromFrame, RestTransport, TransportError};
+use ari_tests::proxy::{Fault, Proxy, upstream_of};
+use ari_tests::*;
+use futures_util::{SinkExt as _, StreamExt as _};
+use std::time::Duration;
+
+/// How the suite's clients send their requests.
+const TRANSPORT: RestTransport = RestTransport::WebSocket;
+
+#[path = "every_operation_suite.rs"]
+mod every_operation_rest_over_ws;
+
+/// A `RESTResponse` as Asterisk sends it decodes into the bindings'
+/// `Message::RESTResponse`, with the request's id and the answer's body.
+#[tokio::test]
+async fn rest_over_ws_a_real_response_decodes_in_the_bindings() {
+    let _client = client_or_return!();
+    let (url, user, password) = settings();
+    let app = unique("restws-raw");
+    let ws_url = format!(
+        "{}/ari/events?app={app}&api_key={user}:{password}",
+        url.trim_end_matches('/').replacen("http", "ws", 1)
+    );
+    let (mut socket, _) = tokio::time::timeout(WAIT, tokio_tungstenite::connect_async(ws_url))
+        .await
+        .expect("handshake in time")
+        .expect("handshake");
+    let request = serde_json::json!({
+        "type": "RESTRequest",
+        "request_id": "raw-1",
+        "method": "GET",
+        "uri": "asterisk/ping",
+    });
+    socket
+        .send(tokio_tungstenite::tungstenite::Message::Text(
+            request.to_string().into(),
+        ))
+        .await
+        .unwrap();
+    let frame = tokio::time::timeout(WAIT, async {
+        loop {
+            let message = socket.next().await.expect("socket open").expect("frame");
+            if let tokio_tungstenite::tungstenite::Message::Text(text) = message
+                && text.contains("RESTResponse")
+            {
+                return text.to_string();
+            }
+        }
+    })
+    .await
+    .expect("a RESTResponse in time");
+    match Message::from_frame(&frame) {
+        Ok(Message::RESTResponse(response)) => {
+            assert_eq!(response.request_id, "raw-1", "{frame}");
+            assert_eq!(response.status_code, 200, "{frame}");
+            let body: serde_json::Value =
+                serde_json::from_str(response.message_body.as_deref().unwrap_or_default()).unwrap();
+            assert_eq!(body["ping"], "pong", "{frame}");
+        }
+        other => panic!("{other:?} from {frame}"),
+    }
+}
+
+/// Requests through a fault proxy, over `transport`, with a 2 s deadline.
+async fn through_proxy(transport: RestTransport) -> Option<(Proxy, ari_generated::Client)> {
+    let _direct = client_or_skip().await?;
+    let (url, _, _) = settings();
+    let proxy = Proxy::start(upstream_of(&url)).await.expect("proxy");
+    let options = quick_events(
+        Duration::from_millis(100),
+        Duration::from_millis(400),
+        Duration::from_secs(1),
+    );
+    let client = client_with_events(
+        &format!("{}/ari", proxy.url()),
+        options.check_version(false),
+    )
+    .request_timeout(Some(Duration::from_secs(2)))
+    .connect_timeout(Some(Duration::from_secs(2)))
+    .rest_transport(transport)
+    .build()
+    .unwrap();
+    Some((proxy, client))
+}
+
+/// A POST whose answer is held back until the link is reset: "outcome
+/// unknown", though it did take effect (the variable is set); then, with
+/// connections refused, a request is "not sent".
+async fn a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent(transport: RestTransport) {
+    let Some((proxy, client)) = through_proxy(transport).await else {
+        return;
+    };
+    let direct = client_or_skip().await.unwrap();
+    client.asterisk().ping().send().await.unwrap();
+    let variable = unique("RESTWS").replace('-', "_");
+    proxy.set(Fault::StallAnswers);
+    let post = tokio::spawn({
+        let client = client.clone();
+        let variable = variable.clone();
+        async move {
+            client
+                .asterisk()
+                .set_global_var(&variable)
+                .value("set")
+                .send()
+                .await
+        }
+    });
+    // Reaches Asterisk, whose answer the proxy holds.
+    poll("the variable set past the proxy", || async {
+        match direct.asterisk().get_global_var(&variable).send().await {
+            Ok(value) if value.value == "set" => Ok(()),
+            other => Err(format!("{other:?}")),
+        }
+    })
+    .await;
+    proxy.set(Fault::ResetAfter(0));
+    let lost = tokio::time::timeout(WAIT, post)
+        .await
+        .expect("the POST ends within its deadline")
+        .unwrap();
+    match lost {
+        Err(ari_generated::asterisk::SetGlobalVarError::Transport(error)) => {
+            assert!(error.is_outcome_unknown(), "{error:?}");
+            assert!(
+                matches!(&error, TransportError::OutcomeUnknown { template, .. } if *template == "/asterisk/variable"),
+                "{error:?}"
+            );
+        }
+        other => panic!("{other:?}"),
+    }
+    // No link at all: connections are refused.
+    drop(proxy);
+    // Over the WebSocket, its reader notices the loss meanwhile.
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    match client.asterisk().get_info().send().await {
+        Err(ari_generated::asterisk::GetInfoError::Transport(error)) => {
+            assert!(error.is_not_sent(), "{error:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test]
+async fn rest_over_ws_a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent() {
+    a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent(RestTransport::WebSocket).await;
+}
+
+/// The same distinction over HTTP: a lost answer to a POST is "outcome
+/// unknown", a connection that cannot be made is "not sent".
+#[tokio::test]
+async fn http_a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent() {
+    a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent(RestTransport::Http).await;
+}
