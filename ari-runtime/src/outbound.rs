@@ -53,7 +53,9 @@ impl<B> std::fmt::Debug for OutboundServerBuilder<B> {
     }
 }
 
-/// Listens for Asterisk's outbound connections; see the [module](self).
+/// Listens for Asterisk's outbound connections (ARI outbound WebSockets):
+/// each connection that presents the configured credentials becomes a
+/// [`Session`], taken with [`accept`](Self::accept).
 pub struct OutboundServer<B: Bindings> {
     address: SocketAddr,
     sessions: mpsc::Receiver<Session<B>>,

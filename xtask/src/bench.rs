@@ -8,8 +8,10 @@
 //!    stream on the same frames (`ari-bench-router`, its own replay
 //!    server), and 1,000 concurrent call tasks against the test Asterisk
 //!    (`ari-bench-calls`, skipped when none answers);
-//! 4. the release `ari-codegen generate` process (hyperfine when installed);
-//! 5. with `--build-cost`: a clean `cargo build -p ari-generated` in its own
+//! 4. REST round trips over HTTP and over the WebSocket against the test
+//!    Asterisk (`ari-bench-rest`, skipped when none answers);
+//! 5. the release `ari-codegen generate` process (hyperfine when installed);
+//! 6. with `--build-cost`: a clean `cargo build -p ari-generated` in its own
 //!    target folder, and the size of the generated sources.
 
 use anyhow::{Context as _, bail};
@@ -66,6 +68,7 @@ pub fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
     }
     throughput(&root, &args)?;
     call_control(&root)?;
+    rest_transports(&root)?;
     codegen_process(&root)?;
     if args.build_cost {
         build_cost(&root)?;
@@ -193,6 +196,19 @@ fn call_control(root: &Path) -> anyhow::Result<()> {
         run(Command::new(examples.join("ari-bench-calls")).args(["1000", "5"]))?;
     }
     Ok(())
+}
+
+/// REST round trips over HTTP and over the WebSocket, in one run against
+/// the test Asterisk; skipped when none answers.
+fn rest_transports(root: &Path) -> anyhow::Result<()> {
+    let (examples, _) = release_examples(root, &["ari-bench-rest"])?;
+    if std::net::TcpStream::connect(("127.0.0.1", 8088)).is_err() {
+        eprintln!(
+            "REST transports: no Asterisk on 127.0.0.1:8088 (cargo xtask asterisk up); skipped"
+        );
+        return Ok(());
+    }
+    run(Command::new(examples.join("ari-bench-rest")).args(["2000", "5"]))
 }
 
 fn wait_for_port(port: u16) -> anyhow::Result<()> {

@@ -1,0 +1,148 @@
+//! REST round-trip latency over HTTP and over the WebSocket, in one run
+//! against the test Asterisk (`cargo xtask bench`, docs/performance.md):
+//! `GET /asterisk/ping` and `POST /channels/{id}/variable` on a channel of
+//! the benchmark's own, `COUNT` requests per round one after another and
+//! `COUNT` more with 32 in flight, the transports taking turns round by
+//! round (so that drift of the machine hits both alike). Prints p50 / p99 /
+//! max in µs per transport and request.
+//!
+//! ```sh
+//! cargo xtask asterisk up
+//! cargo run --release -p ari-generated --example ari-bench-rest -- 2000 5
+//! ```
+
+use ari_generated::Client;
+use ari_generated::runtime::RestTransport;
+use std::time::{Duration, Instant};
+
+type Error = Box<dyn std::error::Error + Send + Sync>;
+
+const IN_FLIGHT: usize = 32;
+
+fn client(transport: RestTransport) -> Result<Client, Error> {
+    let url = std::env::var("ARI_URL").unwrap_or_else(|_| "http://127.0.0.1:8088".into());
+    let user = std::env::var("ARI_USER").unwrap_or_else(|_| "asterisk".into());
+    let password = std::env::var("ARI_PASSWORD").unwrap_or_else(|_| "asterisk".into());
+    Ok(Client::builder(url)
+        .basic_auth(user, password)
+        .rest_transport(transport)
+        .request_timeout(Some(Duration::from_secs(10)))
+        .build()?)
+}
+
+#[derive(Clone, Copy)]
+enum Kind {
+    Ping,
+    SetVar,
+}
+
+async fn one(client: &Client, kind: Kind, channel: &str, n: usize) -> Result<u64, Error> {
+    let started = Instant::now();
+    match kind {
+        Kind::Ping => {
+            client.asterisk().ping().send().await?;
+        }
+        Kind::SetVar => {
+            client
+                .channels()
+                .set_channel_var(channel, "BENCH")
+                .value(n.to_string())
+                .send()
+                .await?;
+        }
+    }
+    Ok(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX))
+}
+
+/// `count` requests one after another, then `count` with `IN_FLIGHT` at once.
+async fn round(
+    client: &Client,
+    kind: Kind,
+    channel: &str,
+    count: usize,
+) -> Result<(Vec<u64>, Vec<u64>), Error> {
+    let mut sequential = Vec::with_capacity(count);
+    for n in 0..count {
+        sequential.push(one(client, kind, channel, n).await?);
+    }
+    let mut concurrent = Vec::with_capacity(count);
+    let mut tasks = tokio::task::JoinSet::new();
+    for n in 0..count {
+        if tasks.len() >= IN_FLIGHT
+            && let Some(done) = tasks.join_next().await
+        {
+            concurrent.push(done??);
+        }
+        let (client, channel) = (client.clone(), channel.to_owned());
+        tasks.spawn(async move { one(&client, kind, &channel, n).await });
+    }
+    while let Some(done) = tasks.join_next().await {
+        concurrent.push(done??);
+    }
+    Ok((sequential, concurrent))
+}
+
+fn summary(samples: &mut [u64]) -> String {
+    samples.sort_unstable();
+    let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    format!(
+        "p50 {:>6} µs  p99 {:>6} µs  max {:>6} µs  (n={})",
+        at(0.50),
+        at(0.99),
+        samples.last().copied().unwrap_or(0),
+        samples.len()
+    )
+}
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (count, rounds) = match args.as_slice() {
+        [count, rounds] => (count.parse::<usize>()?, rounds.parse::<usize>()?),
+        [] => (2000, 5),
+        _ => return Err("usage: ari-bench-rest COUNT ROUNDS".into()),
+    };
+    let http = client(RestTransport::Http)?;
+    let socket = client(RestTransport::WebSocket)?;
+    // A channel to set variables on: a Local channel that waits answered.
+    let channel = http
+        .channels()
+        .originate("Local/answer-wait@default")
+        .extension("answer-wait")
+        .context("default")
+        .send()
+        .await?;
+    // Warm both: connections, the socket's opening.
+    for client in [&http, &socket] {
+        round(client, Kind::Ping, &channel.id, 100).await?;
+    }
+    let transports = [("http", &http), ("websocket", &socket)];
+    for (kind, label) in [
+        (Kind::Ping, "GET /asterisk/ping"),
+        (Kind::SetVar, "POST /channels/{id}/variable"),
+    ] {
+        let mut results: Vec<(Vec<u64>, Vec<u64>)> = vec![Default::default(); 2];
+        for r in 0..rounds {
+            // Alternate which transport goes first.
+            for i in [r % 2, 1 - r % 2] {
+                let (sequential, concurrent) =
+                    round(transports[i].1, kind, &channel.id, count).await?;
+                results[i].0.extend(sequential);
+                results[i].1.extend(concurrent);
+            }
+        }
+        for (i, (name, _)) in transports.iter().enumerate() {
+            let (sequential, concurrent) = &mut results[i];
+            println!(
+                "{label:<30} {name:<9} sequential     {}",
+                summary(sequential)
+            );
+            println!(
+                "{label:<30} {name:<9} {IN_FLIGHT} in flight   {}",
+                summary(concurrent)
+            );
+        }
+    }
+    http.channels().hangup(&channel.id).send().await?;
+    Ok(())
+}
