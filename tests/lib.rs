@@ -160,6 +160,35 @@ pub fn client_with_events(url: &str, options: EventOptions) -> ClientBuilder<Cli
         .event_options(options)
 }
 
+/// Waits until Asterisk has closed the per-call outbound sessions of `app`
+/// (it destroys each call's application `<app>:<channel>` with its socket,
+/// about 3 s after the call's StasisEnd). A server should not break such a
+/// socket first: Asterisk then tries to reconnect it, and that path crashed
+/// Asterisk 22.10.1 (res_http_websocket) once under load.
+pub async fn per_call_sessions_closed(client: &Client, app: &str) {
+    let prefix = format!("{app}:");
+    poll(
+        &format!("every per-call application of {app} closed"),
+        || async {
+            let open = client
+                .applications()
+                .list()
+                .send()
+                .await
+                .map_err(|error| error.to_string())?
+                .into_iter()
+                .filter(|application| application.name.starts_with(prefix.as_str()))
+                .count();
+            if open == 0 {
+                Ok(())
+            } else {
+                Err(format!("{open} open"))
+            }
+        },
+    )
+    .await;
+}
+
 /// A name no other test (in this or another process) uses.
 pub fn unique(prefix: &str) -> String {
     static NEXT: AtomicU32 = AtomicU32::new(0);

@@ -18,7 +18,7 @@ use crate::bindings::{Bindings, OwnRequests};
 use crate::calls::{App, AppBuilder};
 use crate::client::Client;
 use crate::events::{EventStream, RestSocket};
-use crate::tls::Socket;
+use crate::tls::{Socket, Transport};
 use futures_util::StreamExt as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -31,6 +31,10 @@ use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, 
 /// Sessions handshaken but not yet taken by [`OutboundServer::accept`].
 const ACCEPT_QUEUE: usize = 16;
 
+/// How long a per-call session whose application has let go of it stays
+/// open for Asterisk to close it after the call (see `Reader::linger`).
+const PER_CALL_LINGER: Duration = Duration::from_secs(60);
+
 /// Configures an [`OutboundServer`].
 #[derive(Clone)]
 #[must_use]
@@ -40,6 +44,11 @@ pub struct OutboundServerBuilder<B> {
     max_connections: usize,
     handshake_timeout: Duration,
     first_event_timeout: Duration,
+    /// `wss://`: the listener's certificate and key.
+    #[cfg(feature = "wss")]
+    tls: Option<Arc<rustls::ServerConfig>>,
+    /// A certificate or key that could not be read, reported by `bind`.
+    tls_problem: Option<String>,
     bindings: std::marker::PhantomData<fn() -> B>,
 }
 
@@ -82,6 +91,9 @@ pub enum OutboundError {
         #[source]
         source: std::io::Error,
     },
+    /// The certificate chain or key given to `tls_pem` cannot be used.
+    #[error("cannot serve TLS: {0}")]
+    Tls(String),
 }
 
 impl<B: Bindings> OutboundServer<B> {
@@ -95,6 +107,9 @@ impl<B: Bindings> OutboundServer<B> {
             max_connections: 1024,
             handshake_timeout: Duration::from_secs(10),
             first_event_timeout: Duration::from_secs(10),
+            #[cfg(feature = "wss")]
+            tls: None,
+            tls_problem: None,
             bindings: std::marker::PhantomData,
         }
     }
@@ -147,11 +162,30 @@ impl<B: Bindings> OutboundServerBuilder<B> {
         self
     }
 
+    /// Serves `wss://` (Asterisk's `tls_enabled = yes`, trusting the CA
+    /// that signed this chain through `ca_list_file` when it is private):
+    /// the certificate chain and its private key, both PEM. A chain or key
+    /// that cannot be read makes [`bind`](Self::bind) fail.
+    #[cfg(feature = "wss")]
+    pub fn tls_pem(mut self, chain_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
+        match crate::tls::server_config(chain_pem.as_ref(), key_pem.as_ref()) {
+            Ok(config) => {
+                self.tls = Some(config);
+                self.tls_problem = None;
+            }
+            Err(problem) => self.tls_problem = Some(problem),
+        }
+        self
+    }
+
     /// Listens on `address` (`127.0.0.1:8765`, `0.0.0.0:8765`).
     pub async fn bind(
         self,
         address: impl tokio::net::ToSocketAddrs + std::fmt::Display,
     ) -> Result<OutboundServer<B>, OutboundError> {
+        if let Some(problem) = self.tls_problem {
+            return Err(OutboundError::Tls(problem));
+        }
         let listener = tokio::net::TcpListener::bind(&address)
             .await
             .map_err(|source| OutboundError::Bind {
@@ -247,7 +281,7 @@ async fn open_session<B: Bindings>(
     peer: SocketAddr,
 ) -> Result<(Session<B>, RestSocket), String> {
     let _ = tcp.set_nodelay(true);
-    let stream = tokio_tungstenite::MaybeTlsStream::Plain(tokio::io::BufReader::new(tcp));
+    let stream = tokio_tungstenite::MaybeTlsStream::Plain(accept_tls(settings, tcp).await?);
     let expected = settings.credentials.as_ref().map(|(user, password)| {
         use base64::Engine as _;
         format!(
@@ -273,12 +307,15 @@ async fn open_session<B: Bindings>(
         .map_err(|error| format!("the first event names no application: {error}"))?
         .into_owned();
     let display = format!("outbound session {application} from {peer}");
+    // A per-call session (`<app>:<channel name>`) is Asterisk's to close.
+    let linger = application.contains(':').then_some(PER_CALL_LINGER);
     let (events, rest) = settings.client.serve_socket::<B::Message>(
         socket,
         display,
         settings.client.event_options().clone(),
         OwnRequests::of::<B>(),
         Some(first),
+        linger,
     );
     tracing::info!(target: "ari_runtime::outbound", %peer, %application, "outbound session open");
     Ok((
@@ -290,6 +327,27 @@ async fn open_session<B: Bindings>(
         },
         rest,
     ))
+}
+
+/// The connection's byte stream: TLS accepted within the handshake
+/// deadline when the server has a certificate, plain TCP otherwise.
+async fn accept_tls<B: Bindings>(
+    settings: &OutboundServerBuilder<B>,
+    tcp: tokio::net::TcpStream,
+) -> Result<Transport, String> {
+    let plain = Transport::buffered(tcp);
+    #[cfg(feature = "wss")]
+    if let Some(config) = &settings.tls {
+        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(config));
+        let accepted = tokio::time::timeout(settings.handshake_timeout, acceptor.accept(plain))
+            .await
+            .map_err(|_| format!("no TLS handshake within {:?}", settings.handshake_timeout))?
+            .map_err(|error| format!("TLS handshake: {error}"))?;
+        return Ok(Transport::Accepted(Box::new(accepted)));
+    }
+    #[cfg(not(feature = "wss"))]
+    let _ = settings;
+    Ok(Transport::Plain(plain))
 }
 
 /// Refuses a request without the expected credentials (401), and answers

@@ -16,7 +16,74 @@ use tokio_tungstenite::tungstenite::{self, handshake::client::Request};
 /// served from memory.
 const READ_CHUNK: usize = 64 * 1024;
 
-pub(crate) type Transport = tokio::io::BufReader<tokio::net::TcpStream>;
+/// The byte stream under a WebSocket: TCP, or TLS this side accepted (an
+/// outbound server's `wss://` listener). A client's TLS is tungstenite's
+/// own layer above this.
+pub(crate) enum Transport {
+    Plain(tokio::io::BufReader<tokio::net::TcpStream>),
+    #[cfg(feature = "wss")]
+    Accepted(Box<tokio_rustls::server::TlsStream<tokio::io::BufReader<tokio::net::TcpStream>>>),
+}
+
+impl Transport {
+    /// `tcp` read through a buffer of [`READ_CHUNK`].
+    pub(crate) fn buffered(
+        tcp: tokio::net::TcpStream,
+    ) -> tokio::io::BufReader<tokio::net::TcpStream> {
+        tokio::io::BufReader::with_capacity(READ_CHUNK, tcp)
+    }
+}
+
+macro_rules! on_transport {
+    ($self:ident, $stream:ident => $call:expr) => {
+        match $self.get_mut() {
+            Transport::Plain($stream) => {
+                let $stream = std::pin::Pin::new($stream);
+                $call
+            }
+            #[cfg(feature = "wss")]
+            Transport::Accepted($stream) => {
+                let $stream = std::pin::Pin::new($stream.as_mut());
+                $call
+            }
+        }
+    };
+}
+
+impl tokio::io::AsyncRead for Transport {
+    fn poll_read(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        on_transport!(self, stream => stream.poll_read(cx, buf))
+    }
+}
+
+impl tokio::io::AsyncWrite for Transport {
+    fn poll_write(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
+        on_transport!(self, stream => stream.poll_write(cx, buf))
+    }
+
+    fn poll_flush(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        on_transport!(self, stream => stream.poll_flush(cx))
+    }
+
+    fn poll_shutdown(
+        self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
+        on_transport!(self, stream => stream.poll_shutdown(cx))
+    }
+}
+
 pub(crate) type Socket =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<Transport>>;
 type Handshake = Result<(Socket, tungstenite::handshake::client::Response), tungstenite::Error>;
@@ -45,6 +112,32 @@ pub(crate) fn rustls_config(pem: &[u8]) -> Result<rustls::ClientConfig, String> 
         .dangerous()
         .with_custom_certificate_verifier(std::sync::Arc::new(verifier))
         .with_no_client_auth())
+}
+
+/// The configuration of a TLS listener: the certificate chain and key of
+/// two PEM texts, with the ring provider.
+#[cfg(feature = "wss")]
+pub(crate) fn server_config(
+    chain_pem: &[u8],
+    key_pem: &[u8],
+) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
+    use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _};
+    let chain = CertificateDer::pem_slice_iter(chain_pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|error| format!("the certificate chain: {error}"))?;
+    if chain.is_empty() {
+        return Err("no certificate in the certificate chain PEM".into());
+    }
+    let key = PrivateKeyDer::from_pem_slice(key_pem)
+        .map_err(|error| format!("the private key: {error}"))?;
+    let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
+    rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|error| error.to_string())?
+        .with_no_client_auth()
+        .with_single_cert(chain, key)
+        .map(std::sync::Arc::new)
+        .map_err(|error| error.to_string())
 }
 
 /// The TLS side of `wss://`: the client's own configuration, shared with
@@ -86,8 +179,13 @@ pub(crate) async fn connect(request: Request, tls: &TlsConfig) -> Handshake {
     let tcp = tokio::net::TcpStream::connect((host.as_str(), port)).await?;
     // Events are small and latency matters more than packet count.
     tcp.set_nodelay(true)?;
-    let transport = tokio::io::BufReader::with_capacity(READ_CHUNK, tcp);
-    handshake(request, transport, secure, tls).await
+    handshake(
+        request,
+        Transport::Plain(Transport::buffered(tcp)),
+        secure,
+        tls,
+    )
+    .await
 }
 
 #[cfg(feature = "wss")]

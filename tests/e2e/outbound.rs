@@ -4,7 +4,8 @@
 //! of a call goes over that socket. `outbound_persistent`: one long-lived
 //! session, and the events Asterisk queued while our server was down;
 //! `outbound_per_call`: a session per call; `outbound_auth`: wrong
-//! credentials refused with 401, no extension negotiated.
+//! credentials refused with 401, no extension negotiated; `outbound_tls`:
+//! a `wss://` listener Asterisk verifies.
 
 use ari_generated::channels::ChannelHandle;
 use ari_generated::models::Message;
@@ -17,6 +18,7 @@ use std::time::Duration;
 const PERSISTENT: &str = "127.0.0.1:8095";
 const PER_CALL: &str = "127.0.0.1:8096";
 const BAD_AUTH: &str = "127.0.0.1:8097";
+const TLS: &str = "127.0.0.1:8099";
 const USER: &str = "outbound";
 const PASSWORD: &str = "outbound-secret";
 
@@ -199,6 +201,7 @@ async fn outbound_per_call_each_call_gets_its_own_session() {
     for name in &names {
         assert_gone(&direct, name).await;
     }
+    per_call_sessions_closed(&direct, "outbound-per-call").await;
 }
 
 #[tokio::test]
@@ -255,4 +258,34 @@ async fn outbound_auth_wrong_credentials_are_refused_with_401() {
             .and_then(|v| v.to_str().ok()),
         Some("ari")
     );
+}
+
+#[tokio::test]
+async fn outbound_tls_asterisk_connects_to_a_wss_listener() {
+    let direct = client_or_return!();
+    let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asterisk/tls");
+    let chain = std::fs::read(tls.join("localhost.pem")).unwrap();
+    let key = std::fs::read(tls.join("localhost.key")).unwrap();
+    // A key for a certificate is refused before anything listens.
+    assert!(matches!(
+        listener(&direct).tls_pem(&key, &key).bind(TLS).await,
+        Err(ari_generated::runtime::OutboundError::Tls(_))
+    ));
+    let mut server = listener(&direct)
+        .tls_pem(chain, key)
+        .bind(TLS)
+        .await
+        .unwrap();
+    let session = accept(&mut server).await;
+    assert_eq!(session.application(), "outbound-tls");
+    // REST over the TLS socket.
+    let client: Client = session.client();
+    client.asterisk().ping().send().await.unwrap();
+    let application = client
+        .applications()
+        .get("outbound-tls")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(application.name, "outbound-tls");
 }

@@ -6,6 +6,7 @@
 //! `export ARI_...=...` lines on stdout, so `eval "$(cargo xtask asterisk up)"`
 //! works. See docs/asterisk-harness.md.
 
+mod balancer;
 mod config;
 mod http;
 mod root;
@@ -181,6 +182,7 @@ fn already_running(root: &Path, pid: u32, port: u16) -> anyhow::Result<()> {
     }
     let version = wait_for_ari(root, port, Duration::from_secs(10))?;
     eprintln!("Asterisk {version} is already running (pid {pid}).");
+    balancer::start(root)?;
     print_summary(root, port);
     Ok(())
 }
@@ -239,6 +241,7 @@ fn start(root: &Path, port: u16, timeout: Duration) -> anyhow::Result<()> {
         started.elapsed().as_secs_f64(),
         asterisk_pid(root)?.map_or_else(|| "?".to_owned(), |pid| pid.to_string())
     );
+    balancer::start(root)?;
     print_summary(root, port);
     Ok(())
 }
@@ -304,6 +307,7 @@ fn down(root: &Path) -> anyhow::Result<()> {
     let running = asterisk_pid(root)?.is_some();
     let mounted = !system::mounts_under(root)?.is_empty();
     if !running && !mounted {
+        balancer::stop(root)?;
         eprintln!("Asterisk is not running.");
         return Ok(());
     }
@@ -316,8 +320,10 @@ fn down(root: &Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Stops every Asterisk process in the root, politely first, then unmounts.
+/// Stops every Asterisk process in the root, politely first, and the load
+/// balancer, then unmounts.
 fn stop(root: &Path) -> anyhow::Result<()> {
+    balancer::stop(root)?;
     let pids = asterisk_processes(root)?;
     if !pids.is_empty() {
         // Failure here is fine: a wedged Asterisk is signalled below.
@@ -521,6 +527,15 @@ fn prepare_runtime_dirs(root: &Path) -> anyhow::Result<()> {
     ] {
         let path = root.join(dir);
         fs::create_dir_all(&path).with_context(|| format!("creating {}", path.display()))?;
+    }
+    // debootstrap's minbase writes no /etc/hosts: without one `localhost`
+    // does not resolve inside the root (the `wss://localhost` outbound
+    // client, whose certificate check wants that name). IPv4 only: Asterisk's
+    // client takes the first address, and everything listens on 127.0.0.1.
+    let hosts = root.join("etc/hosts");
+    if !hosts.exists() {
+        fs::write(&hosts, "127.0.0.1\tlocalhost\n")
+            .with_context(|| format!("writing {}", hosts.display()))?;
     }
     let recording = root.join("var/spool/asterisk/recording");
     fs::set_permissions(&recording, fs::Permissions::from_mode(0o1777))

@@ -91,6 +91,7 @@ impl Client {
             apps: registered_apps(&request),
             rest: None,
             keep_open: false,
+            linger: None,
         };
         Ok(connection.spawn(socket))
     }
@@ -117,6 +118,7 @@ impl Client {
             apps: Vec::new(),
             rest: Some(link),
             keep_open: true,
+            linger: None,
         };
         let stream = connection.spawn_without_consumer(socket);
         tracing::info!(target: "ari_runtime::rest", app, "REST WebSocket connected");
@@ -133,6 +135,7 @@ impl Client {
         options: EventOptions,
         requests: OwnRequests,
         first: Option<String>,
+        linger: Option<std::time::Duration>,
     ) -> (EventStream<T>, RestSocket) {
         let (rest, link) = RestSocket::new();
         let connection = Connection {
@@ -149,6 +152,7 @@ impl Client {
             apps: Vec::new(),
             rest: Some(link),
             keep_open: false,
+            linger,
         };
         (connection.spawn_after(socket, first), rest)
     }
@@ -174,6 +178,7 @@ struct Connection {
     apps: Vec<String>,
     rest: Option<RestLink>,
     keep_open: bool,
+    linger: Option<std::time::Duration>,
 }
 
 impl Connection {
@@ -224,6 +229,7 @@ impl Connection {
             raw: Arc::clone(&raw),
             rest: self.rest,
             keep_open: self.keep_open,
+            linger: self.linger,
         };
         let task = tokio::spawn(reader.run(socket));
         EventStream {

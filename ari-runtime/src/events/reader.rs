@@ -47,6 +47,9 @@ pub(super) struct Reader<T> {
     /// Stay connected with no consumer (a connection that carries REST
     /// only, whose application's own events are not wanted).
     pub(super) keep_open: bool,
+    /// Once every consumer is gone, leave the closing to the server for up
+    /// to this long (see [`Reader::linger`]).
+    pub(super) linger: Option<Duration>,
 }
 
 /// How long the reader may spend releasing device states before it closes
@@ -137,6 +140,9 @@ impl<T: FromFrame> Reader<T> {
     /// Every consumer is gone: releases the apps' device states (see
     /// [`EventStream::close`]), then closes.
     async fn finish(&mut self, mut socket: Socket) {
+        if let Some(limit) = self.linger {
+            self.linger(&mut socket, limit).await;
+        }
         if let Some(rest) = &self.rest {
             rest.lost("the connection is closing");
         }
@@ -151,6 +157,39 @@ impl<T: FromFrame> Reader<T> {
             }
         }
         let _ = socket.close(None).await;
+    }
+
+    /// Keeps reading a connection the server closes itself (a per-call
+    /// outbound session, which Asterisk closes after the call's
+    /// `StasisEnd`) until it does or `limit` passes; REST answers still
+    /// reach their requests, events go nowhere. Closing it first, while the
+    /// call is still in Stasis, makes Asterisk 22.10.1 reconnect the
+    /// session, and that path crashed it (a segfault in
+    /// `res_http_websocket.so`) under load in the `workers` test.
+    async fn linger(&mut self, socket: &mut Socket, limit: Duration) {
+        let deadline = Instant::now() + limit;
+        loop {
+            tokio::select! {
+                frame = socket.next() => match classify(frame) {
+                    Frame::Text(text) => {
+                        if let Some(rest) = &self.rest {
+                            rest.take_answer(&text);
+                        }
+                    }
+                    Frame::Skip => {}
+                    Frame::End(_) => return,
+                },
+                outgoing = next_outgoing(self.rest.as_mut()) => {
+                    if self.write(socket, outgoing).await.is_err() {
+                        return;
+                    }
+                }
+                () = tokio::time::sleep_until(deadline) => {
+                    tracing::debug!(target: "ari_runtime::events", events = %self.target.display, ?limit, "closing a session the server kept open");
+                    return;
+                }
+            }
+        }
     }
 
     async fn reconnect(&mut self, backoff: &Backoff) -> Result<(Socket, u32), String> {

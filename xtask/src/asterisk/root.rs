@@ -17,11 +17,13 @@ use super::{http, system};
 /// Packages installed into the chroot. The MOH sounds are there because ARI
 /// has music-on-hold operations on channels and bridges, which fail without a
 /// configured class.
+/// HAProxy is the load balancer of the `workers` tests.
 pub const PACKAGES: &[&str] = &[
     "asterisk",
     "asterisk-modules",
     "asterisk-core-sounds-en-gsm",
     "asterisk-moh-opsound-gsm",
+    "haproxy",
 ];
 
 const SUITE: &str = "sid";
@@ -162,6 +164,23 @@ pub fn sibling(root: &Path, suffix: &str) -> PathBuf {
     name.push(".");
     name.push(suffix);
     root.with_file_name(name)
+}
+
+/// Installs `packages` into a finished root (one built before they were in
+/// [`PACKAGES`]).
+pub fn install_packages(root: &Path, packages: &[&str]) -> anyhow::Result<()> {
+    let log_path = sibling(root, "build.log");
+    logged(
+        chroot_apt(root).args(["-o", "Acquire::Check-Valid-Until=false", "update"]),
+        &log_path,
+    )?;
+    logged(
+        chroot_apt(root)
+            .args(["install", "-y", "--no-install-recommends"])
+            .args(packages),
+        &log_path,
+    )?;
+    logged(chroot_apt(root).arg("clean"), &log_path)
 }
 
 fn chroot_apt(root: &Path) -> Command {
