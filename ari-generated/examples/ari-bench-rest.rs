@@ -4,11 +4,12 @@
 //! the benchmark's own, `COUNT` requests per round one after another and
 //! `COUNT` more with 32 in flight, the transports taking turns round by
 //! round (so that drift of the machine hits both alike). Prints p50 / p99 /
-//! max in µs per transport and request.
+//! max in µs per transport and request. `SOCKETS` (4): the WebSocket
+//! client's `rest_sockets`.
 //!
 //! ```sh
 //! cargo xtask asterisk up
-//! cargo run --release -p ari-generated --example ari-bench-rest -- 2000 5
+//! cargo run --release -p ari-generated --example ari-bench-rest -- 2000 5 [SOCKETS]
 //! ```
 
 use ari_generated::Client;
@@ -19,13 +20,14 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const IN_FLIGHT: usize = 32;
 
-fn client(transport: RestTransport) -> Result<Client, Error> {
+fn client(transport: RestTransport, sockets: usize) -> Result<Client, Error> {
     let url = std::env::var("ARI_URL").unwrap_or_else(|_| "http://127.0.0.1:8088".into());
     let user = std::env::var("ARI_USER").unwrap_or_else(|_| "asterisk".into());
     let password = std::env::var("ARI_PASSWORD").unwrap_or_else(|_| "asterisk".into());
     Ok(Client::builder(url)
         .basic_auth(user, password)
         .rest_transport(transport)
+        .rest_sockets(sockets)
         .request_timeout(Some(Duration::from_secs(10)))
         .build()?)
 }
@@ -97,21 +99,35 @@ fn summary(samples: &mut [u64]) -> String {
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let (count, rounds) = match args.as_slice() {
-        [count, rounds] => (count.parse::<usize>()?, rounds.parse::<usize>()?),
-        [] => (2000, 5),
-        _ => return Err("usage: ari-bench-rest COUNT ROUNDS".into()),
+    let (count, rounds, sockets) = match args.as_slice() {
+        [count, rounds] => (count.parse::<usize>()?, rounds.parse::<usize>()?, 4),
+        [count, rounds, sockets] => (
+            count.parse::<usize>()?,
+            rounds.parse::<usize>()?,
+            sockets.parse::<usize>()?,
+        ),
+        [] => (2000, 5, 4),
+        _ => return Err("usage: ari-bench-rest COUNT ROUNDS [SOCKETS]".into()),
     };
-    let http = client(RestTransport::Http)?;
-    let socket = client(RestTransport::WebSocket)?;
-    // A channel to set variables on: a Local channel that waits answered.
+    let http = client(RestTransport::Http, sockets)?;
+    let socket = client(RestTransport::WebSocket, sockets)?;
+    // A channel to set variables on, in a Stasis application of the
+    // benchmark's own (Asterisk sets variables only on those): a Local
+    // channel whose far end waits answered.
+    let app = format!("bench-rest-{}", std::process::id());
+    let mut events = http.event_stream([app.as_str()]).connect().await?;
+    // Read, so that Asterisk never waits on this connection.
+    let drain = tokio::spawn(async move {
+        use futures_util::StreamExt as _;
+        while events.next().await.is_some() {}
+    });
     let channel = http
         .channels()
         .originate("Local/answer-wait@default")
-        .extension("answer-wait")
-        .context("default")
+        .app(&app)
         .send()
         .await?;
+    tokio::time::sleep(Duration::from_millis(500)).await;
     // Warm both: connections, the socket's opening.
     for client in [&http, &socket] {
         round(client, Kind::Ping, &channel.id, 100).await?;
@@ -144,5 +160,6 @@ async fn main() -> Result<(), Error> {
         }
     }
     http.channels().hangup(&channel.id).send().await?;
+    drain.abort();
     Ok(())
 }

@@ -122,6 +122,7 @@ pub struct ClientBuilder<C = Client> {
     inspector: Option<AnswerInspectorSlot>,
     rest_transport: RestTransport,
     rest_socket_app: Option<String>,
+    rest_sockets: usize,
     output: std::marker::PhantomData<fn() -> C>,
 }
 
@@ -150,6 +151,7 @@ impl ClientBuilder {
             inspector: None,
             rest_transport: RestTransport::Http,
             rest_socket_app: None,
+            rest_sockets: 4,
             output: std::marker::PhantomData,
         }
     }
@@ -170,6 +172,7 @@ impl<C: From<Client>> ClientBuilder<C> {
             inspector: self.inspector,
             rest_transport: self.rest_transport,
             rest_socket_app: self.rest_socket_app,
+            rest_sockets: self.rest_sockets,
             output: std::marker::PhantomData,
         }
     }
@@ -225,11 +228,21 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// The application the REST WebSocket registers (Asterisk opens no
-    /// socket without one): `ari-rest-<6 hex digits>` by default. No
-    /// channel enters it; it shows in `GET /applications`.
+    /// The application the REST WebSockets register (Asterisk opens no
+    /// socket without one): `ari-rest-<6 hex digits>` by default, the
+    /// second socket's `<app>-1` and so on. No channel enters them; they
+    /// show in `GET /applications`.
     pub fn rest_socket_app(mut self, app: impl Into<String>) -> Self {
         self.rest_socket_app = Some(app.into());
+        self
+    }
+
+    /// At most this many REST WebSockets (4 by default, at least 1).
+    /// Asterisk answers the requests of one socket one after another (one
+    /// thread per socket), so concurrent requests are spread over them; a
+    /// socket opens only once every open one has requests in flight.
+    pub fn rest_sockets(mut self, sockets: usize) -> Self {
+        self.rest_sockets = sockets.max(1);
         self
     }
 
@@ -315,6 +328,7 @@ impl<C: From<Client>> ClientBuilder<C> {
                     self.rest_transport,
                     self.rest_socket_app
                         .unwrap_or_else(super::transport::default_rest_app),
+                    self.rest_sockets,
                 ),
             }),
         })

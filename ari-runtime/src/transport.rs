@@ -13,23 +13,28 @@ pub enum RestTransport {
     /// One HTTP request per operation (the default; every Asterisk).
     #[default]
     Http,
-    /// `RESTRequest` frames over a WebSocket the client opens with its
-    /// first request and keeps open (reconnecting like an event stream).
-    /// Asterisk opens no socket without an application, so it registers one
-    /// of its own (see [`ClientBuilder::rest_socket_app`](crate::ClientBuilder::rest_socket_app)),
+    /// `RESTRequest` frames over WebSockets the client opens as its
+    /// requests need them and keeps open (reconnecting like an event
+    /// stream). Asterisk answers the requests of one socket one after
+    /// another, so the client spreads concurrent requests over a few sockets
+    /// (see [`ClientBuilder::rest_sockets`](crate::ClientBuilder::rest_sockets)).
+    /// Asterisk opens no socket without an application, so each registers
+    /// one of its own (see [`ClientBuilder::rest_socket_app`](crate::ClientBuilder::rest_socket_app)),
     /// which no channel enters. Binary answers (a stored recording's file)
-    /// go over HTTP: Asterisk answers 406 for them over the socket.
+    /// go over HTTP: Asterisk answers 406 for them over a socket.
     WebSocket,
 }
 
 /// Where a client's requests go.
 pub(crate) enum RestPath {
     Http,
-    /// The client's own socket, opened by the first request that needs it;
-    /// a failed opening is tried again by the next request.
-    OwnSocket {
+    /// The client's own sockets, each opened by the first request that
+    /// needs it (a failed opening is tried again by the next request); a
+    /// request takes the one with the fewest requests in flight, opening
+    /// another while every open one is busy.
+    OwnSockets {
         app: String,
-        socket: tokio::sync::OnceCell<OwnSocket>,
+        sockets: Vec<tokio::sync::OnceCell<OwnSocket>>,
     },
     /// A connection the application was given (an outbound session).
     Socket(RestSocket),
@@ -42,15 +47,38 @@ pub(crate) struct OwnSocket {
 }
 
 impl RestPath {
-    pub(crate) fn new(transport: RestTransport, app: String) -> Self {
+    pub(crate) fn new(transport: RestTransport, app: String, sockets: usize) -> Self {
         match transport {
             RestTransport::Http => RestPath::Http,
-            RestTransport::WebSocket => RestPath::OwnSocket {
+            RestTransport::WebSocket => RestPath::OwnSockets {
                 app,
-                socket: tokio::sync::OnceCell::new(),
+                sockets: (0..sockets.max(1))
+                    .map(|_| tokio::sync::OnceCell::new())
+                    .collect(),
             },
         }
     }
+}
+
+/// The socket a request goes over: the least busy open one, or the next
+/// one to open when every open one has requests in flight.
+fn choose(sockets: &[tokio::sync::OnceCell<OwnSocket>]) -> usize {
+    let mut best: Option<(usize, usize)> = None;
+    for (index, cell) in sockets.iter().enumerate() {
+        match cell.get() {
+            Some(open) => {
+                let busy = open.socket.in_flight();
+                if busy == 0 {
+                    return index;
+                }
+                if best.is_none_or(|(_, least)| busy < least) {
+                    best = Some((index, busy));
+                }
+            }
+            None => return index,
+        }
+    }
+    best.map_or(0, |(index, _)| index)
 }
 
 /// `ari-rest-<6 hex digits>`, distinct per client.
@@ -73,12 +101,18 @@ impl Client {
         let socket = match self.rest_path() {
             RestPath::Http => return self.send_http(request).await,
             RestPath::Socket(socket) => socket,
-            RestPath::OwnSocket { app, socket } => {
-                let opened = socket
+            RestPath::OwnSockets { app, sockets } => {
+                let index = choose(sockets);
+                let app = if index == 0 {
+                    app.clone()
+                } else {
+                    format!("{app}-{index}")
+                };
+                let opened = sockets[index]
                     .get_or_try_init(|| async {
                         let (socket, connection) = self
                             .http_only()
-                            .open_rest_socket(app)
+                            .open_rest_socket(&app)
                             .await
                             .map_err(|error| TransportError::NotSent {
                                 reason: format!("cannot open the REST WebSocket: {error}"),

@@ -44,6 +44,8 @@ pub(crate) struct RestShared {
     connected: AtomicBool,
     /// Told of every loss, for [`RestSocket::closed`].
     lost: tokio::sync::Notify,
+    /// Requests waiting for their answer, for choosing among sockets.
+    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 struct Pending {
@@ -73,6 +75,7 @@ impl RestSocket {
             next_id: AtomicU64::new(1),
             connected: AtomicBool::new(true),
             lost: tokio::sync::Notify::new(),
+            in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
         let (outgoing, receiver) = mpsc::channel(OUTGOING_QUEUE);
         (
@@ -85,6 +88,11 @@ impl RestSocket {
                 shared,
             },
         )
+    }
+
+    /// Requests sent over this socket and not yet answered.
+    pub(crate) fn in_flight(&self) -> usize {
+        self.shared.in_flight.load(Ordering::Relaxed)
     }
 
     /// Resolves once the connection is lost (at once if it is): for a
@@ -189,6 +197,7 @@ impl<'s> PendingEntry<'s> {
                 answer,
             },
         );
+        shared.in_flight.fetch_add(1, Ordering::Relaxed);
         PendingEntry { shared, id }
     }
 
@@ -206,6 +215,7 @@ impl<'s> PendingEntry<'s> {
 impl Drop for PendingEntry<'_> {
     fn drop(&mut self) {
         self.shared.lock().remove(&self.id);
+        self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
