@@ -160,6 +160,33 @@ pub fn client_with_events(url: &str, options: EventOptions) -> ClientBuilder<Cli
         .event_options(options)
 }
 
+/// Waits until no channel that `matches` is left (hung-up channels take a
+/// moment to go).
+pub async fn no_channels_left(
+    client: &Client,
+    what: &str,
+    matches: impl Fn(&ari_generated::models::Channel) -> bool,
+) {
+    poll(&format!("no channel of {what} left"), || async {
+        let left: Vec<String> = client
+            .channels()
+            .list()
+            .send()
+            .await
+            .map_err(|error| error.to_string())?
+            .into_iter()
+            .filter(|channel| matches(channel))
+            .map(|channel| channel.name.into_string())
+            .collect();
+        if left.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("{left:?}"))
+        }
+    })
+    .await;
+}
+
 /// Waits until Asterisk has closed the per-call outbound sessions of `app`
 /// (it destroys each call's application `<app>:<channel>` with its socket,
 /// about 3 s after the call's StasisEnd). A server should not break such a

@@ -15,6 +15,8 @@ mod client;
 pub mod decode;
 mod error;
 mod events;
+mod listen;
+pub mod media;
 mod outbound;
 mod release;
 mod timestamp;
@@ -42,6 +44,7 @@ pub use error::{DecodeError, ErrorResponse, TransportError};
 pub use events::{
     Backoff, ConnectError, EventOptions, EventStream, EventStreamBuilder, FromFrame, StreamItem,
 };
+pub use listen::ListenError;
 pub use outbound::{OutboundError, OutboundServer, OutboundServerBuilder, Session};
 pub use release::ReleaseError;
 pub use timestamp::{Timestamp, TimestampError};

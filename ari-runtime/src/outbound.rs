@@ -17,16 +17,16 @@
 use crate::bindings::{Bindings, OwnRequests};
 use crate::calls::{App, AppBuilder};
 use crate::client::Client;
-use crate::events::{EventStream, RestSocket};
-use crate::tls::{Socket, Transport};
+use crate::events::EventStream;
+use crate::listen::{ListenError, ServerSettings, listen};
+use crate::tls::Socket;
 use futures_util::StreamExt as _;
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
-use tokio::sync::{Semaphore, mpsc};
+use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
-use tokio_tungstenite::tungstenite::handshake::server::{ErrorResponse, Request, Response};
 
 /// Sessions handshaken but not yet taken by [`OutboundServer::accept`].
 const ACCEPT_QUEUE: usize = 16;
@@ -36,30 +36,12 @@ const ACCEPT_QUEUE: usize = 16;
 const PER_CALL_LINGER: Duration = Duration::from_secs(60);
 
 /// Configures an [`OutboundServer`].
-#[derive(Clone)]
 #[must_use]
 pub struct OutboundServerBuilder<B> {
     client: Client,
-    credentials: Option<(String, String)>,
-    max_connections: usize,
-    handshake_timeout: Duration,
+    server: ServerSettings,
     first_event_timeout: Duration,
-    /// `wss://`: the listener's certificate and key.
-    #[cfg(feature = "wss")]
-    tls: Option<Arc<rustls::ServerConfig>>,
-    /// A certificate or key that could not be read, reported by `bind`.
-    tls_problem: Option<String>,
     bindings: std::marker::PhantomData<fn() -> B>,
-}
-
-impl<B> std::fmt::Debug for OutboundServerBuilder<B> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OutboundServerBuilder")
-            .field("user", &self.credentials.as_ref().map(|(user, _)| user))
-            .field("max_connections", &self.max_connections)
-            .field("handshake_timeout", &self.handshake_timeout)
-            .finish_non_exhaustive()
-    }
 }
 
 /// Listens for Asterisk's outbound connections (ARI outbound WebSockets):
@@ -78,23 +60,17 @@ impl<B: Bindings> Drop for OutboundServer<B> {
     }
 }
 
-/// The server could not start.
-#[derive(Debug, thiserror::Error)]
-#[non_exhaustive]
-pub enum OutboundError {
-    /// The address could not be listened on.
-    #[error("cannot listen on {address}: {source}")]
-    Bind {
-        /// The address asked for.
-        address: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
-    /// The certificate chain or key given to `tls_pem` cannot be used.
-    #[error("cannot serve TLS: {0}")]
-    Tls(String),
+impl<B> std::fmt::Debug for OutboundServerBuilder<B> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OutboundServerBuilder")
+            .field("server", &self.server)
+            .field("first_event_timeout", &self.first_event_timeout)
+            .finish_non_exhaustive()
+    }
 }
+
+/// The server could not start.
+pub type OutboundError = ListenError;
 
 impl<B: Bindings> OutboundServer<B> {
     /// A server whose sessions fall back to `client` (an ordinary HTTP
@@ -103,13 +79,8 @@ impl<B: Bindings> OutboundServer<B> {
     pub fn builder(client: Client) -> OutboundServerBuilder<B> {
         OutboundServerBuilder {
             client: client.http_only(),
-            credentials: None,
-            max_connections: 1024,
-            handshake_timeout: Duration::from_secs(10),
+            server: ServerSettings::new("ari"),
             first_event_timeout: Duration::from_secs(10),
-            #[cfg(feature = "wss")]
-            tls: None,
-            tls_problem: None,
             bindings: std::marker::PhantomData,
         }
     }
@@ -137,20 +108,20 @@ impl<B: Bindings> OutboundServerBuilder<B> {
     /// `password` of its `websocket_client.conf` entry). Without them any
     /// connection is accepted, which only suits a trusted network.
     pub fn credentials(mut self, user: impl Into<String>, password: impl Into<String>) -> Self {
-        self.credentials = Some((user.into(), password.into()));
+        self.server.credentials = Some((user.into(), password.into()));
         self
     }
 
     /// At most this many connections at once, handshaking or open (1024 by
     /// default); more are closed at once.
     pub fn max_connections(mut self, max: usize) -> Self {
-        self.max_connections = max.max(1);
+        self.server.max_connections = max.max(1);
         self
     }
 
     /// How long a connection may take to complete its handshake (10 s).
     pub fn handshake_timeout(mut self, timeout: Duration) -> Self {
-        self.handshake_timeout = timeout;
+        self.server.handshake_timeout = timeout;
         self
     }
 
@@ -168,13 +139,8 @@ impl<B: Bindings> OutboundServerBuilder<B> {
     /// that cannot be read makes [`bind`](Self::bind) fail.
     #[cfg(feature = "wss")]
     pub fn tls_pem(mut self, chain_pem: impl AsRef<[u8]>, key_pem: impl AsRef<[u8]>) -> Self {
-        match crate::tls::server_config(chain_pem.as_ref(), key_pem.as_ref()) {
-            Ok(config) => {
-                self.tls = Some(config);
-                self.tls_problem = None;
-            }
-            Err(problem) => self.tls_problem = Some(problem),
-        }
+        self.server
+            .set_tls_pem(chain_pem.as_ref(), key_pem.as_ref());
         self
     }
 
@@ -183,211 +149,74 @@ impl<B: Bindings> OutboundServerBuilder<B> {
         self,
         address: impl tokio::net::ToSocketAddrs + std::fmt::Display,
     ) -> Result<OutboundServer<B>, OutboundError> {
-        if let Some(problem) = self.tls_problem {
-            return Err(OutboundError::Tls(problem));
-        }
-        let listener = tokio::net::TcpListener::bind(&address)
-            .await
-            .map_err(|source| OutboundError::Bind {
-                address: address.to_string(),
-                source,
-            })?;
-        let local = listener
-            .local_addr()
-            .map_err(|source| OutboundError::Bind {
-                address: address.to_string(),
-                source,
-            })?;
         let (sender, sessions) = mpsc::channel(ACCEPT_QUEUE);
-        let refused = Arc::new(AtomicU64::new(0));
-        let task = tokio::spawn(
-            Listener {
-                permits: Arc::new(Semaphore::new(self.max_connections)),
-                settings: Arc::new(self),
-                sender,
-                refused: Arc::clone(&refused),
+        let (client, first_event_timeout) = (self.client, self.first_event_timeout);
+        let listening = listen(address, self.server, "outbound ARI", move |socket, peer, permit| {
+            let (client, sender) = (client.clone(), sender.clone());
+            async move {
+                let session = open_session::<B>(&client, first_event_timeout, socket, peer).await?;
+                let rest = session.rest.clone();
+                // The permit is held while the connection lives.
+                tokio::spawn(async move {
+                    rest.closed().await;
+                    drop(permit);
+                });
+                if sender.send(session.session).await.is_err() {
+                    tracing::debug!(target: "ari_runtime::outbound", %peer, "server gone; closing a new session");
+                }
+                Ok(())
             }
-            .run(listener),
-        );
-        tracing::info!(target: "ari_runtime::outbound", %local, "outbound WebSocket server listening");
+        })
+        .await?;
         Ok(OutboundServer {
-            address: local,
+            address: listening.address,
             sessions,
-            refused,
-            task,
+            refused: listening.refused,
+            task: listening.task,
         })
     }
 }
 
-struct Listener<B: Bindings> {
-    settings: Arc<OutboundServerBuilder<B>>,
-    sender: mpsc::Sender<Session<B>>,
-    refused: Arc<AtomicU64>,
-    permits: Arc<Semaphore>,
+/// A new session, and its socket's REST side (whose end frees the permit).
+struct Opened<B: Bindings> {
+    session: Session<B>,
+    rest: crate::events::RestSocket,
 }
 
-impl<B: Bindings> Listener<B> {
-    async fn run(self, listener: tokio::net::TcpListener) {
-        loop {
-            let (tcp, peer) = match listener.accept().await {
-                Ok(accepted) => accepted,
-                Err(error) => {
-                    // Out of descriptors and the like: pause rather than spin.
-                    tracing::warn!(target: "ari_runtime::outbound", %error, "accepting a connection");
-                    tokio::time::sleep(Duration::from_millis(100)).await;
-                    continue;
-                }
-            };
-            let Ok(permit) = Arc::clone(&self.permits).try_acquire_owned() else {
-                self.refuse(peer, "the connection bound is reached");
-                continue;
-            };
-            let (settings, sender, refused) = (
-                Arc::clone(&self.settings),
-                self.sender.clone(),
-                Arc::clone(&self.refused),
-            );
-            tokio::spawn(async move {
-                match open_session(&settings, tcp, peer).await {
-                    Ok((session, rest)) => {
-                        // The permit is held while the connection lives.
-                        tokio::spawn(async move {
-                            rest.closed().await;
-                            drop(permit);
-                        });
-                        if sender.send(session).await.is_err() {
-                            tracing::debug!(target: "ari_runtime::outbound", %peer, "server gone; closing a new session");
-                        }
-                    }
-                    Err(reason) => {
-                        refused.fetch_add(1, Ordering::Relaxed);
-                        tracing::warn!(target: "ari_runtime::outbound", %peer, %reason, "outbound connection refused");
-                    }
-                }
-            });
-        }
-    }
-
-    fn refuse(&self, peer: SocketAddr, reason: &str) {
-        self.refused.fetch_add(1, Ordering::Relaxed);
-        tracing::warn!(target: "ari_runtime::outbound", %peer, %reason, "outbound connection refused");
-    }
-}
-
-/// The handshake, the credential check and the first event.
+/// The first event, which names the application, and the session.
 async fn open_session<B: Bindings>(
-    settings: &OutboundServerBuilder<B>,
-    tcp: tokio::net::TcpStream,
+    client: &Client,
+    first_event_timeout: Duration,
+    mut socket: Socket,
     peer: SocketAddr,
-) -> Result<(Session<B>, RestSocket), String> {
-    let _ = tcp.set_nodelay(true);
-    let stream = tokio_tungstenite::MaybeTlsStream::Plain(accept_tls(settings, tcp).await?);
-    let expected = settings.credentials.as_ref().map(|(user, password)| {
-        use base64::Engine as _;
-        format!(
-            "Basic {}",
-            base64::engine::general_purpose::STANDARD.encode(format!("{user}:{password}"))
-        )
-    });
-    #[allow(clippy::result_large_err)]
-    let check = |request: &Request, response: Response| {
-        check_request(expected.as_deref(), request, response)
-    };
-    let mut socket: Socket = tokio::time::timeout(
-        settings.handshake_timeout,
-        tokio_tungstenite::accept_hdr_async(stream, check),
-    )
-    .await
-    .map_err(|_| format!("no handshake within {:?}", settings.handshake_timeout))?
-    .map_err(|error| format!("handshake: {error}"))?;
-    let first = tokio::time::timeout(settings.first_event_timeout, first_text(&mut socket))
+) -> Result<Opened<B>, String> {
+    let first = tokio::time::timeout(first_event_timeout, first_text(&mut socket))
         .await
-        .map_err(|_| format!("no event within {:?}", settings.first_event_timeout))??;
+        .map_err(|_| format!("no event within {first_event_timeout:?}"))??;
     let application = crate::wire::discriminator(&first, "application")
         .map_err(|error| format!("the first event names no application: {error}"))?
         .into_owned();
     let display = format!("outbound session {application} from {peer}");
     // A per-call session (`<app>:<channel name>`) is Asterisk's to close.
     let linger = application.contains(':').then_some(PER_CALL_LINGER);
-    let (events, rest) = settings.client.serve_socket::<B::Message>(
+    let (events, rest) = client.serve_socket::<B::Message>(
         socket,
         display,
-        settings.client.event_options().clone(),
+        client.event_options().clone(),
         OwnRequests::of::<B>(),
         Some(first),
         linger,
     );
     tracing::info!(target: "ari_runtime::outbound", %peer, %application, "outbound session open");
-    Ok((
-        Session {
-            client: settings.client.over_socket(rest.clone()),
+    Ok(Opened {
+        session: Session {
+            client: client.over_socket(rest.clone()),
             events,
             application,
             peer,
         },
         rest,
-    ))
-}
-
-/// The connection's byte stream: TLS accepted within the handshake
-/// deadline when the server has a certificate, plain TCP otherwise.
-async fn accept_tls<B: Bindings>(
-    settings: &OutboundServerBuilder<B>,
-    tcp: tokio::net::TcpStream,
-) -> Result<Transport, String> {
-    let plain = Transport::buffered(tcp);
-    #[cfg(feature = "wss")]
-    if let Some(config) = &settings.tls {
-        let acceptor = tokio_rustls::TlsAcceptor::from(Arc::clone(config));
-        let accepted = tokio::time::timeout(settings.handshake_timeout, acceptor.accept(plain))
-            .await
-            .map_err(|_| format!("no TLS handshake within {:?}", settings.handshake_timeout))?
-            .map_err(|error| format!("TLS handshake: {error}"))?;
-        return Ok(Transport::Accepted(Box::new(accepted)));
-    }
-    #[cfg(not(feature = "wss"))]
-    let _ = settings;
-    Ok(Transport::Plain(plain))
-}
-
-/// Refuses a request without the expected credentials (401), and answers
-/// the `ari` protocol when offered; no extension is ever negotiated.
-// The error type is tungstenite's callback contract.
-#[allow(clippy::result_large_err)]
-fn check_request(
-    expected: Option<&str>,
-    request: &Request,
-    mut response: Response,
-) -> Result<Response, ErrorResponse> {
-    if let Some(expected) = expected {
-        let presented = request
-            .headers()
-            .get(tungstenite::http::header::AUTHORIZATION)
-            .and_then(|value| value.to_str().ok());
-        if presented != Some(expected) {
-            let mut refusal = ErrorResponse::new(Some("401 Unauthorized".into()));
-            *refusal.status_mut() = tungstenite::http::StatusCode::UNAUTHORIZED;
-            refusal.headers_mut().insert(
-                tungstenite::http::header::WWW_AUTHENTICATE,
-                tungstenite::http::HeaderValue::from_static("Basic realm=\"ari\""),
-            );
-            return Err(refusal);
-        }
-    }
-    let offers_ari = request
-        .headers()
-        .get_all(tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL)
-        .iter()
-        .filter_map(|value| value.to_str().ok())
-        .flat_map(|value| value.split(','))
-        .any(|protocol| protocol.trim() == "ari");
-    if offers_ari {
-        response.headers_mut().insert(
-            tungstenite::http::header::SEC_WEBSOCKET_PROTOCOL,
-            tungstenite::http::HeaderValue::from_static("ari"),
-        );
-    }
-    Ok(response)
+    })
 }
 
 /// The first text frame of a new session.

@@ -103,24 +103,7 @@ async fn full_call(app: &App, mut channel: Tracked<ChannelHandle>) {
 }
 
 async fn assert_gone(direct: &Client, name: &str) {
-    poll(&format!("channels {name} gone"), || async {
-        let left: Vec<String> = direct
-            .channels()
-            .list()
-            .send()
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|c| c.name.starts_with(name))
-            .map(|c| c.name.into_string())
-            .collect();
-        if left.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("{left:?}"))
-        }
-    })
-    .await;
+    no_channels_left(direct, name, |c| c.name.starts_with(name)).await;
 }
 
 #[tokio::test]

@@ -118,22 +118,8 @@ async fn workers_share_100_calls_behind_a_load_balancer_each_carried_once() {
     let (first, second) = (per_worker("worker1"), per_worker("worker2"));
     assert!(first > 0 && second > 0, "worker1 {first}, worker2 {second}");
 
-    poll("no channel of the calls left", || async {
-        let left: Vec<String> = direct
-            .channels()
-            .list()
-            .send()
-            .await
-            .unwrap()
-            .into_iter()
-            .filter(|c| placed.iter().any(|name| c.name.starts_with(name.as_str())))
-            .map(|c| c.name.into_string())
-            .collect();
-        if left.is_empty() {
-            Ok(())
-        } else {
-            Err(format!("{left:?}"))
-        }
+    no_channels_left(&direct, "the calls", |c| {
+        placed.iter().any(|name| c.name.starts_with(name.as_str()))
     })
     .await;
     // The workers stay up until Asterisk has closed every call's socket.

@@ -84,7 +84,9 @@ pub fn run(args: TestArgs) -> anyhow::Result<()> {
         .map(crate::asterisk::tls_port)
         .with_context(|| format!("ARI_TEST_PORT `{port}` is not a port"))?;
     let mut test = cargo();
-    test.args(["test", "--workspace"])
+    // Every binary runs even when one fails: a failure shows with all the
+    // others.
+    test.args(["test", "--workspace", "--no-fail-fast"])
         .env("ARI_XTASK", &xtask)
         .env("ARI_URL", format!("http://127.0.0.1:{port}"))
         .env("ARI_TLS_URL", format!("https://localhost:{tls_port}"));
