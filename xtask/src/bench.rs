@@ -10,8 +10,10 @@
 //!    (`ari-bench-calls`, skipped when none answers);
 //! 4. REST round trips over HTTP and over the WebSocket against the test
 //!    Asterisk (`ari-bench-rest`, skipped when none answers);
-//! 5. the release `ari-codegen generate` process (hyperfine when installed);
-//! 6. with `--build-cost`: a clean `cargo build -p ari-generated` in its own
+//! 5. concurrent media sessions against the test Asterisk, the runtime's
+//!    against a hand-written tokio-tungstenite loop (`ari-bench-media`);
+//! 6. the release `ari-codegen generate` process (hyperfine when installed);
+//! 7. with `--build-cost`: a clean `cargo build -p ari-generated` in its own
 //!    target folder, and the size of the generated sources.
 
 use anyhow::{Context as _, bail};
@@ -69,6 +71,7 @@ pub fn run_bench(args: BenchArgs) -> anyhow::Result<()> {
     throughput(&root, &args)?;
     call_control(&root)?;
     rest_transports(&root)?;
+    media_sessions(&root)?;
     codegen_process(&root)?;
     if args.build_cost {
         build_cost(&root)?;
@@ -209,6 +212,19 @@ fn rest_transports(root: &Path) -> anyhow::Result<()> {
         return Ok(());
     }
     run(Command::new(examples.join("ari-bench-rest")).args(["2000", "5"]))
+}
+
+/// Concurrent media sessions against the test Asterisk, the runtime's
+/// against a hand-written tokio-tungstenite loop; skipped when none answers.
+fn media_sessions(root: &Path) -> anyhow::Result<()> {
+    let (examples, _) = release_examples(root, &["ari-bench-media"])?;
+    if std::net::TcpStream::connect(("127.0.0.1", 8088)).is_err() {
+        eprintln!(
+            "media sessions: no Asterisk on 127.0.0.1:8088 (cargo xtask asterisk up); skipped"
+        );
+        return Ok(());
+    }
+    run(Command::new(examples.join("ari-bench-media")).args(["25,50,100,150", "10"]))
 }
 
 fn wait_for_port(port: u16) -> anyhow::Result<()> {

@@ -50,7 +50,7 @@ pub struct MediaStatus {
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum MediaEvent {
-    /// The session's audio parameters (also [`MediaSession::start`](super::MediaSession::start)).
+    /// The session's audio parameters (also [`MediaSession::start_event`](super::MediaSession::start_event)).
     MediaStart(MediaStart),
     /// A DTMF digit ended on the channel.
     DtmfEnd {
