@@ -26,7 +26,9 @@ use ari_generated::models::{ConnectionType, Encapsulation, Message, Transport};
 use ari_generated::runtime::media::{MediaItem, MediaOptions, MediaSession, connection_id};
 use ari_generated::{App, Client, Tracked};
 use futures_util::{SinkExt as _, StreamExt as _};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Barrier;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
 
@@ -107,6 +109,7 @@ async fn runtime_session(
     client: Client,
     mut prepared: Prepared,
     window: Duration,
+    all_up: Arrival,
 ) -> Result<Samples, Error> {
     let session = MediaSession::connect(
         client.runtime(),
@@ -115,6 +118,7 @@ async fn runtime_session(
     )
     .await?;
     bridge_up(&mut prepared).await?;
+    all_up.wait().await;
     let (sender, mut receiver) = session.split();
     let settle = Instant::now() + Duration::from_secs(1);
     let reading = tokio::spawn(async move {
@@ -138,6 +142,7 @@ async fn runtime_session(
     }
     let received = reading.await?;
     let _ = sender.hangup().await;
+    hang_up(&prepared).await;
     Ok((intervals(&received, settle), intervals(&sent, settle)))
 }
 
@@ -145,6 +150,7 @@ async fn floor_session(
     client: Client,
     mut prepared: Prepared,
     window: Duration,
+    all_up: Arrival,
 ) -> Result<Samples, Error> {
     use tokio_tungstenite::tungstenite::{Message as Ws, client::IntoClientRequest as _};
     let base = client
@@ -161,6 +167,7 @@ async fn floor_session(
     // MEDIA_START.
     read.next().await.ok_or("closed")??;
     bridge_up(&mut prepared).await?;
+    all_up.wait().await;
     let settle = Instant::now() + Duration::from_secs(1);
     let reading = tokio::spawn(async move {
         let mut received = Vec::new();
@@ -183,7 +190,37 @@ async fn floor_session(
     }
     let received = reading.await?;
     let _ = write.send(Ws::Text(r#"{"command":"HANGUP"}"#.into())).await;
+    hang_up(&prepared).await;
     Ok((intervals(&received, settle), intervals(&sent, settle)))
+}
+
+/// A session's place at the start line: waiting for every other session,
+/// or, when it fails before, counted as arrived (so that the rest start).
+struct Arrival(Option<Arc<Barrier>>);
+
+impl Arrival {
+    async fn wait(mut self) {
+        if let Some(barrier) = self.0.take() {
+            barrier.wait().await;
+        }
+    }
+}
+
+impl Drop for Arrival {
+    fn drop(&mut self) {
+        if let Some(barrier) = self.0.take() {
+            tokio::spawn(async move {
+                barrier.wait().await;
+            });
+        }
+    }
+}
+
+/// Every channel and the bridge of a session, gone.
+async fn hang_up(prepared: &Prepared) {
+    let _ = prepared.media.hangup().send().await;
+    let _ = prepared.far.hangup().send().await;
+    let _ = prepared.bridge.destroy().send().await;
 }
 
 /// User + system CPU time of this process so far.
@@ -227,25 +264,36 @@ async fn round(
         .app(format!("bench-media-{}", std::process::id()))
         .connect()
         .await?;
-    let mut prepared = Vec::new();
-    for _ in 0..sessions {
-        prepared.push(prepare(client, &app).await?);
-    }
-    let cpu_before = cpu_time();
-    let started = Instant::now();
-    let tasks: Vec<_> = prepared
-        .into_iter()
-        .map(|prepared| {
-            let client = client.clone();
+    // Each session connects as soon as its channel exists (Asterisk gives
+    // it 30 s), ten set up at a time; the window starts once all are up.
+    let all_up = Arc::new(Barrier::new(sessions + 1));
+    let setting_up = Arc::new(tokio::sync::Semaphore::new(10));
+    let tasks: Vec<_> = (0..sessions)
+        .map(|_| {
+            let (client, app, all_up, setting_up) = (
+                client.clone(),
+                app.clone(),
+                Arc::clone(&all_up),
+                Arc::clone(&setting_up),
+            );
             tokio::spawn(async move {
+                let arrival = Arrival(Some(all_up));
+                let permit = setting_up.acquire_owned().await?;
+                let prepared = prepare(&client, &app).await?;
+                drop(permit);
                 if floor {
-                    floor_session(client, prepared, window).await
+                    floor_session(client, prepared, window, arrival).await
                 } else {
-                    runtime_session(client, prepared, window).await
+                    runtime_session(client, prepared, window, arrival).await
                 }
             })
         })
         .collect();
+    tokio::time::timeout(Duration::from_secs(120), all_up.wait())
+        .await
+        .map_err(|_| "not every session came up within 120 s")?;
+    let cpu_before = cpu_time();
+    let started = Instant::now();
     let (mut received, mut sent) = (Vec::new(), Vec::new());
     let mut failed = 0;
     for task in tasks {

@@ -13,11 +13,7 @@
 //! `ARI_URL`, `ARI_USER`, `ARI_PASSWORD` override the harness's defaults.
 
 use ari_generated::IncomingCall;
-use ari_generated::channels::ChannelHandle;
-use ari_generated::models::{ConnectionType, Encapsulation, Message, Transport};
-use ari_generated::runtime::media::{
-    MediaEvent, MediaItem, MediaOptions, MediaSession, connection_id,
-};
+use ari_generated::runtime::media::{MediaEvent, MediaItem};
 use futures_util::StreamExt as _;
 
 type Error = Box<dyn std::error::Error + Send + Sync>;
@@ -28,26 +24,8 @@ async fn echo(call: IncomingCall) -> Result<(), Error> {
     channel.answer().send().await?;
     let bridge = client.bridges().create().tracked(&app).await?;
 
-    // The media channel: its id is ours, its route exists before it does.
-    let id = app.new_id();
-    let mut media = app.track::<ChannelHandle>(&id);
-    let created = client
-        .channels()
-        .external_media(app.name(), "slin16")
-        .channel_id(&id)
-        .transport(Transport::Websocket)
-        .encapsulation(Encapsulation::None)
-        .connection_type(ConnectionType::Server)
-        .transport_data("f(json)")
-        .send()
-        .await?;
-    let connection = connection_id(created.channelvars.as_ref())
-        .ok_or("no MEDIA_WEBSOCKET_CONNECTION_ID")?
-        .to_owned();
-    let session = MediaSession::connect(app.client(), &connection, MediaOptions::default()).await?;
-    media
-        .wait_for(|event| matches!(event, Message::StasisStart(_)))
-        .await?;
+    // The media channel, its session, the channel in the application.
+    let (media, session) = app.media_channel("slin16").create().await?;
     bridge
         .add_channel(&[channel.id(), media.id()])
         .send()

@@ -61,6 +61,17 @@ pub trait Bindings: Send + Sync + 'static {
     /// the api-docs have it.
     fn claim(channel: &str, app: &str) -> Option<Request>;
 
+    /// `POST /channels/externalMedia` for a WebSocket media channel
+    /// (`transport=websocket`, `encapsulation=none`) of application `app`,
+    /// in `format`, with id `id` and further query parameters `options`;
+    /// `None` where the api-docs offer no WebSocket transport.
+    fn websocket_media(
+        app: &str,
+        format: &str,
+        id: &str,
+        options: &[(&'static str, String)],
+    ) -> Option<Request>;
+
     /// The request deleting one (`DELETE /channels/{channelId}`: hang up).
     fn delete(kind: ResourceKind, id: &str) -> Option<Request>;
 }

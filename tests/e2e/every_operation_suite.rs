@@ -1072,6 +1072,22 @@ async fn every_operation_of_channels() {
         .await
         .unwrap();
     stasis_end(&mut events, b).await;
+    // StasisEnd is published before the channel has left Stasis's
+    // control: a move right after it can still succeed. Once the channel
+    // runs a dialplan application other than Stasis, it is out.
+    poll("the channel back in the dialplan", || async {
+        let channel = client
+            .channels()
+            .get(b)
+            .send()
+            .await
+            .map_err(|e| e.to_string())?;
+        match channel.dialplan.app_name.as_str() {
+            "" | "Stasis" => Err(format!("running {:?}", channel.dialplan.app_name)),
+            _ => Ok(()),
+        }
+    })
+    .await;
     expect_err!(
         client.channels().move_(b, &app).send().await,
         channels::MoveError::Conflict(_)

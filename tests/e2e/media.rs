@@ -9,7 +9,7 @@ use ari_generated::channels::ChannelHandle;
 use ari_generated::models::{ConnectionType, Encapsulation, Message, Transport};
 use ari_generated::runtime::media::{
     MediaEnded, MediaError, MediaEvent, MediaItem, MediaListener, MediaOptions, MediaReceiver,
-    MediaSender, MediaSession, connection_id,
+    MediaSender, MediaSession,
 };
 use ari_generated::{App, Client, Tracked};
 use ari_tests::*;
@@ -118,54 +118,48 @@ async fn media_call(
         .tracked(&app)
         .await
         .unwrap();
-    let id = app.new_id();
-    let mut media = app.track::<ChannelHandle>(&id);
-    let request = client
-        .channels()
-        .external_media(&name, FORMAT)
-        .channel_id(&id)
-        .transport(Transport::Websocket)
-        .encapsulation(Encapsulation::None)
-        .transport_data("f(json)");
-    let session = match mode {
-        Mode::Server => {
-            let channel = request
-                .connection_type(ConnectionType::Server)
-                .send()
-                .await
-                .unwrap();
-            let connection = connection_id(channel.channelvars.as_ref())
-                .expect("MEDIA_WEBSOCKET_CONNECTION_ID in the answer")
-                .to_owned();
-            MediaSession::connect(client.runtime(), &connection, options)
-                .await
-                .unwrap()
-        }
+    let (media, session) = match mode {
+        // The application's creator: channel, session, StasisStart.
+        Mode::Server => app
+            .media_channel(FORMAT)
+            .options(options)
+            .create()
+            .await
+            .unwrap(),
+        // By hand with the generated operation; Asterisk connects.
         Mode::Client(mut listener) => {
-            let _ = options;
-            request
+            let id = app.new_id();
+            let mut media = app.track::<ChannelHandle>(&id);
+            client
+                .channels()
+                .external_media(&name, FORMAT)
+                .channel_id(&id)
+                .transport(Transport::Websocket)
+                .encapsulation(Encapsulation::None)
+                .transport_data("f(json)")
                 .connection_type(ConnectionType::Client)
                 .external_host("media-client")
                 .send()
                 .await
                 .unwrap();
-            tokio::time::timeout(WAIT, listener.accept())
+            let session = tokio::time::timeout(WAIT, listener.accept())
                 .await
                 .expect("Asterisk connects to the listener in time")
-                .expect("the listener runs")
+                .expect("the listener runs");
+            media
+                .wait_for_timeout(WAIT, |e| matches!(e, Message::StasisStart(_)))
+                .await
+                .unwrap();
+            (media, session)
         }
     };
-    media
-        .wait_for_timeout(WAIT, |e| matches!(e, Message::StasisStart(_)))
-        .await
-        .unwrap();
     bridge
         .add_channel(&[far.id(), media.id()])
         .send()
         .await
         .unwrap();
     let start = session.start_event().clone();
-    assert_eq!(start.channel_id, id, "{start:?}");
+    assert_eq!(start.channel_id, media.id(), "{start:?}");
     let (sender, receiver) = session.split();
     MediaCall {
         _app: app,
@@ -486,4 +480,23 @@ async fn media_connection_id_that_does_not_exist_is_a_typed_error() {
         Err(MediaError::UnknownConnection(id)) => assert_eq!(id, "no-such-connection"),
         other => panic!("{other:?}"),
     }
+}
+
+/// Bad input is a typed error before anything reaches Asterisk (which
+/// answers an unknown format with a bare 500).
+#[tokio::test]
+async fn media_an_unknown_format_or_direction_is_a_typed_error() {
+    let client = client_or_return!();
+    let app = client.app(unique("media-bad")).connect().await.unwrap();
+    assert!(matches!(
+        app.media_channel("nosuchcodec").create().await,
+        Err(MediaError::Format(message)) if message.contains("nosuchcodec")
+    ));
+    assert!(matches!(
+        app.media_channel(FORMAT)
+            .direction("sideways")
+            .create()
+            .await,
+        Err(MediaError::Format(_))
+    ));
 }

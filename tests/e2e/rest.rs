@@ -499,6 +499,15 @@ impl Bindings for Pretend {
     fn claim(channel: &str, app: &str) -> Option<Request> {
         Api::claim(channel, app)
     }
+
+    fn websocket_media(
+        app: &str,
+        format: &str,
+        id: &str,
+        options: &[(&'static str, String)],
+    ) -> Option<Request> {
+        Api::websocket_media(app, format, id, options)
+    }
 }
 
 /// Connecting compares the server's versions with the bindings' in the

@@ -117,8 +117,33 @@ pub(super) fn emit_bindings_items(api: &Api) -> TokenStream {
         }
         None => quote! { None },
     };
+    let websocket_media = match surface::websocket_media_operation(api) {
+        Some(op) => {
+            let method = ident(op.method.as_str());
+            let template = &op.path;
+            quote! {
+                let mut request = ::ari_runtime::Request::new(::ari_runtime::Method::#method, #template, #template.to_owned());
+                request.query("app", app);
+                request.query("format", format);
+                request.query("channelId", id);
+                request.query("transport", "websocket");
+                request.query("encapsulation", "none");
+                for (name, value) in options {
+                    request.query(name, value.as_str());
+                }
+                Some(request)
+            }
+        }
+        None => quote! { None },
+    };
     quote! {
         type Entering = #entering;
+
+        // Bindings without the operation leave arguments unused.
+        #[allow(unused_variables)]
+        fn websocket_media(app: &str, format: &str, id: &str, options: &[(&'static str, String)]) -> Option<::ari_runtime::Request> {
+            #websocket_media
+        }
 
         // Bindings without the operation leave arguments unused.
         #[allow(unused_variables)]

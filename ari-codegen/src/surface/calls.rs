@@ -17,6 +17,8 @@ pub const DISPLACED_EVENT: &str = "ApplicationReplaced";
 pub const OFFER_EVENT: &str = "CallBroadcast";
 /// The operation that claims an offered channel.
 pub const CLAIM_OPERATION: &str = "claimChannel";
+/// The operation that creates a media channel.
+pub const EXTERNAL_MEDIA_OPERATION: &str = "externalMedia";
 /// An event named `<Property><suffix>` ends the resource in that property
 /// (`ChannelDestroyed`, `PlaybackFinished`, `RecordingFailed`).
 const ENDING_SUFFIXES: &[&str] = &["Destroyed", "Finished", "Failed"];
@@ -286,6 +288,35 @@ pub fn subscribe_operation(api: &Api) -> Option<&ir::Operation> {
         .filter(|r| r.api_name == "applications")
         .flat_map(|r| r.operations.iter())
         .find(|op| op.api_name == "subscribe")
+}
+
+/// `externalMedia` when it can make a WebSocket media channel: its
+/// `transport` allows `websocket` and its `encapsulation` allows `none`
+/// (Asterisk 20.16, 21.11, 22.6 and later), with the parameters the
+/// runtime's media creator fills in, by wire name: `app`, `format`,
+/// `channelId`, `transport`, `encapsulation` (all queries).
+pub fn websocket_media_operation(api: &Api) -> Option<&ir::Operation> {
+    let op = api
+        .resources
+        .values()
+        .flat_map(|r| r.operations.iter())
+        .find(|op| op.api_name == EXTERNAL_MEDIA_OPERATION && op.method == HttpMethod::Post)?;
+    let allows = |param: &str, value: &str| {
+        op.params.iter().any(|p| {
+            p.api_name == param
+                && p.location == ParamLocation::Query
+                && matches!(&p.ty, TypeRef::Enum(name) if api.enums.get(name).is_some_and(|e| e.variants.iter().any(|(_, wire)| wire == value)))
+        })
+    };
+    let has = |param: &str| {
+        op.params
+            .iter()
+            .any(|p| p.api_name == param && p.location == ParamLocation::Query)
+    };
+    (allows("transport", "websocket")
+        && allows("encapsulation", "none")
+        && ["app", "format", "channelId"].into_iter().all(has))
+    .then_some(op)
 }
 
 /// The followed resources an application can subscribe to, with their

@@ -244,6 +244,28 @@ impl ::ari_runtime::Bindings for Api {
     }
     type Entering = channels::ChannelHandle;
     #[allow(unused_variables)]
+    fn websocket_media(
+        app: &str,
+        format: &str,
+        id: &str,
+        options: &[(&'static str, String)],
+    ) -> Option<::ari_runtime::Request> {
+        let mut request = ::ari_runtime::Request::new(
+            ::ari_runtime::Method::POST,
+            "/channels/externalMedia",
+            "/channels/externalMedia".to_owned(),
+        );
+        request.query("app", app);
+        request.query("format", format);
+        request.query("channelId", id);
+        request.query("transport", "websocket");
+        request.query("encapsulation", "none");
+        for (name, value) in options {
+            request.query(name, value.as_str());
+        }
+        Some(request)
+    }
+    #[allow(unused_variables)]
     fn claim(channel: &str, app: &str) -> Option<::ari_runtime::Request> {
         let mut request = ::ari_runtime::Request::new(
             ::ari_runtime::Method::POST,

@@ -186,6 +186,10 @@ impl Bindings for Words {
     fn claim(_: &str, _: &str) -> Option<Request> {
         None
     }
+
+    fn websocket_media(_: &str, _: &str, _: &str, _: &[(&'static str, String)]) -> Option<Request> {
+        None
+    }
 }
 
 #[tokio::test]

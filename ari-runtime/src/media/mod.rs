@@ -18,15 +18,20 @@
 //!   `MEDIA_XOFF`); marks that resolve once the audio before them has been
 //!   played; a flush for barge-in; every other command.
 //!
+//! [`App::media_channel`](crate::App::media_channel) does it all in one
+//! step: the channel, its session, the channel in the application.
+//!
 //! Pass `transport_data=f(json)` for JSON control messages (the plain-text
 //! format is deprecated and lacks `SET_MEDIA_DIRECTION`); both are read.
 
 mod control;
+mod create;
 mod listener;
 mod pacer;
 mod session;
 
 pub use control::{MediaCommand, MediaEvent, MediaStart, MediaStatus};
+pub use create::MediaChannelBuilder;
 pub use listener::{MediaListener, MediaListenerBuilder};
 pub use session::{
     Mark, MediaEnded, MediaError, MediaItem, MediaOptions, MediaReceiver, MediaSender, MediaSession,

@@ -72,10 +72,17 @@ pub enum MediaError {
     /// the JSON control format).
     #[error("command not sent: {0}")]
     Command(String),
-    /// The channel's format is not one the sender can frame (no
-    /// `optimal_frame_size`), for an operation that needs it.
+    /// Bad input before anything reached Asterisk: a format Asterisk does
+    /// not know, a direction that is none.
     #[error("{0}")]
     Format(String),
+    /// These bindings cannot make a WebSocket media channel.
+    #[error("{0}")]
+    Unsupported(String),
+    /// Asterisk refused to create the channel (its answer), or the request
+    /// failed.
+    #[error("the media channel was not created: {0}")]
+    Rejected(String),
 }
 
 /// One item of a [`MediaReceiver`].
