@@ -1598,7 +1598,18 @@ async fn every_operation_of_recordings() {
             matches!(m, Message::RecordingStarted(e) if e.recording.name == canceled).then_some(())
         })
         .await;
-    client.recordings().cancel(&canceled).send().await.unwrap();
+    // Like a playback, a recording is announced before it can be
+    // controlled: an immediate cancel can get 500 "Recording operation
+    // failed".
+    poll("the recording canceled", || async {
+        client
+            .recordings()
+            .cancel(&canceled)
+            .send()
+            .await
+            .map_err(|error| error.to_string())
+    })
+    .await;
     events
         .until(|m| match m {
             Message::RecordingFinished(e) if e.recording.name == canceled => Some(()),

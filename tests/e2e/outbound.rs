@@ -120,7 +120,11 @@ async fn outbound_persistent_carries_a_full_call_and_the_events_queued_while_dow
     assert_gone(&direct, &call).await;
 
     // Our server goes away; a call arrives meanwhile; Asterisk keeps its
-    // events and hands them to the next session.
+    // events and hands them to the next session. It goes away once the
+    // first call's last events are through: Asterisk 22.10.1 crashed once
+    // (a segfault in its core) when a persistent socket dropped while it
+    // was writing an event to it.
+    quiet().await;
     app.close().await;
     drop(server);
     let queued = call_into(&direct, app_name).await;
@@ -131,7 +135,13 @@ async fn outbound_persistent_carries_a_full_call_and_the_events_queued_while_dow
     let channel = incoming(&app, &queued).await;
     full_call(&app, channel).await;
     assert_gone(&direct, &queued).await;
+    quiet().await;
     app.close().await;
+}
+
+/// Time for Asterisk to send a finished call's last events.
+async fn quiet() {
+    tokio::time::sleep(Duration::from_secs(1)).await;
 }
 
 #[tokio::test]
