@@ -160,6 +160,25 @@ pub fn client_with_events(url: &str, options: EventOptions) -> ClientBuilder<Cli
         .event_options(options)
 }
 
+/// A Local channel whose `;2` half enters the Stasis application `app`
+/// unanswered (`stasis-APP`), and whose `;1` half waits, answered once
+/// `;2` is. Returns the name both halves share before their `;1` / `;2`.
+pub async fn local_call_into(client: &Client, app: &str) -> String {
+    let channel = client
+        .channels()
+        .originate(format!("Local/stasis-{app}@default"))
+        .extension("answer-wait")
+        .context("default")
+        .send()
+        .await
+        .unwrap();
+    channel
+        .name
+        .strip_suffix(";1")
+        .unwrap_or(&channel.name)
+        .to_owned()
+}
+
 /// Waits until no channel that `matches` is left (hung-up channels take a
 /// moment to go).
 pub async fn no_channels_left(

@@ -36,25 +36,6 @@ async fn accept(server: &mut OutboundServer<Api>) -> Session<Api> {
         .expect("the server runs")
 }
 
-/// A Local channel whose `;2` half enters `app` unanswered, and whose `;1`
-/// half waits, answered once `;2` is. Returns the name both halves share
-/// before their `;1` / `;2`.
-async fn call_into(direct: &Client, app: &str) -> String {
-    let channel = direct
-        .channels()
-        .originate(format!("Local/stasis-{app}@default"))
-        .extension("answer-wait")
-        .context("default")
-        .send()
-        .await
-        .unwrap();
-    channel
-        .name
-        .strip_suffix(";1")
-        .unwrap_or(&channel.name)
-        .to_owned()
-}
-
 /// The name of the channel a `StasisStart` brought in.
 fn entered_name(start: &Message) -> String {
     match start {
@@ -114,7 +95,7 @@ async fn outbound_persistent_carries_a_full_call_and_the_events_queued_while_dow
     let session = accept(&mut server).await;
     assert_eq!(session.application(), app_name);
     let app = session.into_app(|builder| builder);
-    let call = call_into(&direct, app_name).await;
+    let call = local_call_into(&direct, app_name).await;
     let channel = incoming(&app, &call).await;
     full_call(&app, channel).await;
     assert_gone(&direct, &call).await;
@@ -127,7 +108,7 @@ async fn outbound_persistent_carries_a_full_call_and_the_events_queued_while_dow
     quiet().await;
     app.close().await;
     drop(server);
-    let queued = call_into(&direct, app_name).await;
+    let queued = local_call_into(&direct, app_name).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
     let mut server = listener(&direct).bind(PERSISTENT).await.unwrap();
     let session = accept(&mut server).await;
@@ -150,7 +131,7 @@ async fn outbound_per_call_each_call_gets_its_own_session() {
     let mut server = listener(&direct).bind(PER_CALL).await.unwrap();
     let mut names = Vec::new();
     for _ in 0..2 {
-        names.push(call_into(&direct, "outbound-per-call").await);
+        names.push(local_call_into(&direct, "outbound-per-call").await);
     }
     let mut applications = Vec::new();
     let mut calls = Vec::new();

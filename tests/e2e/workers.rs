@@ -6,7 +6,6 @@
 //! calls: each carried by exactly one worker, both workers get calls, none
 //! lost or carried twice, no channel left.
 
-use ari_generated::Client;
 use ari_tests::*;
 use std::collections::BTreeMap;
 use std::process::Stdio;
@@ -57,24 +56,6 @@ async fn worker(
     child
 }
 
-/// A call whose `;2` half enters `outbound-workers` (a socket of its own
-/// through the balancer); the name the halves share before `;1`/`;2`.
-async fn place(direct: &Client) -> String {
-    let channel = direct
-        .channels()
-        .originate("Local/stasis-outbound-workers@default")
-        .extension("answer-wait")
-        .context("default")
-        .send()
-        .await
-        .unwrap();
-    channel
-        .name
-        .strip_suffix(";1")
-        .unwrap_or(&channel.name)
-        .to_owned()
-}
-
 #[tokio::test]
 async fn workers_share_100_calls_behind_a_load_balancer_each_carried_once() {
     let direct = client_or_return!();
@@ -84,7 +65,7 @@ async fn workers_share_100_calls_behind_a_load_balancer_each_carried_once() {
 
     let mut placed = Vec::new();
     for _ in 0..CALLS / AT_ONCE {
-        let batch = (0..AT_ONCE).map(|_| place(&direct));
+        let batch = (0..AT_ONCE).map(|_| local_call_into(&direct, "outbound-workers"));
         placed.extend(futures_util::future::join_all(batch).await);
     }
 
