@@ -5,7 +5,10 @@
 //! `COUNT` more with 32 in flight, the transports taking turns round by
 //! round (so that drift of the machine hits both alike). Prints p50 / p99 /
 //! max in µs per transport and request. `SOCKETS` (4): the WebSocket
-//! client's `rest_sockets`.
+//! client's `rest_sockets`. A third client, the floor, sends the same
+//! `RESTRequest` frames one after another over a hand-written
+//! tokio-tungstenite connection: what Asterisk's socket costs without the
+//! runtime.
 //!
 //! ```sh
 //! cargo xtask asterisk up
@@ -30,6 +33,69 @@ fn client(transport: RestTransport, sockets: usize) -> Result<Client, Error> {
         .rest_sockets(sockets)
         .request_timeout(Some(Duration::from_secs(10)))
         .build()?)
+}
+
+/// A bare WebSocket to Asterisk, for the floor: one request at a time.
+struct Floor {
+    socket: tokio_tungstenite::WebSocketStream<
+        tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>,
+    >,
+    next_id: u64,
+}
+
+impl Floor {
+    async fn open(app: &str) -> Result<Floor, Error> {
+        let url = std::env::var("ARI_URL").unwrap_or_else(|_| "http://127.0.0.1:8088".into());
+        let user = std::env::var("ARI_USER").unwrap_or_else(|_| "asterisk".into());
+        let password = std::env::var("ARI_PASSWORD").unwrap_or_else(|_| "asterisk".into());
+        let ws = url.replacen("http", "ws", 1);
+        let (socket, _) = tokio_tungstenite::connect_async(format!(
+            "{ws}/ari/events?app={app}&api_key={user}:{password}"
+        ))
+        .await?;
+        Ok(Floor { socket, next_id: 0 })
+    }
+
+    async fn one(&mut self, kind: Kind, channel: &str, n: usize) -> Result<u64, Error> {
+        use futures_util::{SinkExt as _, StreamExt as _};
+        use tokio_tungstenite::tungstenite::Message;
+        self.next_id += 1;
+        let id = self.next_id.to_string();
+        let started = Instant::now();
+        let request = match kind {
+            Kind::Ping => serde_json::json!({
+                "type": "RESTRequest", "request_id": id, "method": "GET",
+                "uri": "asterisk/ping",
+            }),
+            Kind::SetVar => serde_json::json!({
+                "type": "RESTRequest", "request_id": id, "method": "POST",
+                "uri": format!("channels/{channel}/variable"),
+                "query_strings": [
+                    {"name": "variable", "value": "BENCH"},
+                    {"name": "value", "value": n.to_string()},
+                ],
+                "content_type": "application/json", "message_body": "{}",
+            }),
+        };
+        self.socket
+            .send(Message::Text(request.to_string().into()))
+            .await?;
+        while let Some(frame) = self.socket.next().await {
+            if let Message::Text(text) = frame?
+                && let Ok(answer) = serde_json::from_str::<serde_json::Value>(&text)
+                && answer["request_id"] == id.as_str()
+            {
+                if answer["status_code"]
+                    .as_u64()
+                    .is_none_or(|code| code >= 300)
+                {
+                    return Err(format!("floor: {text}").into());
+                }
+                return Ok(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+            }
+        }
+        Err("floor: the socket closed".into())
+    }
 }
 
 #[derive(Clone, Copy)]
@@ -98,6 +164,12 @@ fn summary(samples: &mut [u64]) -> String {
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
+    // On a worker thread, as an application's handlers run: the main
+    // thread's `block_on` would add a cross-thread wake-up to every answer.
+    tokio::spawn(run()).await?
+}
+
+async fn run() -> Result<(), Error> {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (count, rounds, sockets) = match args.as_slice() {
         [count, rounds] => (count.parse::<usize>()?, rounds.parse::<usize>()?, 4),
@@ -132,13 +204,21 @@ async fn main() -> Result<(), Error> {
     for client in [&http, &socket] {
         round(client, Kind::Ping, &channel.id, 100).await?;
     }
+    let mut floor = Floor::open(&format!("{app}-floor")).await?;
+    for n in 0..100 {
+        floor.one(Kind::Ping, &channel.id, n).await?;
+    }
     let transports = [("http", &http), ("websocket", &socket)];
     for (kind, label) in [
         (Kind::Ping, "GET /asterisk/ping"),
         (Kind::SetVar, "POST /channels/{id}/variable"),
     ] {
         let mut results: Vec<(Vec<u64>, Vec<u64>)> = vec![Default::default(); 2];
+        let mut floor_sequential = Vec::with_capacity(count * rounds);
         for r in 0..rounds {
+            for n in 0..count {
+                floor_sequential.push(floor.one(kind, &channel.id, n).await?);
+            }
             // Alternate which transport goes first.
             for i in [r % 2, 1 - r % 2] {
                 let (sequential, concurrent) =
@@ -158,6 +238,11 @@ async fn main() -> Result<(), Error> {
                 summary(concurrent)
             );
         }
+        println!(
+            "{label:<30} {:<9} sequential     {}",
+            "floor",
+            summary(&mut floor_sequential)
+        );
     }
     http.channels().hangup(&channel.id).send().await?;
     drain.abort();

@@ -239,8 +239,10 @@ impl<C: From<Client>> ClientBuilder<C> {
 
     /// At most this many REST WebSockets (4 by default, at least 1).
     /// Asterisk answers the requests of one socket one after another (one
-    /// thread per socket), so concurrent requests are spread over them; a
-    /// socket opens only once every open one has requests in flight.
+    /// thread per socket), so concurrent requests are spread over them, one
+    /// on each at a time, the rest waiting for the first socket free; a
+    /// socket opens only once every open one has a request in flight. At
+    /// most this many requests are in Asterisk at once.
     pub fn rest_sockets(mut self, sockets: usize) -> Self {
         self.rest_sockets = sockets.max(1);
         self

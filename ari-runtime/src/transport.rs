@@ -16,8 +16,8 @@ pub enum RestTransport {
     /// `RESTRequest` frames over WebSockets the client opens as its
     /// requests need them and keeps open (reconnecting like an event
     /// stream). Asterisk answers the requests of one socket one after
-    /// another, so the client spreads concurrent requests over a few sockets
-    /// (see [`ClientBuilder::rest_sockets`](crate::ClientBuilder::rest_sockets)).
+    /// another, so the client spreads concurrent requests over a few sockets,
+    /// one request on each at a time (see [`ClientBuilder::rest_sockets`](crate::ClientBuilder::rest_sockets)).
     /// Asterisk opens no socket without an application, so each registers
     /// one of its own (see [`ClientBuilder::rest_socket_app`](crate::ClientBuilder::rest_socket_app)),
     /// which no channel enters. Binary answers (a stored recording's file)
@@ -30,11 +30,14 @@ pub(crate) enum RestPath {
     Http,
     /// The client's own sockets, each opened by the first request that
     /// needs it (a failed opening is tried again by the next request); a
-    /// request takes the one with the fewest requests in flight, opening
-    /// another while every open one is busy.
+    /// request takes a free one, opening another while every open one is
+    /// busy, and waits for one to free once all are.
     OwnSockets {
         app: String,
         sockets: Vec<tokio::sync::OnceCell<OwnSocket>>,
+        /// [`SOCKET_DEPTH`] per socket: a request beyond them waits here
+        /// for whichever socket frees first.
+        slots: tokio::sync::Semaphore,
     },
     /// A connection the application was given (an outbound session).
     Socket(RestSocket),
@@ -55,10 +58,18 @@ impl RestPath {
                 sockets: (0..sockets.max(1))
                     .map(|_| tokio::sync::OnceCell::new())
                     .collect(),
+                slots: tokio::sync::Semaphore::new(sockets.max(1) * SOCKET_DEPTH),
             },
         }
     }
 }
+
+/// Requests in flight on one of the client's sockets at most. Asterisk
+/// answers a socket's requests one after another on one thread; a thread
+/// that is off the CPU holds up every request queued on it, so requests
+/// beyond this wait on the client side for whichever socket frees first
+/// (docs/performance.md).
+const SOCKET_DEPTH: usize = 1;
 
 /// The socket a request goes over: the least busy open one, or the next
 /// one to open when every open one has requests in flight.
@@ -98,10 +109,31 @@ impl Client {
     /// Sends `request` the way the client's transport says; the answer of
     /// a binary download refused over the socket (406) comes over HTTP.
     pub(crate) async fn send_request(&self, request: &Request) -> Result<Response, TransportError> {
+        let started = tokio::time::Instant::now();
+        // Held until the answer is in.
+        let _slot;
         let socket = match self.rest_path() {
             RestPath::Http => return self.send_http(request).await,
             RestPath::Socket(socket) => socket,
-            RestPath::OwnSockets { app, sockets } => {
+            RestPath::OwnSockets {
+                app,
+                sockets,
+                slots,
+            } => {
+                let slot = match self.request_timeout() {
+                    Some(limit) => {
+                        tokio::time::timeout(limit, slots.acquire())
+                            .await
+                            .map_err(|_| TransportError::NotSent {
+                                reason: format!("no REST WebSocket free within {limit:?}"),
+                            })?
+                    }
+                    None => slots.acquire().await,
+                };
+                // The semaphore is never closed.
+                _slot = slot.map_err(|_| TransportError::NotSent {
+                    reason: "the client is closing".into(),
+                })?;
                 let index = choose(sockets);
                 let app = if index == 0 {
                     app.clone()
@@ -126,7 +158,10 @@ impl Client {
                 &opened.socket
             }
         };
-        match socket.execute(request, self.request_timeout()).await {
+        let deadline = self
+            .request_timeout()
+            .map(|limit| limit.saturating_sub(started.elapsed()));
+        match socket.execute(request, deadline).await {
             Ok(response) if response.status() == 406 => {
                 tracing::debug!(target: "ari_runtime::rest", path = request.template(), "406 over the WebSocket: sending it over HTTP");
                 self.send_http(request).await

@@ -69,8 +69,12 @@ async fn rest_over_ws_a_real_response_decodes_in_the_bindings() {
     }
 }
 
-/// Requests through a fault proxy, over `transport`, with a 2 s deadline.
-async fn through_proxy(transport: RestTransport) -> Option<(Proxy, ari_generated::Client)> {
+/// Requests through a fault proxy, over `transport` (at most `sockets`
+/// WebSockets), with a 2 s deadline.
+async fn through_proxy(
+    transport: RestTransport,
+    sockets: usize,
+) -> Option<(Proxy, ari_generated::Client)> {
     let _direct = client_or_skip().await?;
     let (url, _, _) = settings();
     let proxy = Proxy::start(upstream_of(&url)).await.expect("proxy");
@@ -86,6 +90,7 @@ async fn through_proxy(transport: RestTransport) -> Option<(Proxy, ari_generated
     .request_timeout(Some(Duration::from_secs(2)))
     .connect_timeout(Some(Duration::from_secs(2)))
     .rest_transport(transport)
+    .rest_sockets(sockets)
     .build()
     .unwrap();
     Some((proxy, client))
@@ -95,7 +100,7 @@ async fn through_proxy(transport: RestTransport) -> Option<(Proxy, ari_generated
 /// unknown", though it did take effect (the variable is set); then, with
 /// connections refused, a request is "not sent".
 async fn a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent(transport: RestTransport) {
-    let Some((proxy, client)) = through_proxy(transport).await else {
+    let Some((proxy, client)) = through_proxy(transport, 4).await else {
         return;
     };
     let direct = client_or_skip().await.unwrap();
@@ -159,4 +164,76 @@ async fn rest_over_ws_a_lost_answer_is_outcome_unknown_and_a_refused_link_not_se
 #[tokio::test]
 async fn http_a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent() {
     a_lost_answer_is_outcome_unknown_and_a_refused_link_not_sent(RestTransport::Http).await;
+}
+
+/// A socket carries one request at a time: with one socket whose answer
+/// the proxy holds, a second request waits in the client instead of
+/// queueing behind the first in Asterisk, and when the link is lost it
+/// was never written: "not sent", and it did not take effect.
+#[tokio::test]
+async fn rest_over_ws_a_busy_socket_takes_no_second_request() {
+    let Some((proxy, client)) = through_proxy(RestTransport::WebSocket, 1).await else {
+        return;
+    };
+    let direct = client_or_skip().await.unwrap();
+    client.asterisk().ping().send().await.unwrap();
+    let [first, second] =
+        ["RESTWS_FIRST", "RESTWS_SECOND"].map(|name| unique(name).replace('-', "_"));
+    let set = |variable: &String| {
+        let (client, variable) = (client.clone(), variable.clone());
+        tokio::spawn(async move {
+            client
+                .asterisk()
+                .set_global_var(&variable)
+                .value("set")
+                .send()
+                .await
+        })
+    };
+    let is_set = |variable: &String| {
+        let (direct, variable) = (direct.clone(), variable.clone());
+        async move {
+            matches!(
+                direct.asterisk().get_global_var(&variable).send().await,
+                Ok(value) if value.value == "set"
+            )
+        }
+    };
+    proxy.set(Fault::StallAnswers);
+    let held = set(&first);
+    poll("the first variable set past the proxy", || async {
+        if is_set(&first).await {
+            Ok(())
+        } else {
+            Err("not yet".to_owned())
+        }
+    })
+    .await;
+    let waiting = set(&second);
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    assert!(
+        !is_set(&second).await,
+        "a second request went out on a socket with one in flight"
+    );
+    proxy.set(Fault::ResetAfter(0));
+    let lost = tokio::time::timeout(WAIT, held)
+        .await
+        .expect("the first ends")
+        .unwrap();
+    assert!(
+        matches!(&lost, Err(ari_generated::asterisk::SetGlobalVarError::Transport(error)) if error.is_outcome_unknown()),
+        "{lost:?}"
+    );
+    let never_sent = tokio::time::timeout(WAIT, waiting)
+        .await
+        .expect("the second ends")
+        .unwrap();
+    assert!(
+        matches!(&never_sent, Err(ari_generated::asterisk::SetGlobalVarError::Transport(error)) if error.is_not_sent()),
+        "{never_sent:?}"
+    );
+    assert!(
+        !is_set(&second).await,
+        "a request reported not sent took effect"
+    );
 }
