@@ -23,10 +23,18 @@ type Error = Box<dyn std::error::Error + Send + Sync>;
 
 const IN_FLIGHT: usize = 32;
 
+/// `ARI_URL`, `ARI_USER`, `ARI_PASSWORD`, or the test Asterisk's.
+fn settings() -> (String, String, String) {
+    let var = |name: &str, default: &str| std::env::var(name).unwrap_or_else(|_| default.into());
+    (
+        var("ARI_URL", "http://127.0.0.1:8088"),
+        var("ARI_USER", "asterisk"),
+        var("ARI_PASSWORD", "asterisk"),
+    )
+}
+
 fn client(transport: RestTransport, sockets: usize) -> Result<Client, Error> {
-    let url = std::env::var("ARI_URL").unwrap_or_else(|_| "http://127.0.0.1:8088".into());
-    let user = std::env::var("ARI_USER").unwrap_or_else(|_| "asterisk".into());
-    let password = std::env::var("ARI_PASSWORD").unwrap_or_else(|_| "asterisk".into());
+    let (url, user, password) = settings();
     Ok(Client::builder(url)
         .basic_auth(user, password)
         .rest_transport(transport)
@@ -45,9 +53,7 @@ struct Floor {
 
 impl Floor {
     async fn open(app: &str) -> Result<Floor, Error> {
-        let url = std::env::var("ARI_URL").unwrap_or_else(|_| "http://127.0.0.1:8088".into());
-        let user = std::env::var("ARI_USER").unwrap_or_else(|_| "asterisk".into());
-        let password = std::env::var("ARI_PASSWORD").unwrap_or_else(|_| "asterisk".into());
+        let (url, user, password) = settings();
         let ws = url.replacen("http", "ws", 1);
         let (socket, _) = tokio_tungstenite::connect_async(format!(
             "{ws}/ari/events?app={app}&api_key={user}:{password}"
