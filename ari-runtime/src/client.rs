@@ -151,7 +151,7 @@ impl ClientBuilder {
             inspector: None,
             rest_transport: RestTransport::Http,
             rest_socket_app: None,
-            rest_sockets: 4,
+            rest_sockets: 8,
             output: std::marker::PhantomData,
         }
     }
@@ -237,7 +237,7 @@ impl<C: From<Client>> ClientBuilder<C> {
         self
     }
 
-    /// At most this many REST WebSockets (4 by default, at least 1).
+    /// At most this many REST WebSockets (8 by default, at least 1).
     /// Asterisk answers the requests of one socket one after another (one
     /// thread per socket), so concurrent requests are spread over them, one
     /// on each at a time, the rest waiting for the first socket free; a

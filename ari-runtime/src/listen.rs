@@ -177,9 +177,13 @@ async fn handshake(
         let check = |request: &Request, response: Response| {
             check_request(expected.as_deref(), settings.protocol, request, response)
         };
-        tokio_tungstenite::accept_hdr_async(stream, check)
-            .await
-            .map_err(|error| format!("handshake: {error}"))
+        tokio_tungstenite::accept_hdr_async_with_config(
+            stream,
+            check,
+            Some(crate::tls::websocket_config()),
+        )
+        .await
+        .map_err(|error| format!("handshake: {error}"))
     })
     .await
     .map_err(|_| format!("no handshake within {limit:?}"))?

@@ -16,6 +16,20 @@ use tokio_tungstenite::tungstenite::{self, handshake::client::Request};
 /// served from memory.
 const READ_CHUNK: usize = 64 * 1024;
 
+/// The room tungstenite's frame buffer gets per read, beyond what it holds.
+///
+/// tungstenite zeroes that room before every read, a read that finds nothing
+/// included: at its default of 128 KiB, a REST round trip over the socket
+/// zeroed some 400 KiB, most of the client's own work per request
+/// (docs/performance.md). Its reads are served from [`READ_CHUNK`]'s buffer,
+/// so a small room costs copies from memory, not system calls.
+const FRAME_READ_ROOM: usize = 8 * 1024;
+
+/// tungstenite's settings for every WebSocket, opened or accepted.
+pub(crate) fn websocket_config() -> tungstenite::protocol::WebSocketConfig {
+    tungstenite::protocol::WebSocketConfig::default().read_buffer_size(FRAME_READ_ROOM)
+}
+
 /// The byte stream under a WebSocket: TCP, or TLS this side accepted (an
 /// outbound server's `wss://` listener). A client's TLS is tungstenite's
 /// own layer above this.
@@ -196,7 +210,13 @@ async fn handshake(
     tls: &TlsConfig,
 ) -> Handshake {
     let connector = secure.then(|| tokio_tungstenite::Connector::Rustls(tls.config.clone()));
-    tokio_tungstenite::client_async_tls_with_config(request, transport, None, connector).await
+    tokio_tungstenite::client_async_tls_with_config(
+        request,
+        transport,
+        Some(websocket_config()),
+        connector,
+    )
+    .await
 }
 
 #[cfg(not(feature = "wss"))]
@@ -212,5 +232,5 @@ async fn handshake(
         ));
     }
     let plain = tokio_tungstenite::MaybeTlsStream::Plain(transport);
-    tokio_tungstenite::client_async_with_config(request, plain, None).await
+    tokio_tungstenite::client_async_with_config(request, plain, Some(websocket_config())).await
 }

@@ -142,13 +142,15 @@ impl Client {
                 };
                 let opened = sockets[index]
                     .get_or_try_init(|| async {
-                        let (socket, connection) = self
-                            .http_only()
-                            .open_rest_socket(&app)
-                            .await
-                            .map_err(|error| TransportError::NotSent {
-                                reason: format!("cannot open the REST WebSocket: {error}"),
-                            })?;
+                        // Boxed: opening a socket is rare and its future
+                        // (11 KB) would make every request's future as large,
+                        // and each of its moves a copy of it.
+                        let (socket, connection) =
+                            Box::pin(self.http_only().open_rest_socket(&app))
+                                .await
+                                .map_err(|error| TransportError::NotSent {
+                                    reason: format!("cannot open the REST WebSocket: {error}"),
+                                })?;
                         Ok::<_, TransportError>(OwnSocket {
                             socket,
                             _connection: connection,
