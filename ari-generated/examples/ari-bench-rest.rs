@@ -4,7 +4,7 @@
 //! the benchmark's own, `COUNT` requests per round one after another and
 //! `COUNT` more with 32 in flight, the transports taking turns round by
 //! round (so that drift of the machine hits both alike). Prints p50 / p99 /
-//! max in µs per transport and request, and for the requests in flight the
+//! mean / max in µs per transport and request, and for the requests in flight the
 //! rate they were answered at: with 32 always waiting, the mean latency is
 //! 32 over that rate, so two transports of the same rate differ only in how
 //! they share the wait out. `SOCKETS` (8): the WebSocket client's
@@ -174,8 +174,9 @@ async fn round(
 fn summary(samples: &mut [u64]) -> String {
     samples.sort_unstable();
     let at = |q: f64| samples[((samples.len() as f64 * q) as usize).min(samples.len() - 1)];
+    let mean = samples.iter().sum::<u64>() / samples.len().max(1) as u64;
     format!(
-        "p50 {:>6} µs  p99 {:>6} µs  max {:>6} µs  (n={})",
+        "p50 {:>6} µs  p99 {:>6} µs  mean {mean:>6} µs  max {:>6} µs  (n={})",
         at(0.50),
         at(0.99),
         samples.last().copied().unwrap_or(0),

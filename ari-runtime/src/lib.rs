@@ -19,6 +19,7 @@ mod listen;
 pub mod media;
 mod outbound;
 mod release;
+mod socket_pool;
 mod timestamp;
 mod tls;
 mod transport;

@@ -5,6 +5,7 @@
 use crate::client::{Client, Request, Response};
 use crate::error::TransportError;
 use crate::events::{EventStream, RestSocket};
+use crate::socket_pool::SocketPool;
 
 /// The transport of a client's REST requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -28,16 +29,11 @@ pub enum RestTransport {
 /// Where a client's requests go.
 pub(crate) enum RestPath {
     Http,
-    /// The client's own sockets, each opened by the first request that
-    /// needs it (a failed opening is tried again by the next request); a
-    /// request takes a free one, opening another while every open one is
-    /// busy, and waits for one to free once all are.
+    /// The client's own sockets, one request on each at a time (see
+    /// [`SocketPool`]).
     OwnSockets {
         app: String,
-        sockets: Vec<tokio::sync::OnceCell<OwnSocket>>,
-        /// [`SOCKET_DEPTH`] per socket: a request beyond them waits here
-        /// for whichever socket frees first.
-        slots: tokio::sync::Semaphore,
+        pool: SocketPool<OwnSocket>,
     },
     /// A connection the application was given (an outbound session).
     Socket(RestSocket),
@@ -55,41 +51,10 @@ impl RestPath {
             RestTransport::Http => RestPath::Http,
             RestTransport::WebSocket => RestPath::OwnSockets {
                 app,
-                sockets: (0..sockets.max(1))
-                    .map(|_| tokio::sync::OnceCell::new())
-                    .collect(),
-                slots: tokio::sync::Semaphore::new(sockets.max(1) * SOCKET_DEPTH),
+                pool: SocketPool::new(sockets),
             },
         }
     }
-}
-
-/// Requests in flight on one of the client's sockets at most. Asterisk
-/// answers a socket's requests one after another on one thread; a thread
-/// that is off the CPU holds up every request queued on it, so requests
-/// beyond this wait on the client side for whichever socket frees first
-/// (docs/performance.md).
-const SOCKET_DEPTH: usize = 1;
-
-/// The socket a request goes over: the least busy open one, or the next
-/// one to open when every open one has requests in flight.
-fn choose(sockets: &[tokio::sync::OnceCell<OwnSocket>]) -> usize {
-    let mut best: Option<(usize, usize)> = None;
-    for (index, cell) in sockets.iter().enumerate() {
-        match cell.get() {
-            Some(open) => {
-                let busy = open.socket.in_flight();
-                if busy == 0 {
-                    return index;
-                }
-                if best.is_none_or(|(_, least)| busy < least) {
-                    best = Some((index, busy));
-                }
-            }
-            None => return index,
-        }
-    }
-    best.map_or(0, |(index, _)| index)
 }
 
 /// `ari-rest-<6 hex digits>`, distinct per client.
@@ -111,37 +76,18 @@ impl Client {
     pub(crate) async fn send_request(&self, request: &Request) -> Result<Response, TransportError> {
         let started = tokio::time::Instant::now();
         // Held until the answer is in.
-        let _slot;
+        let held;
         let socket = match self.rest_path() {
             RestPath::Http => return self.send_http(request).await,
             RestPath::Socket(socket) => socket,
-            RestPath::OwnSockets {
-                app,
-                sockets,
-                slots,
-            } => {
-                let slot = match self.request_timeout() {
-                    Some(limit) => {
-                        tokio::time::timeout(limit, slots.acquire())
-                            .await
-                            .map_err(|_| TransportError::NotSent {
-                                reason: format!("no REST WebSocket free within {limit:?}"),
-                            })?
-                    }
-                    None => slots.acquire().await,
+            RestPath::OwnSockets { app, pool } => {
+                held = pool.hold(self.request_timeout()).await?;
+                let app = match held.index() {
+                    0 => app.clone(),
+                    index => format!("{app}-{index}"),
                 };
-                // The semaphore is never closed.
-                _slot = slot.map_err(|_| TransportError::NotSent {
-                    reason: "the client is closing".into(),
-                })?;
-                let index = choose(sockets);
-                let app = if index == 0 {
-                    app.clone()
-                } else {
-                    format!("{app}-{index}")
-                };
-                let opened = sockets[index]
-                    .get_or_try_init(|| async {
+                let opened = held
+                    .socket(|| async {
                         // Boxed: opening a socket is rare and its future
                         // (11 KB) would make every request's future as large,
                         // and each of its moves a copy of it.

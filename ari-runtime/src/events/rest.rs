@@ -44,8 +44,6 @@ pub(crate) struct RestShared {
     connected: AtomicBool,
     /// Told of every loss, for [`RestSocket::closed`].
     lost: tokio::sync::Notify,
-    /// Requests waiting for their answer, for choosing among sockets.
-    in_flight: std::sync::atomic::AtomicUsize,
 }
 
 struct Pending {
@@ -75,7 +73,6 @@ impl RestSocket {
             next_id: AtomicU64::new(1),
             connected: AtomicBool::new(true),
             lost: tokio::sync::Notify::new(),
-            in_flight: std::sync::atomic::AtomicUsize::new(0),
         });
         let (outgoing, receiver) = mpsc::channel(OUTGOING_QUEUE);
         (
@@ -88,11 +85,6 @@ impl RestSocket {
                 shared,
             },
         )
-    }
-
-    /// Requests sent over this socket and not yet answered.
-    pub(crate) fn in_flight(&self) -> usize {
-        self.shared.in_flight.load(Ordering::Relaxed)
     }
 
     /// Resolves once the connection is lost (at once if it is): for a
@@ -197,7 +189,6 @@ impl<'s> PendingEntry<'s> {
                 answer,
             },
         );
-        shared.in_flight.fetch_add(1, Ordering::Relaxed);
         PendingEntry { shared, id }
     }
 
@@ -215,7 +206,6 @@ impl<'s> PendingEntry<'s> {
 impl Drop for PendingEntry<'_> {
     fn drop(&mut self) {
         self.shared.lock().remove(&self.id);
-        self.shared.in_flight.fetch_sub(1, Ordering::Relaxed);
     }
 }
 
