@@ -4,11 +4,9 @@
 //! the benchmark's own, `COUNT` requests per round one after another and
 //! `COUNT` more with 32 in flight, the transports taking turns round by
 //! round (so that drift of the machine hits both alike). Prints p50 / p99 /
-//! mean / max in µs per transport and request, and for the requests in flight the
-//! rate they were answered at: with 32 always waiting, the mean latency is
-//! 32 over that rate, so two transports of the same rate differ only in how
-//! they share the wait out. `SOCKETS` (8): the WebSocket client's
-//! `rest_sockets`. A third client, the floor, sends the same
+//! mean / max in µs per transport and request, and for the requests in
+//! flight the rate they were answered at (requests over the phase's wall
+//! time). `SOCKETS` (8): the WebSocket client's `rest_sockets`. A third client, the floor, sends the same
 //! `RESTRequest` frames one after another over a hand-written
 //! tokio-tungstenite connection: what Asterisk's socket costs without the
 //! runtime.
