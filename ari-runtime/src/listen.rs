@@ -26,7 +26,8 @@ pub enum ListenError {
         #[source]
         source: std::io::Error,
     },
-    /// The certificate chain or key given to `tls_pem` cannot be used.
+    /// The certificate chain or key given to `tls_pem`, or the CAs given to
+    /// `tls_client_ca_pem`, cannot be used.
     #[error("cannot serve TLS: {0}")]
     Tls(String),
 }
@@ -39,6 +40,9 @@ pub(crate) struct ServerSettings {
     pub(crate) handshake_timeout: Duration,
     #[cfg(feature = "wss")]
     pub(crate) tls: Option<Arc<rustls::ServerConfig>>,
+    /// What `tls` is built from.
+    #[cfg(feature = "wss")]
+    tls_pems: TlsPems,
     /// A certificate or key that could not be read, reported by `listen`.
     pub(crate) tls_problem: Option<String>,
     /// The subprotocol answered when offered (`ari`, `media`).
@@ -53,6 +57,8 @@ impl ServerSettings {
             handshake_timeout: Duration::from_secs(10),
             #[cfg(feature = "wss")]
             tls: None,
+            #[cfg(feature = "wss")]
+            tls_pems: TlsPems::default(),
             tls_problem: None,
             protocol,
         }
@@ -60,14 +66,47 @@ impl ServerSettings {
 
     #[cfg(feature = "wss")]
     pub(crate) fn set_tls_pem(&mut self, chain_pem: &[u8], key_pem: &[u8]) {
-        match crate::tls::server_config(chain_pem, key_pem) {
+        self.tls_pems.identity = Some((chain_pem.to_vec(), key_pem.to_vec()));
+        self.build_tls();
+    }
+
+    #[cfg(feature = "wss")]
+    pub(crate) fn set_tls_client_ca_pem(&mut self, pem: &[u8]) {
+        self.tls_pems.client_roots = Some(pem.to_vec());
+        self.build_tls();
+    }
+
+    #[cfg(feature = "wss")]
+    fn build_tls(&mut self) {
+        let TlsPems {
+            identity,
+            client_roots,
+        } = &self.tls_pems;
+        let built = match identity {
+            Some((chain, key)) => crate::tls::server_config(chain, key, client_roots.as_deref()),
+            None => Err("client certificates are checked only over TLS: `tls_pem` first".into()),
+        };
+        match built {
             Ok(config) => {
                 self.tls = Some(config);
                 self.tls_problem = None;
             }
-            Err(problem) => self.tls_problem = Some(problem),
+            Err(problem) => {
+                self.tls = None;
+                self.tls_problem = Some(problem);
+            }
         }
     }
+}
+
+/// The PEM texts a TLS listener is configured with.
+#[cfg(feature = "wss")]
+#[derive(Clone, Default)]
+struct TlsPems {
+    /// Certificate chain and private key.
+    identity: Option<(Vec<u8>, Vec<u8>)>,
+    /// CAs a client's certificate must be signed by; none asked for without.
+    client_roots: Option<Vec<u8>>,
 }
 
 impl std::fmt::Debug for ServerSettings {

@@ -144,6 +144,18 @@ impl<B: Bindings> OutboundServerBuilder<B> {
         self
     }
 
+    /// Requires Asterisk to present a client certificate signed by one of
+    /// the CAs of `ca_pem` (its `websocket_client.conf` `cert_file` and
+    /// `priv_key_file`); a connection without one fails its TLS handshake
+    /// and counts as [`refused`](OutboundServer::refused). Only with
+    /// [`tls_pem`](Self::tls_pem); a PEM with no usable certificate makes
+    /// [`bind`](Self::bind) fail.
+    #[cfg(feature = "wss")]
+    pub fn tls_client_ca_pem(mut self, ca_pem: impl AsRef<[u8]>) -> Self {
+        self.server.set_tls_client_ca_pem(ca_pem.as_ref());
+        self
+    }
+
     /// Listens on `address` (`127.0.0.1:8765`, `0.0.0.0:8765`).
     pub async fn bind(
         self,

@@ -129,11 +129,13 @@ pub(crate) fn rustls_config(pem: &[u8]) -> Result<rustls::ClientConfig, String> 
 }
 
 /// The configuration of a TLS listener: the certificate chain and key of
-/// two PEM texts, with the ring provider.
+/// two PEM texts, with the ring provider; with `client_roots_pem`, a client
+/// must present a certificate one of those CAs signed.
 #[cfg(feature = "wss")]
 pub(crate) fn server_config(
     chain_pem: &[u8],
     key_pem: &[u8],
+    client_roots_pem: Option<&[u8]>,
 ) -> Result<std::sync::Arc<rustls::ServerConfig>, String> {
     use rustls::pki_types::{CertificateDer, PrivateKeyDer, pem::PemObject as _};
     let chain = CertificateDer::pem_slice_iter(chain_pem)
@@ -145,10 +147,33 @@ pub(crate) fn server_config(
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|error| format!("the private key: {error}"))?;
     let provider = std::sync::Arc::new(rustls::crypto::ring::default_provider());
-    rustls::ServerConfig::builder_with_provider(provider)
+    let builder = rustls::ServerConfig::builder_with_provider(provider.clone())
         .with_safe_default_protocol_versions()
-        .map_err(|error| error.to_string())?
-        .with_no_client_auth()
+        .map_err(|error| error.to_string())?;
+    let builder = match client_roots_pem {
+        None => builder.with_no_client_auth(),
+        Some(pem) => {
+            let mut roots = rustls::RootCertStore::empty();
+            for certificate in CertificateDer::pem_slice_iter(pem) {
+                let certificate =
+                    certificate.map_err(|error| format!("the client CA PEM: {error}"))?;
+                roots
+                    .add(certificate)
+                    .map_err(|error| format!("the client CA PEM: {error}"))?;
+            }
+            if roots.is_empty() {
+                return Err("no certificate in the client CA PEM".into());
+            }
+            let verifier = rustls::server::WebPkiClientVerifier::builder_with_provider(
+                std::sync::Arc::new(roots),
+                provider,
+            )
+            .build()
+            .map_err(|error| format!("the client CA PEM: {error}"))?;
+            builder.with_client_cert_verifier(verifier)
+        }
+    };
+    builder
         .with_single_cert(chain, key)
         .map(std::sync::Arc::new)
         .map_err(|error| error.to_string())

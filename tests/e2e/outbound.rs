@@ -5,7 +5,8 @@
 //! session, and the events Asterisk queued while our server was down;
 //! `outbound_per_call`: a session per call; `outbound_auth`: wrong
 //! credentials refused with 401, no extension negotiated; `outbound_tls`:
-//! a `wss://` listener Asterisk verifies.
+//! a `wss://` listener Asterisk verifies, and which verifies Asterisk's
+//! client certificate when it asks for one.
 
 use ari_generated::channels::ChannelHandle;
 use ari_generated::models::Message;
@@ -34,6 +35,25 @@ async fn accept(server: &mut OutboundServer<Api>) -> Session<Api> {
         .await
         .expect("Asterisk connects within the bound")
         .expect("the server runs")
+}
+
+/// `build()` bound to `address` once the server dropped before it has let
+/// the port go (its accept loop ends on the runtime's next turn).
+async fn bind_again(
+    address: &str,
+    build: impl Fn() -> OutboundServerBuilder<Api>,
+) -> OutboundServer<Api> {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    loop {
+        match build().bind(address).await {
+            Ok(server) => return server,
+            Err(error) if tokio::time::Instant::now() < deadline => {
+                tracing::debug!(%error, "binding again");
+                tokio::time::sleep(Duration::from_millis(20)).await;
+            }
+            Err(error) => panic!("{address} is not free again: {error}"),
+        }
+    }
 }
 
 /// The name of the channel a `StasisStart` brought in.
@@ -235,7 +255,7 @@ async fn outbound_auth_wrong_credentials_are_refused_with_401() {
 }
 
 #[tokio::test]
-async fn outbound_tls_asterisk_connects_to_a_wss_listener() {
+async fn outbound_tls_asterisk_connects_to_a_wss_listener_and_its_client_certificate_is_checked() {
     let direct = client_or_return!();
     let tls = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("asterisk/tls");
     let chain = std::fs::read(tls.join("localhost.pem")).unwrap();
@@ -246,7 +266,7 @@ async fn outbound_tls_asterisk_connects_to_a_wss_listener() {
         Err(ari_generated::runtime::OutboundError::Tls(_))
     ));
     let mut server = listener(&direct)
-        .tls_pem(chain, key)
+        .tls_pem(&chain, &key)
         .bind(TLS)
         .await
         .unwrap();
@@ -262,4 +282,50 @@ async fn outbound_tls_asterisk_connects_to_a_wss_listener() {
         .await
         .unwrap();
     assert_eq!(application.name, "outbound-tls");
+    drop((client, session, server));
+
+    // Client certificates: Asterisk presents `asterisk-client.pem`
+    // (`cert_file`), which `client-ca.pem` signed and `ca.pem` did not.
+    let client_ca = std::fs::read(tls.join("client-ca.pem")).unwrap();
+    let other_ca = std::fs::read(tls.join("ca.pem")).unwrap();
+    assert!(matches!(
+        listener(&direct)
+            .tls_pem(&chain, &key)
+            .tls_client_ca_pem(b"not a certificate")
+            .bind(TLS)
+            .await,
+        Err(ari_generated::runtime::OutboundError::Tls(_))
+    ));
+    let mut server = bind_again(TLS, || {
+        listener(&direct)
+            .tls_pem(&chain, &key)
+            .tls_client_ca_pem(&client_ca)
+    })
+    .await;
+    let session = accept(&mut server).await;
+    assert_eq!(session.application(), "outbound-tls");
+    let client: Client = session.client();
+    client.asterisk().ping().send().await.unwrap();
+    drop((client, session, server));
+    let mut server = bind_again(TLS, || {
+        listener(&direct)
+            .tls_pem(&chain, &key)
+            .tls_client_ca_pem(&other_ca)
+    })
+    .await;
+    // Asterisk's `outbound-tls` client retries every 250 ms.
+    poll("a client certificate of another CA refused", || async {
+        if server.refused() >= 2 {
+            Ok(())
+        } else {
+            Err(format!("{} refused", server.refused()))
+        }
+    })
+    .await;
+    assert!(
+        tokio::time::timeout(Duration::from_millis(500), server.accept())
+            .await
+            .is_err(),
+        "no session opens with a certificate of another CA"
+    );
 }

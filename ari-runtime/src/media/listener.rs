@@ -103,6 +103,15 @@ impl MediaListenerBuilder {
         self
     }
 
+    /// Requires Asterisk to present a client certificate signed by one of
+    /// the CAs of `ca_pem` (its `websocket_client.conf` `cert_file` and
+    /// `priv_key_file`); only with [`tls_pem`](Self::tls_pem).
+    #[cfg(feature = "wss")]
+    pub fn tls_client_ca_pem(mut self, ca_pem: impl AsRef<[u8]>) -> Self {
+        self.server.set_tls_client_ca_pem(ca_pem.as_ref());
+        self
+    }
+
     /// Listens on `address`.
     pub async fn bind(
         self,

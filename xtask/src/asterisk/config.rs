@@ -22,10 +22,16 @@ pub fn tls_dir() -> PathBuf {
 }
 
 /// The files of [`tls_dir`] Asterisk serves TLS with, installed into
-/// `/etc/asterisk/keys/` as `http.conf` names them, and the CA that signed
+/// `/etc/asterisk/keys/` as `http.conf` names them, the CA that signed
 /// them, which `websocket_client.conf` trusts for the `wss://` outbound
-/// server of the tests.
-const TLS_FILES: [&str; 3] = ["localhost.pem", "localhost.key", "ca.pem"];
+/// server of the tests, and the client certificate it presents there.
+const TLS_FILES: [&str; 5] = [
+    "localhost.pem",
+    "localhost.key",
+    "ca.pem",
+    "asterisk-client.pem",
+    "asterisk-client.key",
+];
 
 /// The TLS port for an HTTP port: the next one.
 pub fn tls_port(port: u16) -> u16 {
