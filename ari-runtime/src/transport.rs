@@ -5,7 +5,7 @@
 use crate::client::{Client, Request, Response};
 use crate::error::TransportError;
 use crate::events::{EventStream, RestSocket};
-use crate::socket_pool::SocketPool;
+use crate::socket_pool::{Held, SocketPool};
 
 /// The transport of a client's REST requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -75,46 +75,56 @@ impl Client {
     /// a binary download refused over the socket (406) comes over HTTP.
     pub(crate) async fn send_request(&self, request: &Request) -> Result<Response, TransportError> {
         let started = tokio::time::Instant::now();
-        // Held until the answer is in.
-        let held;
-        let socket = match self.rest_path() {
+        let remaining = || {
+            self.request_timeout()
+                .map(|limit| limit.saturating_sub(started.elapsed()))
+        };
+        let answer = match self.rest_path() {
             RestPath::Http => return self.send_http(request).await,
-            RestPath::Socket(socket) => socket,
+            RestPath::Socket(socket) => socket.execute(request, remaining()).await,
             RestPath::OwnSockets { app, pool } => {
-                held = pool.hold(self.request_timeout()).await?;
-                let app = match held.index() {
-                    0 => app.clone(),
-                    index => format!("{app}-{index}"),
-                };
-                let opened = held
-                    .socket(|| async {
-                        // Boxed: opening a socket is rare and its future
-                        // (11 KB) would make every request's future as large,
-                        // and each of its moves a copy of it.
-                        let (socket, connection) =
-                            Box::pin(self.http_only().open_rest_socket(&app))
-                                .await
-                                .map_err(|error| TransportError::NotSent {
-                                    reason: format!("cannot open the REST WebSocket: {error}"),
-                                })?;
-                        Ok::<_, TransportError>(OwnSocket {
-                            socket,
-                            _connection: connection,
-                        })
-                    })
-                    .await?;
-                &opened.socket
+                // Held until the answer is in, not during a fallback to HTTP.
+                let held = pool.hold(self.request_timeout()).await?;
+                let socket = self.own_socket(&held, app).await?;
+                socket.execute(request, remaining()).await
             }
         };
-        let deadline = self
-            .request_timeout()
-            .map(|limit| limit.saturating_sub(started.elapsed()));
-        match socket.execute(request, deadline).await {
+        match answer {
             Ok(response) if response.status() == 406 => {
                 tracing::debug!(target: "ari_runtime::rest", path = request.template(), "406 over the WebSocket: sending it over HTTP");
                 self.send_http(request).await
             }
             other => other,
         }
+    }
+
+    /// The socket `held`, opened now if it is not open yet; its
+    /// application is `app`, `app-1`, `app-2`, … by its place in the pool.
+    async fn own_socket<'p>(
+        &self,
+        held: &Held<'p, OwnSocket>,
+        app: &str,
+    ) -> Result<&'p RestSocket, TransportError> {
+        let app = match held.index() {
+            0 => app.to_owned(),
+            index => format!("{app}-{index}"),
+        };
+        let opened = held
+            .socket(|| async {
+                // Boxed: opening a socket is rare and its future (11 KB)
+                // would make every request's future as large, and each of
+                // its moves a copy of it.
+                let (socket, connection) = Box::pin(self.http_only().open_rest_socket(&app))
+                    .await
+                    .map_err(|error| TransportError::NotSent {
+                        reason: format!("cannot open the REST WebSocket: {error}"),
+                    })?;
+                Ok::<_, TransportError>(OwnSocket {
+                    socket,
+                    _connection: connection,
+                })
+            })
+            .await?;
+        Ok(&opened.socket)
     }
 }
