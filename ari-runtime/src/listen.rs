@@ -123,7 +123,29 @@ impl std::fmt::Debug for ServerSettings {
 pub(crate) struct Listening {
     pub(crate) address: SocketAddr,
     pub(crate) refused: Arc<AtomicU64>,
-    pub(crate) task: tokio::task::JoinHandle<()>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Listening {
+    /// Connections refused so far.
+    pub(crate) fn refused(&self) -> u64 {
+        self.refused.load(Ordering::Relaxed)
+    }
+
+    /// Stops accepting, and resolves once the listening socket is closed:
+    /// its address can then be bound again. Connections already accepted
+    /// live on.
+    pub(crate) async fn close(mut self) {
+        self.task.abort();
+        let _ = (&mut self.task).await;
+    }
+}
+
+impl Drop for Listening {
+    // Dropped, the accept loop ends on the runtime's next turn.
+    fn drop(&mut self) {
+        self.task.abort();
+    }
 }
 
 /// Binds `address` and accepts: each connection within the bound that

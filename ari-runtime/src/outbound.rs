@@ -18,12 +18,10 @@ use crate::bindings::{Bindings, OwnRequests};
 use crate::calls::{App, AppBuilder};
 use crate::client::Client;
 use crate::events::EventStream;
-use crate::listen::{ListenError, ServerSettings, listen};
+use crate::listen::{ListenError, Listening, ServerSettings, listen};
 use crate::tls::Socket;
 use futures_util::StreamExt as _;
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite;
@@ -48,16 +46,8 @@ pub struct OutboundServerBuilder<B> {
 /// each connection that presents the configured credentials becomes a
 /// [`Session`], taken with [`accept`](Self::accept).
 pub struct OutboundServer<B: Bindings> {
-    address: SocketAddr,
     sessions: mpsc::Receiver<Session<B>>,
-    refused: Arc<AtomicU64>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl<B: Bindings> Drop for OutboundServer<B> {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    listening: Listening,
 }
 
 impl<B> std::fmt::Debug for OutboundServerBuilder<B> {
@@ -87,7 +77,7 @@ impl<B: Bindings> OutboundServer<B> {
 
     /// The address it listens on (with the port the system chose for `:0`).
     pub fn local_addr(&self) -> SocketAddr {
-        self.address
+        self.listening.address
     }
 
     /// The next session Asterisk opened; `None` once the server has stopped.
@@ -96,10 +86,17 @@ impl<B: Bindings> OutboundServer<B> {
         self.sessions.recv().await
     }
 
+    /// Stops accepting, and resolves once the address is free to bind
+    /// again (dropping the server frees it on the runtime's next turn).
+    /// Sessions already accepted live on.
+    pub async fn close(self) {
+        self.listening.close().await;
+    }
+
     /// How many connections were refused so far: wrong or missing
     /// credentials, a failed or late handshake, the connection bound.
     pub fn refused(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
+        self.listening.refused()
     }
 }
 
@@ -181,10 +178,8 @@ impl<B: Bindings> OutboundServerBuilder<B> {
         })
         .await?;
         Ok(OutboundServer {
-            address: listening.address,
             sessions,
-            refused: listening.refused,
-            task: listening.task,
+            listening,
         })
     }
 }

@@ -37,25 +37,6 @@ async fn accept(server: &mut OutboundServer<Api>) -> Session<Api> {
         .expect("the server runs")
 }
 
-/// `build()` bound to `address` once the server dropped before it has let
-/// the port go (its accept loop ends on the runtime's next turn).
-async fn bind_again(
-    address: &str,
-    build: impl Fn() -> OutboundServerBuilder<Api>,
-) -> OutboundServer<Api> {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    loop {
-        match build().bind(address).await {
-            Ok(server) => return server,
-            Err(error) if tokio::time::Instant::now() < deadline => {
-                tracing::debug!(%error, "binding again");
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-            Err(error) => panic!("{address} is not free again: {error}"),
-        }
-    }
-}
-
 /// The name of the channel a `StasisStart` brought in.
 fn entered_name(start: &Message) -> String {
     match start {
@@ -282,7 +263,8 @@ async fn outbound_tls_asterisk_connects_to_a_wss_listener_and_its_client_certifi
         .await
         .unwrap();
     assert_eq!(application.name, "outbound-tls");
-    drop((client, session, server));
+    drop((client, session));
+    server.close().await;
 
     // Client certificates: Asterisk presents `asterisk-client.pem`
     // (`cert_file`), which `client-ca.pem` signed and `ca.pem` did not.
@@ -296,23 +278,24 @@ async fn outbound_tls_asterisk_connects_to_a_wss_listener_and_its_client_certifi
             .await,
         Err(ari_generated::runtime::OutboundError::Tls(_))
     ));
-    let mut server = bind_again(TLS, || {
-        listener(&direct)
-            .tls_pem(&chain, &key)
-            .tls_client_ca_pem(&client_ca)
-    })
-    .await;
+    let mut server = listener(&direct)
+        .tls_pem(&chain, &key)
+        .tls_client_ca_pem(&client_ca)
+        .bind(TLS)
+        .await
+        .unwrap();
     let session = accept(&mut server).await;
     assert_eq!(session.application(), "outbound-tls");
     let client: Client = session.client();
     client.asterisk().ping().send().await.unwrap();
-    drop((client, session, server));
-    let mut server = bind_again(TLS, || {
-        listener(&direct)
-            .tls_pem(&chain, &key)
-            .tls_client_ca_pem(&other_ca)
-    })
-    .await;
+    drop((client, session));
+    server.close().await;
+    let mut server = listener(&direct)
+        .tls_pem(&chain, &key)
+        .tls_client_ca_pem(&other_ca)
+        .bind(TLS)
+        .await
+        .unwrap();
     // Asterisk's `outbound-tls` client retries every 250 ms.
     poll("a client certificate of another CA refused", || async {
         if server.refused() >= 2 {

@@ -7,10 +7,8 @@
 //! client mode is the entry's name, the same for every call).
 
 use super::session::{MediaOptions, MediaSession};
-use crate::listen::{ListenError, ServerSettings, listen};
+use crate::listen::{ListenError, Listening, ServerSettings, listen};
 use std::net::SocketAddr;
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 use tokio::sync::mpsc;
 
@@ -24,22 +22,14 @@ pub struct MediaListenerBuilder {
 
 /// Listens for the media sessions Asterisk opens; see the module.
 pub struct MediaListener {
-    address: SocketAddr,
     sessions: mpsc::Receiver<MediaSession>,
-    refused: Arc<AtomicU64>,
-    task: tokio::task::JoinHandle<()>,
-}
-
-impl Drop for MediaListener {
-    fn drop(&mut self) {
-        self.task.abort();
-    }
+    listening: Listening,
 }
 
 impl std::fmt::Debug for MediaListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("MediaListener")
-            .field("address", &self.address)
+            .field("address", &self.listening.address)
             .finish_non_exhaustive()
     }
 }
@@ -55,7 +45,7 @@ impl MediaListener {
 
     /// The address it listens on.
     pub fn local_addr(&self) -> SocketAddr {
-        self.address
+        self.listening.address
     }
 
     /// The next session (after its `MEDIA_START`); `None` once stopped.
@@ -63,9 +53,15 @@ impl MediaListener {
         self.sessions.recv().await
     }
 
+    /// Stops accepting, and resolves once the address is free to bind
+    /// again. Sessions already accepted live on.
+    pub async fn close(self) {
+        self.listening.close().await;
+    }
+
     /// Connections refused so far (credentials, handshake, no `MEDIA_START`).
     pub fn refused(&self) -> u64 {
-        self.refused.load(Ordering::Relaxed)
+        self.listening.refused()
     }
 }
 
@@ -136,10 +132,8 @@ impl MediaListenerBuilder {
         )
         .await?;
         Ok(MediaListener {
-            address: listening.address,
             sessions,
-            refused: listening.refused,
-            task: listening.task,
+            listening,
         })
     }
 }
