@@ -268,34 +268,26 @@ async fn outbound_tls_asterisk_connects_to_a_wss_listener_and_its_client_certifi
 
     // Client certificates: Asterisk presents `asterisk-client.pem`
     // (`cert_file`), which `client-ca.pem` signed and `ca.pem` did not.
+    let requiring = |ca: &[u8]| {
+        listener(&direct)
+            .tls_pem(&chain, &key)
+            .tls_client_ca_pem(ca)
+            .bind(TLS)
+    };
     let client_ca = std::fs::read(tls.join("client-ca.pem")).unwrap();
     let other_ca = std::fs::read(tls.join("ca.pem")).unwrap();
     assert!(matches!(
-        listener(&direct)
-            .tls_pem(&chain, &key)
-            .tls_client_ca_pem(b"not a certificate")
-            .bind(TLS)
-            .await,
+        requiring(b"not a certificate").await,
         Err(ari_generated::runtime::OutboundError::Tls(_))
     ));
-    let mut server = listener(&direct)
-        .tls_pem(&chain, &key)
-        .tls_client_ca_pem(&client_ca)
-        .bind(TLS)
-        .await
-        .unwrap();
+    let mut server = requiring(&client_ca).await.unwrap();
     let session = accept(&mut server).await;
     assert_eq!(session.application(), "outbound-tls");
     let client: Client = session.client();
     client.asterisk().ping().send().await.unwrap();
     drop((client, session));
     server.close().await;
-    let mut server = listener(&direct)
-        .tls_pem(&chain, &key)
-        .tls_client_ca_pem(&other_ca)
-        .bind(TLS)
-        .await
-        .unwrap();
+    let mut server = requiring(&other_ca).await.unwrap();
     // Asterisk's `outbound-tls` client retries every 250 ms.
     poll("a client certificate of another CA refused", || async {
         if server.refused() >= 2 {
