@@ -153,7 +153,7 @@ impl Drop for Listening {
 /// while it lives. A handshake or `serve` that fails counts as refused.
 pub(crate) async fn listen<F, Fut>(
     address: impl tokio::net::ToSocketAddrs + std::fmt::Display,
-    settings: ServerSettings,
+    mut settings: ServerSettings,
     what: &'static str,
     serve: F,
 ) -> Result<Listening, ListenError>
@@ -163,6 +163,11 @@ where
 {
     if let Some(problem) = settings.tls_problem.clone() {
         return Err(ListenError::Tls(problem));
+    }
+    // Built into `tls`; the private key need not stay in memory twice.
+    #[cfg(feature = "wss")]
+    {
+        settings.tls_pems = TlsPems::default();
     }
     let bind_error = |source| ListenError::Bind {
         address: address.to_string(),

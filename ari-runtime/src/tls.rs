@@ -21,8 +21,9 @@ const READ_CHUNK: usize = 64 * 1024;
 /// tungstenite zeroes that room before every read, a read that finds nothing
 /// included: at its default of 128 KiB, a REST round trip over the socket
 /// zeroed some 400 KiB, most of the client's own work per request
-/// (docs/performance.md). Its reads are served from [`READ_CHUNK`]'s buffer,
-/// so a small room costs copies from memory, not system calls.
+/// (docs/performance.md). Its reads are served from memory, [`READ_CHUNK`]'s
+/// buffer (or over TLS rustls' buffer of decrypted bytes above it), so a
+/// small room costs copies, not system calls.
 const FRAME_READ_ROOM: usize = 8 * 1024;
 
 /// tungstenite's settings for every WebSocket, opened or accepted.

@@ -83,10 +83,15 @@ impl Client {
             RestPath::Http => return self.send_http(request).await,
             RestPath::Socket(socket) => socket.execute(request, remaining()).await,
             RestPath::OwnSockets { app, pool } => {
-                // Held until the answer is in, not during a fallback to HTTP.
-                let held = pool.hold(self.request_timeout()).await?;
-                let socket = self.own_socket(&held, app).await?;
-                socket.execute(request, remaining()).await
+                let held = pool
+                    .hold(self.request_timeout(), |own| own.socket.is_connected())
+                    .await?;
+                let socket = self.own_socket(&held, app, remaining()).await?.clone();
+                // Held until Asterisk has answered, not during a fallback to
+                // HTTP.
+                socket
+                    .execute_holding(request, remaining(), Box::new(held))
+                    .await
             }
         };
         match answer {
@@ -98,13 +103,15 @@ impl Client {
         }
     }
 
-    /// The socket `held`, opened now if it is not open yet; its
-    /// application is `app`, `app-1`, `app-2`, … by its place in the pool.
-    async fn own_socket<'p>(
+    /// The socket `held`, opened now (within `limit`) if it is not open
+    /// yet; its application is `app`, `app-1`, `app-2`, … by its place in
+    /// the pool.
+    async fn own_socket<'h>(
         &self,
-        held: &Held<'p, OwnSocket>,
+        held: &'h Held<OwnSocket>,
         app: &str,
-    ) -> Result<&'p RestSocket, TransportError> {
+        limit: Option<std::time::Duration>,
+    ) -> Result<&'h RestSocket, TransportError> {
         let app = match held.index() {
             0 => app.to_owned(),
             index => format!("{app}-{index}"),
@@ -114,11 +121,19 @@ impl Client {
                 // Boxed: opening a socket is rare and its future (11 KB)
                 // would make every request's future as large, and each of
                 // its moves a copy of it.
-                let (socket, connection) = Box::pin(self.http_only().open_rest_socket(&app))
-                    .await
-                    .map_err(|error| TransportError::NotSent {
-                        reason: format!("cannot open the REST WebSocket: {error}"),
-                    })?;
+                let http = self.http_only();
+                let opening = Box::pin(http.open_rest_socket(&app));
+                let opened = match limit {
+                    Some(limit) => tokio::time::timeout(limit, opening).await.map_err(|_| {
+                        TransportError::NotSent {
+                            reason: format!("the REST WebSocket did not open within {limit:?}"),
+                        }
+                    })?,
+                    None => opening.await,
+                };
+                let (socket, connection) = opened.map_err(|error| TransportError::NotSent {
+                    reason: format!("cannot open the REST WebSocket: {error}"),
+                })?;
                 Ok::<_, TransportError>(OwnSocket {
                     socket,
                     _connection: connection,

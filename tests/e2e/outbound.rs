@@ -285,6 +285,30 @@ async fn outbound_tls_asterisk_connects_to_a_wss_listener_and_its_client_certifi
     assert_eq!(session.application(), "outbound-tls");
     let client: Client = session.client();
     client.asterisk().ping().send().await.unwrap();
+    // A client with no certificate (this runtime's own, trusting the
+    // server's CA) fails its handshake, and counts as refused.
+    let refused = server.refused();
+    let port = TLS.rsplit(':').next().unwrap();
+    let without_certificate: Client = Client::builder(format!("https://localhost:{port}"))
+        .add_root_certificates_pem(std::fs::read(tls.join("ca.pem")).unwrap())
+        .basic_auth(USER, PASSWORD)
+        .build()
+        .unwrap();
+    assert!(
+        without_certificate
+            .event_stream(["outbound-tls"])
+            .connect()
+            .await
+            .is_err()
+    );
+    poll("a client without a certificate refused", || async {
+        if server.refused() > refused {
+            Ok(())
+        } else {
+            Err(format!("{} refused", server.refused()))
+        }
+    })
+    .await;
     drop((client, session));
     server.close().await;
     let mut server = requiring(&other_ca).await.unwrap();

@@ -51,6 +51,9 @@ struct Pending {
     /// have reached Asterisk.
     written: bool,
     answer: oneshot::Sender<Result<Response, Lost>>,
+    /// Kept until the answer comes or the connection is lost, even when
+    /// the request gives up once written (see [`RestSocket::execute_holding`]).
+    hold: Option<Box<dyn Send>>,
 }
 
 /// Why a request's answer will not come.
@@ -87,6 +90,11 @@ impl RestSocket {
         )
     }
 
+    /// Whether the connection is up (a lost one may be reconnecting).
+    pub(crate) fn is_connected(&self) -> bool {
+        self.shared.connected.load(Ordering::Acquire)
+    }
+
     /// Resolves once the connection is lost (at once if it is): for a
     /// connection that is not reopened, its end.
     pub(crate) async fn closed(&self) {
@@ -107,6 +115,29 @@ impl RestSocket {
         request: &Request,
         deadline: Option<Duration>,
     ) -> Result<Response, TransportError> {
+        self.exchange(request, deadline, None).await
+    }
+
+    /// [`execute`](Self::execute), keeping `hold` until Asterisk has
+    /// answered: a request that gives up after it was written (its deadline,
+    /// or its caller dropping it) leaves `hold` in place until the late
+    /// answer comes or the connection is lost, since Asterisk is still
+    /// working on it. A request never written drops it at once.
+    pub(crate) async fn execute_holding(
+        &self,
+        request: &Request,
+        deadline: Option<Duration>,
+        hold: Box<dyn Send>,
+    ) -> Result<Response, TransportError> {
+        self.exchange(request, deadline, Some(hold)).await
+    }
+
+    async fn exchange(
+        &self,
+        request: &Request,
+        deadline: Option<Duration>,
+        hold: Option<Box<dyn Send>>,
+    ) -> Result<Response, TransportError> {
         let not_sent = |reason: &str| TransportError::NotSent {
             reason: reason.to_owned(),
         };
@@ -116,7 +147,7 @@ impl RestSocket {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let text = encode(request, id).map_err(TransportError::Encode)?;
         let (answer, answered) = oneshot::channel();
-        let entry = PendingEntry::insert(&self.shared, id, answer);
+        let entry = PendingEntry::insert(&self.shared, id, answer, hold);
         // A loss between the check above and the insert drained the map
         // before this entry was in it.
         if !self.shared.connected.load(Ordering::Acquire) {
@@ -181,12 +212,14 @@ impl<'s> PendingEntry<'s> {
         shared: &'s RestShared,
         id: u64,
         answer: oneshot::Sender<Result<Response, Lost>>,
+        hold: Option<Box<dyn Send>>,
     ) -> Self {
         shared.lock().insert(
             id,
             Pending {
                 written: false,
                 answer,
+                hold,
             },
         );
         PendingEntry { shared, id }
@@ -204,8 +237,23 @@ impl<'s> PendingEntry<'s> {
 }
 
 impl Drop for PendingEntry<'_> {
+    // An entry still in the map has no answer yet. Written with a hold, it
+    // stays for the reader to end when the answer comes (or the connection
+    // goes); its caller is gone, so the answer goes nowhere.
     fn drop(&mut self) {
-        self.shared.lock().remove(&self.id);
+        let removed = {
+            let mut pending = self.shared.lock();
+            let in_asterisk = pending
+                .get(&self.id)
+                .is_some_and(|entry| entry.written && entry.hold.is_some());
+            if in_asterisk {
+                None
+            } else {
+                pending.remove(&self.id)
+            }
+        };
+        // Outside the lock: dropping a hold may wake another request.
+        drop(removed);
     }
 }
 
@@ -440,5 +488,79 @@ mod tests {
             !link.start_writing(&late),
             "a request that gave up is not written"
         );
+    }
+
+    /// Dropped flags whether it was.
+    struct Hold(Arc<AtomicBool>);
+
+    impl Drop for Hold {
+        fn drop(&mut self) {
+            self.0.store(true, Ordering::SeqCst);
+        }
+    }
+
+    #[tokio::test]
+    async fn rest_over_ws_a_hold_lasts_until_asterisk_answers_a_request_that_gave_up() {
+        let (socket, mut link) = RestSocket::new();
+        let get = Request::new(Method::GET, "/asterisk/ping", "/asterisk/ping".into());
+        let answer_to = |id: u64| {
+            format!(
+                r#"{{"type":"RESTResponse","request_id":"{id}","status_code":200,"reason_phrase":"OK"}}"#
+            )
+        };
+
+        // Written, then its deadline: Asterisk still has it, so the hold
+        // stays until the late answer.
+        let released = Arc::new(AtomicBool::new(false));
+        let waiting = tokio::spawn({
+            let (socket, get, hold) = (socket.clone(), get.clone(), Hold(Arc::clone(&released)));
+            async move {
+                socket
+                    .execute_holding(&get, Some(Duration::from_millis(50)), Box::new(hold))
+                    .await
+            }
+        });
+        let frame = link.outgoing.as_mut().unwrap().recv().await.unwrap();
+        assert!(link.start_writing(&frame));
+        assert!(matches!(
+            waiting.await.unwrap(),
+            Err(TransportError::NoAnswer { .. })
+        ));
+        assert!(
+            !released.load(Ordering::SeqCst),
+            "released while Asterisk has it"
+        );
+        assert!(link.take_answer(&answer_to(frame.id)));
+        assert!(released.load(Ordering::SeqCst), "kept past the answer");
+
+        // Written, then the connection goes: released with it.
+        let released = Arc::new(AtomicBool::new(false));
+        let waiting = tokio::spawn({
+            let (socket, get, hold) = (socket.clone(), get.clone(), Hold(Arc::clone(&released)));
+            async move {
+                socket
+                    .execute_holding(&get, Some(Duration::from_millis(50)), Box::new(hold))
+                    .await
+            }
+        });
+        let frame = link.outgoing.as_mut().unwrap().recv().await.unwrap();
+        assert!(link.start_writing(&frame));
+        waiting.await.unwrap().unwrap_err();
+        assert!(!released.load(Ordering::SeqCst));
+        link.lost("reset");
+        assert!(released.load(Ordering::SeqCst), "kept past the loss");
+
+        // Never written: released as soon as the request gives up.
+        link.reconnected();
+        let released = Arc::new(AtomicBool::new(false));
+        let result = socket
+            .execute_holding(
+                &get,
+                Some(Duration::from_millis(20)),
+                Box::new(Hold(Arc::clone(&released))),
+            )
+            .await;
+        assert!(matches!(result, Err(TransportError::NotSent { .. })));
+        assert!(released.load(Ordering::SeqCst), "kept though never written");
     }
 }

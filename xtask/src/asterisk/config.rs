@@ -198,6 +198,31 @@ mod tests {
     }
 
     #[test]
+    fn websocket_client_conf_names_only_installed_keys() {
+        let text = project_file("websocket_client.conf");
+        let mut named = 0;
+        for line in text.lines() {
+            let line = line.split(';').next().unwrap_or_default();
+            let Some((key, value)) = line.split_once('=') else {
+                continue;
+            };
+            if matches!(key.trim(), "ca_list_file" | "cert_file" | "priv_key_file") {
+                let file = value.trim().strip_prefix("/etc/asterisk/keys/");
+                assert!(
+                    file.is_some_and(
+                        |file| TLS_FILES.contains(&file) && tls_dir().join(file).is_file()
+                    ),
+                    "{} = {}",
+                    key.trim(),
+                    value.trim()
+                );
+                named += 1;
+            }
+        }
+        assert!(named >= 3, "only {named} key files named");
+    }
+
+    #[test]
     fn project_ari_conf_has_the_documented_user() {
         let text = project_file("ari.conf");
         let user = settings(&text, ARI_USER);
