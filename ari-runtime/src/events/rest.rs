@@ -509,17 +509,22 @@ mod tests {
             )
         };
 
-        // Written, then its deadline: Asterisk still has it, so the hold
-        // stays until the late answer.
-        let released = Arc::new(AtomicBool::new(false));
-        let waiting = tokio::spawn({
+        // A request with a hold that gives up after 50 ms, and whether its
+        // hold was released.
+        let holding = || {
+            let released = Arc::new(AtomicBool::new(false));
             let (socket, get, hold) = (socket.clone(), get.clone(), Hold(Arc::clone(&released)));
-            async move {
+            let waiting = tokio::spawn(async move {
                 socket
                     .execute_holding(&get, Some(Duration::from_millis(50)), Box::new(hold))
                     .await
-            }
-        });
+            });
+            (waiting, released)
+        };
+
+        // Written, then its deadline: Asterisk still has it, so the hold
+        // stays until the late answer.
+        let (waiting, released) = holding();
         let frame = link.outgoing.as_mut().unwrap().recv().await.unwrap();
         assert!(link.start_writing(&frame));
         assert!(matches!(
@@ -534,15 +539,7 @@ mod tests {
         assert!(released.load(Ordering::SeqCst), "kept past the answer");
 
         // Written, then the connection goes: released with it.
-        let released = Arc::new(AtomicBool::new(false));
-        let waiting = tokio::spawn({
-            let (socket, get, hold) = (socket.clone(), get.clone(), Hold(Arc::clone(&released)));
-            async move {
-                socket
-                    .execute_holding(&get, Some(Duration::from_millis(50)), Box::new(hold))
-                    .await
-            }
-        });
+        let (waiting, released) = holding();
         let frame = link.outgoing.as_mut().unwrap().recv().await.unwrap();
         assert!(link.start_writing(&frame));
         waiting.await.unwrap().unwrap_err();
