@@ -514,10 +514,23 @@ impl Client {
         outcome
     }
 
-    /// One HTTP request.
+    /// One HTTP request, within the client's request timeout.
     pub(crate) async fn send_http(&self, request: &Request) -> Result<Response, TransportError> {
+        self.send_http_within(request, None).await
+    }
+
+    /// One HTTP request, within `limit` when given (what is left of a
+    /// request's deadline) instead of the client's request timeout.
+    pub(crate) async fn send_http_within(
+        &self,
+        request: &Request,
+        limit: Option<Duration>,
+    ) -> Result<Response, TransportError> {
         let url = format!("{}{}", self.inner.base_url, request.path);
         let mut builder = self.inner.http.request(request.method.clone(), url);
+        if let Some(limit) = limit {
+            builder = builder.timeout(limit);
+        }
         // Encoding an empty query still costs a pass through serde_urlencoded.
         if !request.query.is_empty() {
             builder = builder.query(&request.query);

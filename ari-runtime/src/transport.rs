@@ -97,7 +97,7 @@ impl Client {
         match answer {
             Ok(response) if response.status() == 406 => {
                 tracing::debug!(target: "ari_runtime::rest", path = request.template(), "406 over the WebSocket: sending it over HTTP");
-                self.send_http(request).await
+                self.send_http_within(request, remaining()).await
             }
             other => other,
         }
