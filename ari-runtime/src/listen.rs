@@ -122,7 +122,7 @@ impl std::fmt::Debug for ServerSettings {
 /// A running accept loop.
 pub(crate) struct Listening {
     pub(crate) address: SocketAddr,
-    pub(crate) refused: Arc<AtomicU64>,
+    refused: Arc<AtomicU64>,
     task: tokio::task::JoinHandle<()>,
 }
 
