@@ -6,10 +6,13 @@
 //! round (so that drift of the machine hits both alike). Prints p50 / p99 /
 //! mean / max in µs per transport and request, and for the requests in
 //! flight the rate they were answered at (requests over the phase's wall
-//! time). `SOCKETS` (8): the WebSocket client's `rest_sockets`. A third client, the floor, sends the same
-//! `RESTRequest` frames one after another over a hand-written
-//! tokio-tungstenite connection: what Asterisk's socket costs without the
-//! runtime.
+//! time). `SOCKETS` (8): the WebSocket client's `rest_sockets`. A third
+//! client, the floor, sends the same `RESTRequest` frames over hand-written
+//! tokio-tungstenite connections: what Asterisk's sockets cost without the
+//! runtime. One after another over one socket, and with 32 in flight over
+//! `SOCKETS` sockets and over 32, each socket a task of its own that takes
+//! the next request from one queue the moment its answer is in (the best a
+//! pool of that many sockets can do).
 //!
 //! ```sh
 //! cargo xtask asterisk up
@@ -103,6 +106,63 @@ impl Floor {
         }
         Err("floor: the socket closed".into())
     }
+}
+
+/// Requests waiting for a floor socket: when each was issued, or `None`
+/// for a socket to stop.
+type FloorQueue = tokio::sync::Mutex<tokio::sync::mpsc::UnboundedReceiver<Option<Instant>>>;
+
+/// `count` floor requests with `IN_FLIGHT` at once over `sockets`: a
+/// request is issued as one is answered, and waits in one queue for the
+/// first socket free. Latencies from issue to answer, added to `samples`.
+async fn floor_in_flight(
+    sockets: Vec<Floor>,
+    kind: Kind,
+    channel: &str,
+    count: usize,
+    samples: &mut Samples,
+) -> Result<Vec<Floor>, Error> {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    let (issue, queue) = tokio::sync::mpsc::unbounded_channel();
+    let queue = std::sync::Arc::new(FloorQueue::new(queue));
+    let answered = std::sync::Arc::new(AtomicUsize::new(0));
+    let size = sockets.len();
+    let started = Instant::now();
+    for _ in 0..IN_FLIGHT.min(count) {
+        let _ = issue.send(Some(Instant::now()));
+    }
+    let mut tasks = tokio::task::JoinSet::new();
+    for mut floor in sockets {
+        let (queue, answered, issue) = (queue.clone(), answered.clone(), issue.clone());
+        let channel = channel.to_owned();
+        tasks.spawn(async move {
+            let mut latencies = Vec::new();
+            loop {
+                let next = queue.lock().await.recv().await.flatten();
+                let Some(at) = next else {
+                    return Ok::<_, Error>((floor, latencies));
+                };
+                floor.one(kind, &channel, latencies.len()).await?;
+                latencies.push(u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX));
+                let done = answered.fetch_add(1, Ordering::Relaxed) + 1;
+                if done + IN_FLIGHT <= count {
+                    let _ = issue.send(Some(Instant::now()));
+                } else if done == count {
+                    for _ in 0..size {
+                        let _ = issue.send(None);
+                    }
+                }
+            }
+        });
+    }
+    let mut sockets = Vec::with_capacity(size);
+    while let Some(done) = tasks.join_next().await {
+        let (floor, latencies) = done??;
+        samples.concurrent.extend(latencies);
+        sockets.push(floor);
+    }
+    samples.concurrent_time += started.elapsed();
+    Ok(sockets)
 }
 
 #[derive(Clone, Copy)]
@@ -231,43 +291,63 @@ async fn run() -> Result<(), Error> {
         )
         .await?;
     }
-    let mut floor = Floor::open(&format!("{app}-floor")).await?;
-    for n in 0..100 {
-        floor.one(Kind::Ping, &channel.id, n).await?;
+    // The floor's sockets: the first for requests one after another, the
+    // first `sockets` and all `IN_FLIGHT` for requests in flight.
+    let mut floors = Vec::new();
+    for index in 0..IN_FLIGHT.max(sockets) {
+        let mut floor = Floor::open(&format!("{app}-floor-{index}")).await?;
+        for n in 0..10 {
+            floor.one(Kind::Ping, &channel.id, n).await?;
+        }
+        floors.push(floor);
     }
     let transports = [("http", &http), ("websocket", &socket)];
+    let floor_pools = [sockets, IN_FLIGHT];
     for (kind, label) in [
         (Kind::Ping, "GET /asterisk/ping"),
         (Kind::SetVar, "POST /channels/{id}/variable"),
     ] {
         let mut results = [Samples::default(), Samples::default()];
-        let mut floor_sequential = Vec::with_capacity(count * rounds);
+        let mut floor_results = [Samples::default(), Samples::default()];
         for r in 0..rounds {
             for n in 0..count {
-                floor_sequential.push(floor.one(kind, &channel.id, n).await?);
+                let latency = floors[0].one(kind, &channel.id, n).await?;
+                floor_results[0].sequential.push(latency);
+            }
+            for (pool, samples) in floor_pools.iter().zip(&mut floor_results) {
+                let rest = floors.split_off(*pool);
+                let mut used = floor_in_flight(floors, kind, &channel.id, count, samples).await?;
+                used.extend(rest);
+                floors = used;
             }
             // Alternate which transport goes first.
             for i in [r % 2, 1 - r % 2] {
                 round(transports[i].1, kind, &channel.id, count, &mut results[i]).await?;
             }
         }
+        let in_flight = |name: &str, samples: &mut Samples| {
+            let rate = samples.concurrent.len() as f64 / samples.concurrent_time.as_secs_f64();
+            println!(
+                "{label:<30} {name:<9} {IN_FLIGHT} in flight   {}  {rate:>7.0} req/s",
+                summary(&mut samples.concurrent)
+            );
+        };
         for (i, (name, _)) in transports.iter().enumerate() {
             let samples = &mut results[i];
             println!(
                 "{label:<30} {name:<9} sequential     {}",
                 summary(&mut samples.sequential)
             );
-            let rate = samples.concurrent.len() as f64 / samples.concurrent_time.as_secs_f64();
-            println!(
-                "{label:<30} {name:<9} {IN_FLIGHT} in flight   {}  {rate:>7.0} req/s",
-                summary(&mut samples.concurrent)
-            );
+            in_flight(name, samples);
         }
         println!(
             "{label:<30} {:<9} sequential     {}",
             "floor",
-            summary(&mut floor_sequential)
+            summary(&mut floor_results[0].sequential)
         );
+        for (pool, samples) in floor_pools.iter().zip(&mut floor_results) {
+            in_flight(&format!("floor/{pool}"), samples);
+        }
     }
     http.channels().hangup(&channel.id).send().await?;
     drain.abort();

@@ -4,8 +4,8 @@
 
 use crate::client::{Client, Request, Response};
 use crate::error::TransportError;
-use crate::events::{EventStream, RestSocket};
-use crate::socket_pool::{Held, SocketPool};
+use crate::events::{EventStream, RestQueue, RestSocket};
+use crate::socket_pool::SocketPool;
 
 /// The transport of a client's REST requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,11 +39,8 @@ pub(crate) enum RestPath {
     Socket(RestSocket),
 }
 
-pub(crate) struct OwnSocket {
-    socket: RestSocket,
-    /// Keeps the connection open; never read.
-    _connection: EventStream<serde_json::Value>,
-}
+/// Keeps one of the client's own sockets open; never read.
+type OwnSocket = EventStream<serde_json::Value>;
 
 impl RestPath {
     pub(crate) fn new(transport: RestTransport, app: String, sockets: usize) -> Self {
@@ -83,15 +80,10 @@ impl Client {
             RestPath::Http => return self.send_http(request).await,
             RestPath::Socket(socket) => socket.execute(request, remaining()).await,
             RestPath::OwnSockets { app, pool } => {
-                let held = pool
-                    .hold(self.request_timeout(), |own| own.socket.is_connected())
-                    .await?;
-                let socket = self.own_socket(&held, app, remaining()).await?.clone();
-                // Held until Asterisk has answered, not during a fallback to
-                // HTTP.
-                socket
-                    .execute_holding(request, remaining(), Box::new(held))
-                    .await
+                pool.execute(request, remaining(), |index, queue| {
+                    self.open_own_socket(app, index, queue)
+                })
+                .await
             }
         };
         match answer {
@@ -103,43 +95,30 @@ impl Client {
         }
     }
 
-    /// The socket `held`, opened now (within `limit`) if it is not open
-    /// yet; its application is `app`, `app-1`, `app-2`, … by its place in
-    /// the pool.
-    async fn own_socket<'h>(
+    /// Opens the pool's socket `index`, taking requests from `queue`,
+    /// within the connect timeout (else the request timeout); its
+    /// application is `app`, `app-1`, `app-2`, … by its place.
+    fn open_own_socket(
         &self,
-        held: &'h Held<OwnSocket>,
         app: &str,
-        limit: Option<std::time::Duration>,
-    ) -> Result<&'h RestSocket, TransportError> {
-        let app = match held.index() {
+        index: usize,
+        queue: RestQueue,
+    ) -> impl std::future::Future<Output = Result<OwnSocket, String>> + Send + 'static {
+        let app = match index {
             0 => app.to_owned(),
             index => format!("{app}-{index}"),
         };
-        let opened = held
-            .socket(|| async {
-                // Boxed: opening a socket is rare and its future (11 KB)
-                // would make every request's future as large, and each of
-                // its moves a copy of it.
-                let http = self.http_only();
-                let opening = Box::pin(http.open_rest_socket(&app));
-                let opened = match limit {
-                    Some(limit) => tokio::time::timeout(limit, opening).await.map_err(|_| {
-                        TransportError::NotSent {
-                            reason: format!("the REST WebSocket did not open within {limit:?}"),
-                        }
-                    })?,
-                    None => opening.await,
-                };
-                let (socket, connection) = opened.map_err(|error| TransportError::NotSent {
-                    reason: format!("cannot open the REST WebSocket: {error}"),
-                })?;
-                Ok::<_, TransportError>(OwnSocket {
-                    socket,
-                    _connection: connection,
-                })
-            })
-            .await?;
-        Ok(&opened.socket)
+        let http = self.http_only();
+        let limit = self.connect_timeout().or(self.request_timeout());
+        async move {
+            let opening = http.open_rest_socket(&app, queue);
+            let opened = match limit {
+                Some(limit) => tokio::time::timeout(limit, opening)
+                    .await
+                    .map_err(|_| format!("not open within {limit:?}"))?,
+                None => opening.await,
+            };
+            opened.map_err(|error| error.to_string())
+        }
     }
 }

@@ -2,6 +2,7 @@
 
 use super::reader::Reader;
 use super::rest::{RestLink, RestSocket};
+use super::rest_queue::RestQueue;
 use super::stream::{EventStream, ReaderGuard, batches_for};
 use super::{ConnectError, EventOptions, FromFrame};
 use crate::bindings::OwnRequests;
@@ -96,18 +97,20 @@ impl Client {
         Ok(connection.spawn(socket))
     }
 
-    /// Opens a WebSocket that carries REST requests only, for application
-    /// `app` (Asterisk lets no socket open without one). The connection
-    /// reconnects like an event stream; the returned stream keeps it open
-    /// and is not read: the application's own events go nowhere.
+    /// Opens a WebSocket that carries REST requests only, taking them from
+    /// `queue`, for application `app` (Asterisk lets no socket open without
+    /// one). The connection reconnects like an event stream; the returned
+    /// stream keeps it open and is not read: the application's own events
+    /// go nowhere.
     pub(crate) async fn open_rest_socket(
         &self,
         app: &str,
-    ) -> Result<(RestSocket, EventStream<serde_json::Value>), ConnectError> {
+        queue: RestQueue,
+    ) -> Result<EventStream<serde_json::Value>, ConnectError> {
         let mut request = Request::new(reqwest::Method::GET, "/events", "/events".into());
         request.query("app", app);
         let (target, socket) = self.open_target(&request).await?;
-        let (rest, link) = RestSocket::new();
+        let link = RestLink::pulling(queue);
         let connection = Connection {
             target,
             options: EventOptions {
@@ -122,7 +125,7 @@ impl Client {
         };
         let stream = connection.spawn_without_consumer(socket);
         tracing::info!(target: "ari_runtime::rest", app, "REST WebSocket connected");
-        Ok((rest, stream))
+        Ok(stream)
     }
 
     /// Serves a WebSocket someone else opened (Asterisk connecting out to

@@ -17,6 +17,7 @@ mod connect;
 mod options;
 mod reader;
 mod rest;
+mod rest_queue;
 mod stream;
 #[cfg(test)]
 mod tests;
@@ -25,6 +26,7 @@ pub use backoff::Backoff;
 pub use builder::EventStreamBuilder;
 pub use options::EventOptions;
 pub(crate) use rest::RestSocket;
+pub(crate) use rest_queue::RestQueue;
 pub use stream::EventStream;
 pub(crate) use stream::{RawItem, SharedFrame, Subscriber};
 

@@ -381,8 +381,8 @@ impl<T: FromFrame> Reader<T> {
 /// The next REST request to write; pending while there is none, or no
 /// REST over this connection.
 async fn next_outgoing(rest: Option<&mut RestLink>) -> Option<Outgoing> {
-    match rest.and_then(|rest| rest.outgoing.as_mut()) {
-        Some(outgoing) => outgoing.recv().await,
+    match rest {
+        Some(rest) => rest.next_outgoing().await,
         None => std::future::pending().await,
     }
 }

@@ -11,6 +11,7 @@
 //! written and its answer lost (`OutcomeUnknown` for a request that changes
 //! state, `NoAnswer` for one that does not).
 
+use super::rest_queue::RestQueue;
 use crate::client::{Method, Request, Response};
 use crate::error::TransportError;
 use rustc_hash::FxHashMap;
@@ -33,8 +34,11 @@ pub(crate) struct RestSocket {
 
 /// The reader's side: the frames to write, and where answers go.
 pub(crate) struct RestLink {
-    /// `None` once every sender is gone.
+    /// `None` once every sender is gone, and on a socket of a pool.
     pub(super) outgoing: Option<mpsc::Receiver<Outgoing>>,
+    /// The pool's queue, on a socket of a pool: taken from one request at
+    /// a time, when the socket has none in Asterisk.
+    queue: Option<RestQueue>,
     pub(super) shared: Arc<RestShared>,
 }
 
@@ -51,32 +55,48 @@ struct Pending {
     /// have reached Asterisk.
     written: bool,
     answer: oneshot::Sender<Result<Response, Lost>>,
-    /// Kept until the answer comes or the connection is lost, even when
-    /// the request gives up once written (see [`RestSocket::execute_holding`]).
-    hold: Option<Box<dyn Send>>,
 }
 
 /// Why a request's answer will not come.
-struct Lost {
-    written: bool,
-    reason: String,
+pub(super) struct Lost {
+    pub(super) written: bool,
+    pub(super) reason: String,
 }
 
 /// One `RESTRequest` frame, for the reader to write.
 pub(crate) struct Outgoing {
-    id: u64,
+    pub(super) id: u64,
     pub(super) text: String,
+}
+
+impl RestShared {
+    fn connected() -> Arc<RestShared> {
+        Arc::new(RestShared {
+            pending: Mutex::default(),
+            next_id: AtomicU64::new(1),
+            connected: AtomicBool::new(true),
+            lost: tokio::sync::Notify::new(),
+        })
+    }
+}
+
+impl RestLink {
+    /// The reader's side of a connection that is open, a socket of the pool
+    /// `queue` takes requests for.
+    pub(crate) fn pulling(queue: RestQueue) -> RestLink {
+        queue.socket_connected();
+        RestLink {
+            outgoing: None,
+            queue: Some(queue),
+            shared: RestShared::connected(),
+        }
+    }
 }
 
 impl RestSocket {
     /// A socket side and its reader side, for a connection that is open.
     pub(crate) fn new() -> (RestSocket, RestLink) {
-        let shared = Arc::new(RestShared {
-            pending: Mutex::default(),
-            next_id: AtomicU64::new(1),
-            connected: AtomicBool::new(true),
-            lost: tokio::sync::Notify::new(),
-        });
+        let shared = RestShared::connected();
         let (outgoing, receiver) = mpsc::channel(OUTGOING_QUEUE);
         (
             RestSocket {
@@ -85,14 +105,10 @@ impl RestSocket {
             },
             RestLink {
                 outgoing: Some(receiver),
+                queue: None,
                 shared,
             },
         )
-    }
-
-    /// Whether the connection is up (a lost one may be reconnecting).
-    pub(crate) fn is_connected(&self) -> bool {
-        self.shared.connected.load(Ordering::Acquire)
     }
 
     /// Resolves once the connection is lost (at once if it is): for a
@@ -115,29 +131,6 @@ impl RestSocket {
         request: &Request,
         deadline: Option<Duration>,
     ) -> Result<Response, TransportError> {
-        self.exchange(request, deadline, None).await
-    }
-
-    /// [`execute`](Self::execute), keeping `hold` until Asterisk has
-    /// answered: a request that gives up after it was written (its deadline,
-    /// or its caller dropping it) leaves `hold` in place until the late
-    /// answer comes or the connection is lost, since Asterisk is still
-    /// working on it. A request never written drops it at once.
-    pub(crate) async fn execute_holding(
-        &self,
-        request: &Request,
-        deadline: Option<Duration>,
-        hold: Box<dyn Send>,
-    ) -> Result<Response, TransportError> {
-        self.exchange(request, deadline, Some(hold)).await
-    }
-
-    async fn exchange(
-        &self,
-        request: &Request,
-        deadline: Option<Duration>,
-        hold: Option<Box<dyn Send>>,
-    ) -> Result<Response, TransportError> {
         let not_sent = |reason: &str| TransportError::NotSent {
             reason: reason.to_owned(),
         };
@@ -147,7 +140,7 @@ impl RestSocket {
         let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
         let text = encode(request, id).map_err(TransportError::Encode)?;
         let (answer, answered) = oneshot::channel();
-        let entry = PendingEntry::insert(&self.shared, id, answer, hold);
+        let entry = PendingEntry::insert(&self.shared, id, answer);
         // A loss between the check above and the insert drained the map
         // before this entry was in it.
         if !self.shared.connected.load(Ordering::Acquire) {
@@ -184,7 +177,7 @@ impl RestSocket {
 }
 
 impl Lost {
-    fn into_error(self, method: &Method, template: &'static str) -> TransportError {
+    pub(super) fn into_error(self, method: &Method, template: &'static str) -> TransportError {
         let Lost { written, reason } = self;
         if !written {
             TransportError::NotSent { reason }
@@ -212,14 +205,12 @@ impl<'s> PendingEntry<'s> {
         shared: &'s RestShared,
         id: u64,
         answer: oneshot::Sender<Result<Response, Lost>>,
-        hold: Option<Box<dyn Send>>,
     ) -> Self {
         shared.lock().insert(
             id,
             Pending {
                 written: false,
                 answer,
-                hold,
             },
         );
         PendingEntry { shared, id }
@@ -237,23 +228,8 @@ impl<'s> PendingEntry<'s> {
 }
 
 impl Drop for PendingEntry<'_> {
-    // An entry still in the map has no answer yet. Written with a hold, it
-    // stays for the reader to end when the answer comes (or the connection
-    // goes); its caller is gone, so the answer goes nowhere.
     fn drop(&mut self) {
-        let removed = {
-            let mut pending = self.shared.lock();
-            let in_asterisk = pending
-                .get(&self.id)
-                .is_some_and(|entry| entry.written && entry.hold.is_some());
-            if in_asterisk {
-                None
-            } else {
-                pending.remove(&self.id)
-            }
-        };
-        // Outside the lock: dropping a hold may wake another request.
-        drop(removed);
+        self.shared.lock().remove(&self.id);
     }
 }
 
@@ -267,6 +243,33 @@ impl RestShared {
 }
 
 impl RestLink {
+    /// The next request to write; pending while there is none. A socket of
+    /// a pool takes one only while it has none in Asterisk (an answer not
+    /// in yet, even to a request that gave up). Cancellation-safe.
+    pub(super) async fn next_outgoing(&mut self) -> Option<Outgoing> {
+        if let Some(queue) = &self.queue {
+            if !self.shared.lock().is_empty() {
+                return std::future::pending().await;
+            }
+            let job = queue.take().await;
+            self.shared.lock().insert(
+                job.id,
+                Pending {
+                    written: true,
+                    answer: job.answer,
+                },
+            );
+            return Some(Outgoing {
+                id: job.id,
+                text: job.text,
+            });
+        }
+        match self.outgoing.as_mut() {
+            Some(outgoing) => outgoing.recv().await,
+            None => std::future::pending().await,
+        }
+    }
+
     /// Whether `outgoing` is still wanted, marking it written: a request
     /// whose caller gave up (or whose connection was lost) is not sent.
     pub(super) fn start_writing(&self, outgoing: &Outgoing) -> bool {
@@ -295,6 +298,27 @@ impl RestLink {
         };
         let Ok(id) = answer.request_id.parse::<u64>() else {
             // Asterisk answers a request it could not parse without its id.
+            // A socket of a pool has one request in Asterisk: the answer is
+            // its.
+            if let Some(queue) = &self.queue {
+                let only = {
+                    let mut pending = self.shared.lock();
+                    let only = pending.keys().next().copied();
+                    only.and_then(|id| pending.remove(&id))
+                };
+                if let Some(pending) = only {
+                    tracing::warn!(target: "ari_runtime::rest", status = answer.status_code, frame = text, "Asterisk could not read a request");
+                    queue.settled();
+                    let body = answer
+                        .message_body
+                        .map(String::into_bytes)
+                        .unwrap_or_default();
+                    let _ = pending
+                        .answer
+                        .send(Ok(Response::new(answer.status_code, body.into())));
+                    return true;
+                }
+            }
             tracing::warn!(target: "ari_runtime::rest", status = answer.status_code, frame = text, "RESTResponse for no request of ours (Asterisk could not read one)");
             return true;
         };
@@ -302,6 +326,9 @@ impl RestLink {
             tracing::debug!(target: "ari_runtime::rest", id, "RESTResponse after its request gave up");
             return true;
         };
+        if let Some(queue) = &self.queue {
+            queue.settled();
+        }
         let body = answer
             .message_body
             .map(String::into_bytes)
@@ -315,14 +342,20 @@ impl RestLink {
     /// The connection is gone: every request waiting on it fails, by
     /// whether it had been written.
     pub(super) fn lost(&self, reason: &str) {
-        self.shared.connected.store(false, Ordering::Release);
+        let was_connected = self.shared.connected.swap(false, Ordering::AcqRel);
         self.shared.lost.notify_waiters();
         let drained: Vec<Pending> = self.shared.lock().drain().map(|(_, p)| p).collect();
         for pending in drained {
+            if let Some(queue) = &self.queue {
+                queue.settled();
+            }
             let _ = pending.answer.send(Err(Lost {
                 written: pending.written,
                 reason: format!("the WebSocket was lost: {reason}"),
             }));
+        }
+        if let Some(queue) = self.queue.as_ref().filter(|_| was_connected) {
+            queue.socket_lost(reason);
         }
     }
 
@@ -333,7 +366,27 @@ impl RestLink {
 
     /// A new connection is open: requests go out again.
     pub(super) fn reconnected(&self) {
-        self.shared.connected.store(true, Ordering::Release);
+        let was_connected = self.shared.connected.swap(true, Ordering::AcqRel);
+        if let Some(queue) = self.queue.as_ref().filter(|_| !was_connected) {
+            queue.socket_connected();
+        }
+    }
+}
+
+impl Drop for RestLink {
+    // A reader that ends without a loss (its task aborted) still leaves
+    // its pool's counts right.
+    fn drop(&mut self) {
+        let Some(queue) = &self.queue else {
+            return;
+        };
+        let unanswered = self.shared.lock().drain().count();
+        for _ in 0..unanswered {
+            queue.settled();
+        }
+        if self.shared.connected.swap(false, Ordering::AcqRel) {
+            queue.socket_lost("the connection is closed");
+        }
     }
 }
 
@@ -348,7 +401,7 @@ struct WireAnswer {
 }
 
 /// A `RESTRequest` frame for `request`, with `request_id` `id`.
-fn encode(request: &Request, id: u64) -> Result<String, serde_json::Error> {
+pub(super) fn encode(request: &Request, id: u64) -> Result<String, serde_json::Error> {
     #[derive(serde::Serialize)]
     struct QueryString<'a> {
         name: &'a str,
@@ -488,76 +541,5 @@ mod tests {
             !link.start_writing(&late),
             "a request that gave up is not written"
         );
-    }
-
-    /// Dropped flags whether it was.
-    struct Hold(Arc<AtomicBool>);
-
-    impl Drop for Hold {
-        fn drop(&mut self) {
-            self.0.store(true, Ordering::SeqCst);
-        }
-    }
-
-    #[tokio::test]
-    async fn rest_over_ws_a_hold_lasts_until_asterisk_answers_a_request_that_gave_up() {
-        let (socket, mut link) = RestSocket::new();
-        let get = Request::new(Method::GET, "/asterisk/ping", "/asterisk/ping".into());
-        let answer_to = |id: u64| {
-            format!(
-                r#"{{"type":"RESTResponse","request_id":"{id}","status_code":200,"reason_phrase":"OK"}}"#
-            )
-        };
-
-        // A request with a hold that gives up after 50 ms, and whether its
-        // hold was released.
-        let holding = || {
-            let released = Arc::new(AtomicBool::new(false));
-            let (socket, get, hold) = (socket.clone(), get.clone(), Hold(Arc::clone(&released)));
-            let waiting = tokio::spawn(async move {
-                socket
-                    .execute_holding(&get, Some(Duration::from_millis(50)), Box::new(hold))
-                    .await
-            });
-            (waiting, released)
-        };
-
-        // Written, then its deadline: Asterisk still has it, so the hold
-        // stays until the late answer.
-        let (waiting, released) = holding();
-        let frame = link.outgoing.as_mut().unwrap().recv().await.unwrap();
-        assert!(link.start_writing(&frame));
-        assert!(matches!(
-            waiting.await.unwrap(),
-            Err(TransportError::NoAnswer { .. })
-        ));
-        assert!(
-            !released.load(Ordering::SeqCst),
-            "released while Asterisk has it"
-        );
-        assert!(link.take_answer(&answer_to(frame.id)));
-        assert!(released.load(Ordering::SeqCst), "kept past the answer");
-
-        // Written, then the connection goes: released with it.
-        let (waiting, released) = holding();
-        let frame = link.outgoing.as_mut().unwrap().recv().await.unwrap();
-        assert!(link.start_writing(&frame));
-        waiting.await.unwrap().unwrap_err();
-        assert!(!released.load(Ordering::SeqCst));
-        link.lost("reset");
-        assert!(released.load(Ordering::SeqCst), "kept past the loss");
-
-        // Never written: released as soon as the request gives up.
-        link.reconnected();
-        let released = Arc::new(AtomicBool::new(false));
-        let result = socket
-            .execute_holding(
-                &get,
-                Some(Duration::from_millis(20)),
-                Box::new(Hold(Arc::clone(&released))),
-            )
-            .await;
-        assert!(matches!(result, Err(TransportError::NotSent { .. })));
-        assert!(released.load(Ordering::SeqCst), "kept though never written");
     }
 }
