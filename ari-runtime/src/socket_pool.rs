@@ -9,6 +9,12 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
+/// A socket the pool keeps: open until dropped, alive while its reader
+/// runs (a reader that gave up reconnecting leaves its place to reopen).
+pub(crate) trait PooledSocket: Send + 'static {
+    fn is_alive(&self) -> bool;
+}
+
 /// At most `size` sockets, and the queue their readers take requests from.
 pub(crate) struct SocketPool<S> {
     queue: RestQueue,
@@ -26,11 +32,11 @@ enum Slot<S> {
     Opening,
     /// Keeps its connection open (reconnecting when lost).
     Open {
-        _connection: S,
+        connection: S,
     },
 }
 
-impl<S: Send + 'static> SocketPool<S> {
+impl<S: PooledSocket> SocketPool<S> {
     /// `size` sockets at most (at least one), none open yet.
     pub(crate) fn new(size: usize) -> Self {
         SocketPool {
@@ -84,11 +90,11 @@ impl<S: Send + 'static> SocketPool<S> {
         }
         let index = {
             let mut slots = self.lock();
-            let Some(index) = slots
-                .slots
-                .iter()
-                .position(|slot| matches!(slot, Slot::Unopened))
-            else {
+            let Some(index) = slots.slots.iter().position(|slot| match slot {
+                Slot::Unopened => true,
+                Slot::Opening => false,
+                Slot::Open { connection } => !connection.is_alive(),
+            }) else {
                 return;
             };
             slots.slots[index] = Slot::Opening;
@@ -96,33 +102,64 @@ impl<S: Send + 'static> SocketPool<S> {
         };
         queue.opening_started();
         let opening = open(index, queue.clone());
-        let (shared, queue) = (Arc::clone(&self.shared), queue.clone());
+        let ending = OpeningEnd {
+            shared: Arc::clone(&self.shared),
+            queue: queue.clone(),
+            index,
+            opened: None,
+        };
         tokio::spawn(async move {
-            let opened = opening.await;
-            let failure = {
-                let mut slots = shared.lock().unwrap_or_else(PoisonError::into_inner);
-                match opened {
-                    Ok(socket) => {
-                        slots.slots[index] = Slot::Open {
-                            _connection: socket,
-                        };
-                        slots.last_failure = None;
-                        None
-                    }
-                    Err(failure) => {
-                        tracing::warn!(target: "ari_runtime::rest", %failure, "cannot open a REST WebSocket");
-                        slots.slots[index] = Slot::Unopened;
-                        slots.last_failure = Some(failure.clone());
-                        Some(failure)
-                    }
-                }
-            };
-            queue.opening_ended(failure.as_deref());
+            ending.end(opening.await);
         });
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, Slots<S>> {
-        // A panic while holding the lock leaves slots that are still whole.
-        self.shared.lock().unwrap_or_else(PoisonError::into_inner)
+        lock(&self.shared)
+    }
+}
+
+fn lock<S>(shared: &Mutex<Slots<S>>) -> std::sync::MutexGuard<'_, Slots<S>> {
+    // A panic while holding the lock leaves slots that are still whole.
+    shared.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Ends an opening when its task does, however it ends: a task dropped
+/// unfinished (its runtime shutting down) frees the place like a failure.
+struct OpeningEnd<S> {
+    shared: Arc<Mutex<Slots<S>>>,
+    queue: RestQueue,
+    index: usize,
+    opened: Option<Result<S, String>>,
+}
+
+impl<S> OpeningEnd<S> {
+    fn end(mut self, opened: Result<S, String>) {
+        self.opened = Some(opened);
+    }
+}
+
+impl<S> Drop for OpeningEnd<S> {
+    fn drop(&mut self) {
+        let opened = self
+            .opened
+            .take()
+            .unwrap_or_else(|| Err("the opening was cancelled".to_owned()));
+        let failure = {
+            let mut slots = lock(&self.shared);
+            match opened {
+                Ok(socket) => {
+                    slots.slots[self.index] = Slot::Open { connection: socket };
+                    slots.last_failure = None;
+                    None
+                }
+                Err(failure) => {
+                    tracing::warn!(target: "ari_runtime::rest", %failure, "cannot open a REST WebSocket");
+                    slots.slots[self.index] = Slot::Unopened;
+                    slots.last_failure = Some(failure.clone());
+                    Some(failure)
+                }
+            }
+        };
+        self.queue.opening_ended(failure.as_deref());
     }
 }

@@ -4,8 +4,8 @@
 
 use crate::client::{Client, Request, Response};
 use crate::error::TransportError;
-use crate::events::{EventStream, RestQueue, RestSocket};
-use crate::socket_pool::SocketPool;
+use crate::events::{EventStream, ReaderAlive, RestQueue, RestSocket};
+use crate::socket_pool::{PooledSocket, SocketPool};
 
 /// The transport of a client's REST requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -39,8 +39,18 @@ pub(crate) enum RestPath {
     Socket(RestSocket),
 }
 
-/// Keeps one of the client's own sockets open; never read.
-type OwnSocket = EventStream<serde_json::Value>;
+/// One of the client's own sockets.
+pub(crate) struct OwnSocket {
+    /// Keeps the connection open; never read.
+    _connection: EventStream<serde_json::Value>,
+    reader: ReaderAlive,
+}
+
+impl PooledSocket for OwnSocket {
+    fn is_alive(&self) -> bool {
+        self.reader.is_alive()
+    }
+}
 
 impl RestPath {
     pub(crate) fn new(transport: RestTransport, app: String, sockets: usize) -> Self {
@@ -118,7 +128,11 @@ impl Client {
                     .map_err(|_| format!("not open within {limit:?}"))?,
                 None => opening.await,
             };
-            opened.map_err(|error| error.to_string())
+            let (connection, reader) = opened.map_err(|error| error.to_string())?;
+            Ok(OwnSocket {
+                _connection: connection,
+                reader,
+            })
         }
     }
 }

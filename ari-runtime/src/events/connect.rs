@@ -1,7 +1,7 @@
 //! The connection: the WebSocket URL of a request, opening it, and what is kept to open it again.
 
 use super::reader::Reader;
-use super::rest::{RestLink, RestSocket};
+use super::rest::{ReaderAlive, RestLink, RestSocket};
 use super::rest_queue::RestQueue;
 use super::stream::{EventStream, ReaderGuard, batches_for};
 use super::{ConnectError, EventOptions, FromFrame};
@@ -106,11 +106,12 @@ impl Client {
         &self,
         app: &str,
         queue: RestQueue,
-    ) -> Result<EventStream<serde_json::Value>, ConnectError> {
+    ) -> Result<(EventStream<serde_json::Value>, ReaderAlive), ConnectError> {
         let mut request = Request::new(reqwest::Method::GET, "/events", "/events".into());
         request.query("app", app);
         let (target, socket) = self.open_target(&request).await?;
         let link = RestLink::pulling(queue);
+        let alive = link.alive();
         let connection = Connection {
             target,
             options: EventOptions {
@@ -125,7 +126,7 @@ impl Client {
         };
         let stream = connection.spawn_without_consumer(socket);
         tracing::info!(target: "ari_runtime::rest", app, "REST WebSocket connected");
-        Ok(stream)
+        Ok((stream, alive))
     }
 
     /// Serves a WebSocket someone else opened (Asterisk connecting out to

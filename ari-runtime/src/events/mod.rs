@@ -25,7 +25,7 @@ mod tests;
 pub use backoff::Backoff;
 pub use builder::EventStreamBuilder;
 pub use options::EventOptions;
-pub(crate) use rest::RestSocket;
+pub(crate) use rest::{ReaderAlive, RestSocket};
 pub(crate) use rest_queue::RestQueue;
 pub use stream::EventStream;
 pub(crate) use stream::{RawItem, SharedFrame, Subscriber};

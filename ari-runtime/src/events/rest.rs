@@ -91,6 +91,21 @@ impl RestLink {
             shared: RestShared::connected(),
         }
     }
+
+    /// Tells whether this link's reader still runs.
+    pub(crate) fn alive(&self) -> ReaderAlive {
+        ReaderAlive(Arc::downgrade(&self.shared))
+    }
+}
+
+/// Whether a pooled socket's reader still runs (it ends when it gives up
+/// reconnecting): only its link holds what this points at.
+pub(crate) struct ReaderAlive(std::sync::Weak<RestShared>);
+
+impl ReaderAlive {
+    pub(crate) fn is_alive(&self) -> bool {
+        self.0.strong_count() > 0
+    }
 }
 
 impl RestSocket {

@@ -80,12 +80,14 @@ impl RestQueue {
 
     /// Sockets connected now.
     pub(crate) fn connected(&self) -> usize {
-        self.shared.connected.load(Ordering::Acquire)
+        // Sequentially consistent with `opening`: a loss and an opening's
+        // end on two threads must not both miss that the other left none.
+        self.shared.connected.load(Ordering::SeqCst)
     }
 
     /// Sockets being opened now.
     pub(crate) fn opening(&self) -> usize {
-        self.shared.opening.load(Ordering::Acquire)
+        self.shared.opening.load(Ordering::SeqCst)
     }
 
     /// Requests waiting for a socket now.
@@ -120,6 +122,9 @@ impl RestQueue {
                     reason: "the REST queue is closed".into(),
                 });
             }
+            // The last socket may have gone while this request waited to
+            // be queued, after the queue was failed.
+            self.fail_if_unreachable("no REST WebSocket is connected");
             answered.await.unwrap_or_else(|_| {
                 Err(Lost {
                     written: guard.written(),
@@ -194,29 +199,31 @@ impl RestQueue {
 
     /// A socket of the pool starts opening.
     pub(crate) fn opening_started(&self) {
-        self.shared.opening.fetch_add(1, Ordering::AcqRel);
+        self.shared.opening.fetch_add(1, Ordering::SeqCst);
     }
 
     /// A socket's opening ended (when it succeeded, the socket counts as
     /// connected already); with no socket connected or opening, nothing
     /// waits for one.
     pub(crate) fn opening_ended(&self, failure: Option<&str>) {
-        self.shared.opening.fetch_sub(1, Ordering::AcqRel);
-        if let Some(failure) = failure {
-            self.fail_if_unreachable(&format!("cannot open the REST WebSocket: {failure}"));
-        }
+        self.shared.opening.fetch_sub(1, Ordering::SeqCst);
+        // Also after a success: the socket may be lost already.
+        self.fail_if_unreachable(&match failure {
+            Some(failure) => format!("cannot open the REST WebSocket: {failure}"),
+            None => "the REST WebSocket opened and was lost".to_owned(),
+        });
     }
 
     /// A socket of the pool connected.
     pub(super) fn socket_connected(&self) {
-        self.shared.connected.fetch_add(1, Ordering::AcqRel);
+        self.shared.connected.fetch_add(1, Ordering::SeqCst);
     }
 
     /// A socket of the pool lost its connection: with none left, and none
     /// opening, nothing waits for one to come back (reconnecting takes a
     /// backoff).
     pub(super) fn socket_lost(&self, reason: &str) {
-        self.shared.connected.fetch_sub(1, Ordering::AcqRel);
+        self.shared.connected.fetch_sub(1, Ordering::SeqCst);
         self.fail_if_unreachable(&format!("no REST WebSocket is connected: {reason}"));
     }
 
@@ -412,10 +419,11 @@ mod tests {
         assert_eq!(queue.free(), 1, "the socket is free again");
     }
 
-    /// A socket that answers every request after `delay`.
+    /// A socket that answers every request after `delay`, connected
+    /// before it is returned (as an opening's socket is).
     fn answering(queue: RestQueue, delay: Duration) -> tokio::task::JoinHandle<()> {
+        let mut link = RestLink::pulling(queue);
         tokio::spawn(async move {
-            let mut link = RestLink::pulling(queue);
             while let Some(outgoing) = link.next_outgoing().await {
                 tokio::time::sleep(delay).await;
                 link.take_answer(&answer_to(outgoing.id));
@@ -425,6 +433,12 @@ mod tests {
 
     /// Aborts the fake socket's task with the pool.
     struct Opened(tokio::task::JoinHandle<()>);
+
+    impl crate::socket_pool::PooledSocket for Opened {
+        fn is_alive(&self) -> bool {
+            !self.0.is_finished()
+        }
+    }
 
     impl Drop for Opened {
         fn drop(&mut self) {
@@ -479,5 +493,51 @@ mod tests {
             }
             other => panic!("{other:?}"),
         }
+    }
+
+    #[tokio::test]
+    async fn rest_over_ws_a_socket_whose_reader_ended_or_whose_opening_died_is_opened_again() {
+        let pool = SocketPool::<Opened>::new(1);
+        let opened = AtomicUsize::new(0);
+        // A socket that answers one request, then its reader gives up.
+        let once = |_, queue: RestQueue| {
+            opened.fetch_add(1, Ordering::SeqCst);
+            async move {
+                let mut link = RestLink::pulling(queue);
+                Ok(Opened(tokio::spawn(async move {
+                    if let Some(outgoing) = link.next_outgoing().await {
+                        link.take_answer(&answer_to(outgoing.id));
+                    }
+                })))
+            }
+        };
+        for round in 1..=2 {
+            let answer = pool.execute(&ping(), Some(LONG), once).await;
+            assert_eq!(answer.unwrap().status(), 200);
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            assert_eq!(
+                opened.load(Ordering::SeqCst),
+                round,
+                "the ended socket reopened"
+            );
+        }
+        // An opening whose task dies: its place is free again, and its
+        // request fails at once.
+        let pool = SocketPool::<Opened>::new(1);
+        let dying = pool
+            .execute(&ping(), Some(LONG), |_, _| async {
+                let never: Result<Opened, String> = Err(String::new());
+                if never.is_err() {
+                    panic!("the opening task dies (on purpose)");
+                }
+                never
+            })
+            .await;
+        assert!(
+            matches!(dying, Err(TransportError::NotSent { .. })),
+            "{dying:?}"
+        );
+        let answer = pool.execute(&ping(), Some(LONG), once).await;
+        assert_eq!(answer.unwrap().status(), 200);
     }
 }
