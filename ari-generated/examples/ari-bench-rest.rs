@@ -101,7 +101,7 @@ impl Floor {
                 {
                     return Err(format!("floor: {text}").into());
                 }
-                return Ok(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX));
+                return Ok(micros(started.elapsed()));
             }
         }
         Err("floor: the socket closed".into())
@@ -143,7 +143,7 @@ async fn floor_in_flight(
                     return Ok::<_, Error>((floor, latencies));
                 };
                 floor.one(kind, &channel, latencies.len()).await?;
-                latencies.push(u64::try_from(at.elapsed().as_micros()).unwrap_or(u64::MAX));
+                latencies.push(micros(at.elapsed()));
                 let done = answered.fetch_add(1, Ordering::Relaxed) + 1;
                 if done + IN_FLIGHT <= count {
                     let _ = issue.send(Some(Instant::now()));
@@ -186,7 +186,7 @@ async fn one(client: &Client, kind: Kind, channel: &str, n: usize) -> Result<u64
                 .await?;
         }
     }
-    Ok(u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX))
+    Ok(micros(started.elapsed()))
 }
 
 /// Latencies of requests one after another, and of requests in flight
@@ -227,6 +227,10 @@ async fn round(
     }
     samples.concurrent_time += started.elapsed();
     Ok(())
+}
+
+fn micros(elapsed: Duration) -> u64 {
+    u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX)
 }
 
 fn summary(samples: &mut [u64]) -> String {

@@ -311,35 +311,25 @@ impl RestLink {
                 return true;
             }
         };
-        let Ok(id) = answer.request_id.parse::<u64>() else {
-            // Asterisk answers a request it could not parse without its id.
-            // A socket of a pool has one request in Asterisk: the answer is
-            // its.
-            if let Some(queue) = &self.queue {
-                let only = {
-                    let mut pending = self.shared.lock();
-                    let only = pending.keys().next().copied();
-                    only.and_then(|id| pending.remove(&id))
-                };
-                if let Some(pending) = only {
-                    tracing::warn!(target: "ari_runtime::rest", status = answer.status_code, frame = text, "Asterisk could not read a request");
-                    queue.settled();
-                    let body = answer
-                        .message_body
-                        .map(String::into_bytes)
-                        .unwrap_or_default();
-                    let _ = pending
-                        .answer
-                        .send(Ok(Response::new(answer.status_code, body.into())));
+        let pending = match answer.request_id.parse::<u64>() {
+            Ok(id) => match self.shared.lock().remove(&id) {
+                Some(pending) => pending,
+                None => {
+                    tracing::debug!(target: "ari_runtime::rest", id, "RESTResponse after its request gave up");
                     return true;
                 }
-            }
-            tracing::warn!(target: "ari_runtime::rest", status = answer.status_code, frame = text, "RESTResponse for no request of ours (Asterisk could not read one)");
-            return true;
-        };
-        let Some(pending) = self.shared.lock().remove(&id) else {
-            tracing::debug!(target: "ari_runtime::rest", id, "RESTResponse after its request gave up");
-            return true;
+            },
+            // Asterisk answers a request it could not parse without its id.
+            Err(_) => match self.take_pooled_request() {
+                Some(pending) => {
+                    tracing::warn!(target: "ari_runtime::rest", status = answer.status_code, frame = text, "Asterisk could not read a request");
+                    pending
+                }
+                None => {
+                    tracing::warn!(target: "ari_runtime::rest", status = answer.status_code, frame = text, "RESTResponse for no request of ours (Asterisk could not read one)");
+                    return true;
+                }
+            },
         };
         if let Some(queue) = &self.queue {
             queue.settled();
@@ -352,6 +342,15 @@ impl RestLink {
             .answer
             .send(Ok(Response::new(answer.status_code, body.into())));
         true
+    }
+
+    /// A socket of a pool's one request in Asterisk, taken out: an answer
+    /// without an id is its. `None` on any other connection.
+    fn take_pooled_request(&self) -> Option<Pending> {
+        self.queue.as_ref()?;
+        let mut pending = self.shared.lock();
+        let id = *pending.keys().next()?;
+        pending.remove(&id)
     }
 
     /// The connection is gone: every request waiting on it fails, by
